@@ -1,0 +1,55 @@
+"""Lemma residual_gradients (DESIGN.md section 2): the gradients of F, and grad_V F = w c^T is rank one.
+
+With ``r = l'(p(x); y)``, ``phi = x + V f_theta(x)`` and ``c = E[r f_theta(x)]``:
+``grad_w F = E[r x] + V c``, ``grad_V F = w c^T``, ``grad_theta F = E[r J_theta(x)^T V^T w]``; hence
+``c = grad_V F^T w / ||w||^2`` when ``w != 0``, ``E[r x] = grad_w F - V c`` and ``E[r p] = w^T grad_w F``.
+The left-hand gradients are computed by SymPy, component by component, from ``F`` itself.
+"""
+from __future__ import annotations
+
+from ..expressions import (E_r_p, E_rJVw, E_rx, V, c, grad_V, grad_theta, grad_w, inner,
+                           standard_contexts, w)
+from ..hypotheses import w_nonzero
+from ..kernel import Chain, Identity, Proof
+from ..lemma import SymbolicLemma
+
+DIFF = "differentiation of F component by component (sympy.diff)"
+
+
+def build() -> Proof:
+    chains = [
+        Chain("gradient_in_w", grad_w, text="the gradient in the output weights")
+        .eq(E_rx + V * c, Identity(DIFF)),
+        Chain("gradient_in_V", grad_V, text="the gradient in V is the rank-one matrix w c^T")
+        .eq(w * c.T, Identity(DIFF)),
+        Chain("gradient_in_theta", grad_theta, text="the gradient in the residual unit's parameters")
+        .eq(E_rJVw, Identity(DIFF + "; chain rule through the undefined f_theta")),
+        Chain("c_from_grad_V", c, text="c is recovered from grad_V F when w != 0")
+        .eq(grad_V.T * w / inner(w, w), Identity("grad_V F = w c^T, divided by w^T w",
+                                                  using=("w_nonzero",))),
+        Chain("E_rx_from_grad_w", E_rx, text="E[l'(p) x] is recovered from the gradients")
+        .eq(grad_w - V * c, Identity("grad_w F = E[l'(p) x] + V c")),
+        Chain("E_rp_from_grad_w", E_r_p, text="E[l'(p) p] = w^T grad_w F")
+        .eq(inner(w, grad_w), Identity("p = w^T (x + V f)")),
+    ]
+    return Proof("residual_gradients", [w_nonzero], chains, standard_contexts(theta_size=2))
+
+
+LEMMA = SymbolicLemma(
+    name="residual_gradients",
+    title="Gradients of the residual objective",
+    statement=("grad_w F = E[l'(p) x] + V c, grad_V F = w c^T (rank one), "
+               "grad_theta F = E[l'(p) J_theta(x)^T V^T w], with c = E[l'(p) f_theta(x)]; "
+               "hence c = grad_V F^T w / ||w||^2 when w != 0, E[l'(p) x] = grad_w F - V c and "
+               "E[l'(p) p] = w^T grad_w F."),
+    statement_latex=(
+        r"With $c = \mathbb{E}[\ell'(p)\, f_\theta(x)]$: "
+        r"$\nabla_w F = \mathbb{E}[\ell'(p)\,x] + V c$, $\nabla_V F = w c^\top$ (rank one), "
+        r"$\nabla_\theta F = \mathbb{E}[\ell'(p)\, J_\theta(x)^\top V^\top w]$; hence "
+        r"$c = \nabla_V F^\top w / \|w\|^2$ for $w \neq 0$, "
+        r"$\mathbb{E}[\ell'(p)\,x] = \nabla_w F - V c$ and $\mathbb{E}[\ell'(p)\,p] = w^\top \nabla_w F$."),
+    paper="Used throughout Shamir (2018); the rank-one structure of grad_V F drives the main proof.",
+    build=build,
+    kind="lemma",
+    order=10,
+)

@@ -1,0 +1,1 @@
+"""Subcommands of ``resnet-lemmas``: one module each (``NAME``, ``HELP``, ``add_arguments``, ``run``)."""

@@ -1,0 +1,83 @@
+"""The lemma registry: every result, found by name, with its proof and its numeric witness.
+
+A lemma called ``NAME`` lives in ``proofs/lemmas/NAME.py`` (its ``LEMMA``: statement, hypotheses,
+derivation, paper claim) and ``numerics/witnesses/NAME.py`` (its ``witness``).  Both are discovered
+here, so adding a lemma means adding those two files and nothing else.  The CLI, the LaTeX writer
+and the pytest parametrisation all iterate :func:`lemmas`.
+"""
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from dataclasses import dataclass
+from functools import lru_cache
+from types import ModuleType
+
+from .proofs import lemmas as _lemma_package
+from .proofs.lemma import SymbolicLemma
+
+
+class UnknownLemmaError(KeyError):
+    def __str__(self) -> str:
+        return self.args[0]
+
+
+@dataclass(frozen=True)
+class RegisteredLemma:
+    lemma: SymbolicLemma
+    witness_module: ModuleType | None
+
+    @property
+    def name(self) -> str:
+        return self.lemma.name
+
+    def witness(self, seed: int, instances: int | None = None, progress=None):
+        if self.witness_module is None:
+            return None
+        return self.witness_module.witness(seed=seed, instances=instances, progress=progress)
+
+    @property
+    def default_instances(self) -> int:
+        return getattr(self.witness_module, "DEFAULT_INSTANCES", 0) if self.witness_module else 0
+
+
+@lru_cache(maxsize=1)
+def lemmas() -> tuple[RegisteredLemma, ...]:
+    """All registered lemmas, dependencies first (by ``LEMMA.order``, then name)."""
+    found = []
+    for info in pkgutil.iter_modules(_lemma_package.__path__):
+        module = importlib.import_module(f"{_lemma_package.__name__}.{info.name}")
+        lemma = getattr(module, "LEMMA", None)
+        if not isinstance(lemma, SymbolicLemma):
+            continue
+        if lemma.name != info.name:
+            raise RuntimeError(f"proofs/lemmas/{info.name}.py declares LEMMA named {lemma.name!r}; "
+                               "the module and the lemma must share the name")
+        try:
+            witness = importlib.import_module(f"resnet_lemmas.numerics.witnesses.{info.name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"resnet_lemmas.numerics.witnesses.{info.name}":
+                raise
+            witness = None
+        found.append(RegisteredLemma(lemma, witness))
+    return tuple(sorted(found, key=lambda r: (r.lemma.order, r.name)))
+
+
+def names() -> list[str]:
+    return [r.name for r in lemmas()]
+
+
+def get(name: str) -> RegisteredLemma:
+    """The lemma called ``name``; :class:`UnknownLemmaError` lists the known names."""
+    for registered in lemmas():
+        if registered.name == name:
+            return registered
+    raise UnknownLemmaError(f"unknown lemma {name!r}; registered lemmas: {', '.join(names())}")
+
+
+def select(only: list[str] | None) -> list[RegisteredLemma]:
+    """The lemmas named in ``only`` (all when empty), in registry order."""
+    if not only:
+        return list(lemmas())
+    wanted = [get(name).name for name in only]
+    return [r for r in lemmas() if r.name in wanted]
