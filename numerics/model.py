@@ -147,8 +147,19 @@ class ResNetProblem:
 
     def gradients(self, w, V, theta) -> Gradients:
         """``F`` and ``grad_w, grad_V, grad_theta`` by the closed forms of section 2 (module docstring)."""
-        w, V, theta = self._check(w, V, theta)
-        Fx = self.features(theta)
+        return self._gradients(*self._check(w, V, theta))
+
+    def _gradients(self, w, V, theta) -> Gradients:
+        forward = getattr(self.unit, "forward", None)
+        if forward is not None:
+            Fx, pullback = forward(self.X, theta)
+            Fx = np.asarray(Fx, dtype=np.float64)
+            if Fx.shape != (self.n, self.k):
+                raise ValueError(f"the unit returned shape {Fx.shape}; expected (n, k) = ({self.n}, {self.k})")
+        else:
+            Fx = self.features(theta)
+            vjp = getattr(self.unit, "vjp", None)
+            pullback = None if vjp is None else (lambda G: vjp(self.X, theta, G))
         p = self._predict(w, V, Fx)
         F = float(np.mean(self.loss.value(p, self.y)))
         r = self.loss.grad(p, self.y)
@@ -158,15 +169,14 @@ class ResNetProblem:
         Vc = V @ c
         grad_w = r_x + Vc if self.skip else Vc
         grad_V = np.outer(w, c)
-        vjp = getattr(self.unit, "vjp", None)
         grad_theta = None
-        if vjp is not None:
-            grad_theta = np.asarray(vjp(self.X, theta, np.outer(r, V.T @ w)), dtype=np.float64) / n
+        if pullback is not None:
+            grad_theta = np.asarray(pullback(np.outer(r, V.T @ w)), dtype=np.float64) / n
         return Gradients(F=F, grad_w=grad_w, grad_V=grad_V, grad_theta=grad_theta, c=c, r_x=r_x, r=r, p=p)
 
     def fun_and_grad(self, flat) -> tuple[float, np.ndarray]:
         """``(F, grad)`` at the packed point ``flat``, for optimisers (``jac=True``)."""
-        g = self.gradients(*self.unpack(flat))
+        g = self._gradients(*self.unpack(flat))
         if g.grad_theta is None:
             raise TypeError(f"the unit {type(self.unit).__name__} has no `vjp`, so grad_theta F "
                             "(and the packed gradient) is unavailable")

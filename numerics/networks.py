@@ -14,7 +14,9 @@ Anything used as a unit by :mod:`resnet_lemmas.numerics.model` must provide
   returning one (used to probe output shapes and to draw starting points);
 - optionally ``vjp(X, theta, G) -> (q,)``: the gradient in ``theta`` of ``sum(G * unit(X, theta))``
   for ``G`` of shape ``(n, k)``, i.e. ``sum_i J_theta(x_i)^T g_i``.  Without it the model cannot
-  return ``grad_theta F`` (the first-order results of the paper only need derivatives in ``(w, V)``).
+  return ``grad_theta F`` (the first-order results of the paper only need derivatives in ``(w, V)``);
+- optionally ``forward(X, theta) -> (out (n, k), pullback)`` with ``pullback(G) == vjp(X, theta, G)``,
+  which lets the model get ``F`` and ``grad_theta F`` from one forward pass.
 
 :class:`MLPUnit` implements all of it.
 
@@ -126,15 +128,7 @@ class MLPUnit:
 
     def layers(self, theta) -> list[tuple[np.ndarray, np.ndarray]]:
         """Views ``[(A_1, b_1), ..., (A_L, b_L), (C, c)]`` into ``theta`` (shape ``(q,)``)."""
-        theta = self._check_theta(theta)
-        hidden, readout = self._layout
-        out, pos = [], 0
-        for r, c in hidden + (readout,):
-            A = theta[pos:pos + r * c].reshape(r, c)
-            pos += r * c
-            out.append((A, theta[pos:pos + r]))
-            pos += r
-        return out
+        return self._params(self._check_theta(theta))
 
     # -- validation ------------------------------------------------------------------------------
     def _check_theta(self, theta) -> np.ndarray:
@@ -151,8 +145,21 @@ class MLPUnit:
         return X
 
     # -- evaluation ------------------------------------------------------------------------------
-    def _forward(self, X, theta):
-        params = self.layers(theta)
+    def _params(self, theta):
+        """``layers`` without validation (``theta`` already checked)."""
+        hidden, readout = self._layout
+        out, pos = [], 0
+        for r, c in hidden + (readout,):
+            out.append((theta[pos:pos + r * c].reshape(r, c), theta[pos + r * c:pos + r * c + r]))
+            pos += r * c + r
+        return out
+
+    def forward(self, X, theta):
+        """``(f_theta(X) (n, k), pullback)`` with ``pullback(G) = vjp(X, theta, G)``, sharing one forward
+        pass (the model uses this to get ``F`` and ``grad_theta F`` from a single evaluation)."""
+        X = self._check_X(X)
+        theta = self._check_theta(theta)
+        params = self._params(theta)
         act = _ACTIVATION_FUNCS[self.activation]
         h, cache = X, []
         for A, b in params[:-1]:
@@ -160,12 +167,29 @@ class MLPUnit:
             cache.append((h, da))
             h = a
         C, c = params[-1]
-        return h @ C.T + c, h, cache, params
+        out = h @ C.T + c
+        n, k = X.shape[0], self.k
+
+        def pullback(G):
+            """``sum_i J_theta(x_i)^T g_i`` for ``G`` (n, k): reverse mode, see :meth:`vjp`."""
+            G = _as_float_array("G", G)
+            if G.shape != (n, k):
+                raise ValueError(f"G must have shape (n, k) = ({n}, {k}); got shape {G.shape}")
+            grads = [(G.T @ h).ravel(), G.sum(axis=0)]
+            delta = G @ C
+            for (A, _), (h_prev, da) in zip(reversed(params[:-1]), reversed(cache)):
+                dz = delta * da
+                grads.append(dz.sum(axis=0))
+                grads.append((dz.T @ h_prev).ravel())
+                delta = dz @ A
+            # grads holds [C, c, b_L, A_L, ..., b_1, A_1]: reverse the hidden pairs into theta's layout
+            return np.concatenate(grads[:1:-1] + grads[:2])
+
+        return out, pullback
 
     def __call__(self, X, theta) -> np.ndarray:
         """``f_theta`` on the rows of ``X`` (shape ``(n, d)``); returns shape ``(n, k)``."""
-        X = self._check_X(X)
-        return self._forward(X, theta)[0]
+        return self.forward(X, theta)[0]
 
     def vjp(self, X, theta, G) -> np.ndarray:
         """``grad_theta sum_{i,j} G_ij f_theta(x_i)_j = sum_i J_theta(x_i)^T g_i``, shape ``(q,)``.
@@ -174,19 +198,7 @@ class MLPUnit:
         ``dZ_l = delta_l * act'(z_l)``, ``grad A_l = dZ_l^T h_{l-1}``, ``grad b_l = 1^T dZ_l``,
         ``delta_{l-1} = dZ_l A_l``; ``grad C = G^T h_L``, ``grad c = 1^T G``.
         """
-        X = self._check_X(X)
-        G = _as_float_array("G", G)
-        if G.shape != (X.shape[0], self.k):
-            raise ValueError(f"G must have shape (n, k) = ({X.shape[0]}, {self.k}); got shape {G.shape}")
-        _, h_last, cache, params = self._forward(X, theta)
-        C, _ = params[-1]
-        grads = [np.concatenate(((G.T @ h_last).ravel(), G.sum(axis=0)))]
-        delta = G @ C
-        for (A, _), (h_prev, da) in zip(reversed(params[:-1]), reversed(cache)):
-            dz = delta * da
-            grads.append(np.concatenate(((dz.T @ h_prev).ravel(), dz.sum(axis=0))))
-            delta = dz @ A
-        return np.concatenate(grads[::-1])
+        return self.forward(X, theta)[1](G)
 
     def init(self, rng: np.random.Generator, scale: float = 1.0) -> np.ndarray:
         """Random ``theta``: Glorot-normal weights ``N(0, scale^2 * 2 / (fan_in + fan_out))``, biases
