@@ -143,7 +143,7 @@ class ResNetProblem:
 
     def objective(self, w, V, theta) -> float:
         """``F(w, V, theta) = (1/n) sum_i l(p_i; y_i)`` (may be ``inf`` if the loss overflows)."""
-        return float(np.mean(self.loss.value(self.predict(w, V, theta), self.y)))
+        return float(np.sum(self.loss.value(self.predict(w, V, theta), self.y))) / self.n
 
     def gradients(self, w, V, theta) -> Gradients:
         """``F`` and ``grad_w, grad_V, grad_theta`` by the closed forms of section 2 (module docstring)."""
@@ -161,9 +161,9 @@ class ResNetProblem:
             vjp = getattr(self.unit, "vjp", None)
             pullback = None if vjp is None else (lambda G: vjp(self.X, theta, G))
         p = self._predict(w, V, Fx)
-        F = float(np.mean(self.loss.value(p, self.y)))
-        r = self.loss.grad(p, self.y)
         n = self.n
+        F = float(np.sum(self.loss.value(p, self.y))) / n
+        r = self.loss.grad(p, self.y)
         c = Fx.T @ r / n
         r_x = self.X.T @ r / n
         Vc = V @ c

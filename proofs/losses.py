@@ -152,9 +152,11 @@ class Loss:
     def _eval(self, order, p, y):
         p = np.asarray(p, dtype=float)
         y = np.asarray(y, dtype=float)
-        shape = np.broadcast_shapes(p.shape, y.shape)
         with np.errstate(over="ignore"):
             out = self._kernel(order)(p, y)
+        if isinstance(out, np.ndarray) and out.shape == p.shape == y.shape and out.dtype == float:
+            return out  # the hot path inside optimisers: no broadcast copy needed
+        shape = np.broadcast_shapes(p.shape, y.shape)
         return np.array(np.broadcast_to(np.asarray(out, dtype=float), shape))
 
     def value(self, p, y) -> np.ndarray:

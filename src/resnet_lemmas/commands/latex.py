@@ -1,0 +1,145 @@
+"""``resnet-lemmas latex``: write (and optionally compile) the derivations the kernel checked.
+
+    resnet-lemmas latex [-o FILE.tex] [--pdf] [--only NAME] [--seed S] [--instances N]
+                        [--no-numeric | --report FILE]
+
+Without ``-o`` the document goes to standard output.  Exit status: 0 when every printed result is
+verified (and the PDF, if asked for, compiled); 1 when a result failed (the document is still written,
+with the failure marked) or the compilation failed; 2 for a usage error.
+"""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+NAME = "latex"
+HELP = "write the checked derivations as a LaTeX document (and compile it with --pdf)"
+ORDER = 20
+
+#: the exact command that regenerates the committed document (docs/guide.md quotes it)
+REGENERATE = "resnet-lemmas latex --pdf -o docs/derivations.tex --seed 0"
+
+
+def add_arguments(parser) -> None:
+    parser.add_argument("-o", "--output", metavar="FILE.tex",
+                        help="write the document to FILE.tex (default: standard output)")
+    parser.add_argument("--pdf", action="store_true",
+                        help="also compile FILE.tex to FILE.pdf (latexmk or pdflatex); needs -o")
+    parser.add_argument("--only", action="append", metavar="NAME",
+                        help="only this lemma (repeatable); see 'resnet-lemmas check --list'")
+    parser.add_argument("--seed", type=int, default=None,
+                        help="seed of the numeric witnesses (default 0, or the --report's seed)")
+    parser.add_argument("--instances", type=int, default=None,
+                        help="numeric instances per lemma (default: each witness's own)")
+    numeric = parser.add_mutually_exclusive_group()
+    numeric.add_argument("--no-numeric", action="store_true",
+                         help="do not run the numeric witnesses (their tables say 'not run')")
+    numeric.add_argument("--report", metavar="FILE",
+                         help="take the numeric results from FILE, written by "
+                              "'resnet-lemmas check --output FILE', instead of running witnesses")
+    parser.add_argument("--no-progress", action="store_true", help="no progress output on stderr")
+
+
+def _progress_factory(enabled: bool):
+    if not enabled:
+        return None
+    from tqdm import tqdm
+
+    def factory(name, total):
+        bar = tqdm(total=total, desc=name[:30], unit="inst", leave=False, file=sys.stderr)
+
+        def update(done, total_):
+            bar.n = done
+            bar.refresh()
+
+        update.close = bar.close
+        return update
+
+    return factory
+
+
+def run(args) -> int:
+    from .. import latex, registry
+    from ..reports import write_text_atomic
+
+    if args.pdf and not args.output:
+        print("error: --pdf needs -o FILE.tex (the PDF is written next to it)", file=sys.stderr)
+        return 2
+    if args.output and not args.output.endswith(".tex"):
+        print(f"error: -o {args.output}: the output file must end in .tex", file=sys.stderr)
+        return 2
+    if args.instances is not None and args.instances < 1:
+        print("error: --instances must be a positive integer", file=sys.stderr)
+        return 2
+    if args.report and args.instances is not None:
+        print("error: --instances has no effect with --report (the report fixed them)",
+              file=sys.stderr)
+        return 2
+    try:
+        selected = registry.select(args.only)
+    except registry.UnknownLemmaError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.pdf:  # fail before minutes of numerics when there is no engine
+        try:
+            latex.find_engine()
+        except latex.EngineMissing as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+
+    report = None
+    seed = 0 if args.seed is None else args.seed
+    if args.report:
+        try:
+            report_seed, report = latex.load_check_report(args.report)
+        except latex.ReportError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        if args.seed is not None and args.seed != report_seed:
+            print(f"error: --seed {args.seed} differs from the seed {report_seed} of {args.report}",
+                  file=sys.stderr)
+            return 2
+        seed = report_seed
+
+    def log(line):
+        if not args.no_progress:
+            print(f"[latex] {line}", file=sys.stderr, flush=True)
+
+    records = latex.build_records(
+        selected, seed=seed, numeric=not args.no_numeric, report=report, instances=args.instances,
+        progress_factory=_progress_factory(not args.no_progress and not args.no_numeric
+                                           and report is None),
+        log=log)
+    document = latex.render_document(records, None if (args.no_numeric) else seed)
+
+    if not args.output:
+        sys.stdout.write(document)
+    else:
+        write_text_atomic(args.output, document)
+        print(f"wrote {args.output} ({len(records)} results)", file=sys.stderr)
+
+    status = 0
+    failed = [r.lemma.name for r in records if not r.ok]
+    if failed:
+        print(f"NOT all verified: {', '.join(failed)} (marked NOT VERIFIED / FAILED in the document)",
+              file=sys.stderr)
+        status = 1
+
+    if args.pdf:
+        try:
+            result = latex.compile_pdf(args.output)
+        except latex.EngineMissing as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        if not result.ok:
+            print(f"error: {result.engine} failed on {args.output}:", file=sys.stderr)
+            for line in result.errors:
+                print(f"  {line}", file=sys.stderr)
+            print(f"  (full log: {Path(args.output).with_suffix('.log')})", file=sys.stderr)
+            return 1
+        print(f"wrote {result.pdf} ({result.engine})", file=sys.stderr)
+        if result.overfull:
+            worst = sorted(result.overfull, reverse=True)[:3]
+            print(f"warning: {len(result.overfull)} overfull line(s); widest: "
+                  + "; ".join(f"{pts:g}pt {where}" for pts, where in worst), file=sys.stderr)
+    return status

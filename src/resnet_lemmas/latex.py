@@ -1,0 +1,1013 @@
+"""The LaTeX writer: print exactly what the proof kernel checked, and compile it.
+
+For every registered lemma (``registry.lemmas()``) the writer builds its :class:`~.proofs.kernel.Proof`,
+runs ``Proof.check()`` and prints, from the *same objects*:
+
+* the statement (``statement_latex``), what the paper claims, the hypotheses (their text, their
+  statement through ``sympy.latex`` and what the kernel does with them), the sizes ``(d, k, n)`` the
+  proof was checked at, and a table of the named quantities it uses;
+* every chain ``start rel_1 e_1 rel_2 e_2 ...`` as an ``align*`` block whose lines are ``sympy.latex``
+  of ``chain.start`` and of each ``link.expr``, with one tag ``[i]`` per step, followed by the
+  justification of each step in words (identity checked by SymPy; certificate = sum of named
+  nonnegative atoms, each with the reason it is nonnegative; infimum; definiteness; hypotheses used)
+  and the kernel's own message for that step (:class:`~.proofs.kernel.StepResult`);
+* the numeric witness (``WitnessReport``): instances, seed, worst margin, the tolerance sentence.
+
+A step the kernel did not verify is printed with a red boxed **NOT VERIFIED** tag, a ``?`` over its
+relation and the kernel's message; its chain's conclusion is printed as *not established*.  Nothing
+that failed is ever typeset as if proven.
+
+The output is deterministic for a given seed (no timings, no dates, sorted sets), so regenerating
+``docs/derivations.tex`` reproduces it byte for byte.  Numeric parts sit between the marker comments
+``% >>> numeric NAME`` and ``% <<< numeric NAME`` so that a fast staleness test can compare the
+symbolic part alone (:func:`mask_numeric`).
+
+Long expressions are broken at their top-level ``+``/``-`` (the terms come from SymPy's own ordering
+of the sum, printed by the same printer), so lines stay within the text width.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Iterable
+
+import sympy as sp
+from sympy.printing.latex import LatexPrinter
+
+from . import __version__
+from .proofs import kernel as K
+from .proofs.linalg import inner
+
+# ------------------------------------------------------------------------------------------------
+# Printing expressions
+# ------------------------------------------------------------------------------------------------
+
+
+def _is_simple_name(tex_name: str) -> bool:
+    """A name that needs no parentheses before ``^\\top`` (``w``, ``e_{1}``, ``\\theta``)."""
+    return not any(token in tex_name for token in (" ", "(", r"\left", r"\nabla", r"\mathbb", "^"))
+
+
+class PaperLatexPrinter(LatexPrinter):
+    """SymPy's LaTeX printer with three fixes for matrix notation in the paper's style.
+
+    * ``inner(a, b)`` prints ``a^\\top b`` with parentheses around a sum or product in either slot
+      (``(V c)^\\top w``, ``e_1^\\top (g' - g)``): ``linalg.inner._latex`` prints them bare, which
+      changes the meaning (``e_1^\\top - g + g'``).
+    * transposes print as ``^\\top`` (not ``^T``), parenthesising compound names:
+      ``(\\nabla_V F)^\\top w`` rather than ``\\nabla_V F^T w``.
+    * a conjunction of hypotheses prints as a comma-separated list, not with ``\\wedge``.
+    """
+
+    def _print(self, expr, **kwargs):
+        if isinstance(expr, inner):
+            left, right = expr.args
+            return rf"{self._transposed(left)} {self._factor(right)}"
+        if isinstance(expr, sp.Transpose):
+            return self._transposed(expr.arg)
+        if isinstance(expr, sp.And):
+            return r",\quad ".join(self._print(arg) for arg in expr.args)
+        return super()._print(expr, **kwargs)
+
+    def _transposed(self, arg) -> str:
+        body = self._print(arg)
+        if isinstance(arg, sp.MatrixSymbol) and _is_simple_name(body):
+            return rf"{body}^{{\top}}"
+        return rf"\left({body}\right)^{{\top}}"
+
+    def _factor(self, arg) -> str:
+        body = self._print(arg)
+        if isinstance(arg, (sp.Add, sp.MatAdd)):
+            return rf"\left({body}\right)"
+        return body
+
+    # the terms of a sum exactly as _print_Add orders and signs them, for line breaking
+    def sum_pieces(self, expr) -> list[tuple[str, str]]:
+        """``[(sign, tex), ...]`` of a top-level sum, in the order ``sympy.latex`` prints them."""
+        if isinstance(expr, (sp.Add, sp.MatAdd)):
+            terms = self._as_ordered_terms(expr)  # what _print_Add does for both
+        else:
+            return [("", self._print(expr))]
+        pieces = []
+        for i, term in enumerate(terms):
+            sign = ""
+            if i > 0:
+                if term.could_extract_minus_sign():
+                    sign, term = "-", -term
+                else:
+                    sign = "+"
+            body = self._print(term)
+            if self._needs_add_brackets(term):
+                body = rf"\left({body}\right)"
+            pieces.append((sign, body))
+        return pieces
+
+
+_PRINTER = PaperLatexPrinter()
+
+
+def tex(expr) -> str:
+    """``sympy.latex`` of ``expr`` in the paper's notation (see :class:`PaperLatexPrinter`)."""
+    return _PRINTER.doprint(sp.sympify(expr) if not isinstance(expr, sp.Basic) else expr)
+
+
+def visible_width(tex_code: str) -> int:
+    """A rough count of the glyphs ``tex_code`` typesets (over-estimates: fractions count twice)."""
+    s = re.sub(r"\\(left|right|big|Big|bigg|Bigg)(?![A-Za-z])", "", tex_code)
+    s = re.sub(r"\\(mathbb|mathrm|mathbf|mathcal|operatorname|text)\{([^{}]*)\}", r"\2", s)
+    s = re.sub(r"\\(,|;|:|!)", "", s)
+    s = re.sub(r"\\(frac|tfrac|dfrac)", "", s)
+    s = re.sub(r"\\[A-Za-z]+", "x", s)  # one glyph per command (\theta, \ell, \nabla, \top)
+    s = re.sub(r"[{}_^&\s]", "", s)
+    # subscripts and superscripts are smaller; a plain character count is a safe over-estimate
+    return len(s)
+
+
+#: glyph budget of one displayed line after the alignment column (A4, 2.2 cm margins, 10pt)
+LINE_BUDGET = 64
+#: a chain start wider than this goes on its own line, relations aligned below it
+START_BUDGET = 24
+
+
+def break_sum(expr, first_budget: int = LINE_BUDGET, budget: int = LINE_BUDGET) -> list[str]:
+    """Print ``expr`` as one or more line fragments, breaking only at its top-level ``+``/``-``."""
+    pieces = _PRINTER.sum_pieces(expr)
+    lines: list[str] = []
+    current, width, limit = "", 0, first_budget
+    for sign, body in pieces:
+        piece = f" {sign} {body}" if sign else body
+        w = visible_width(piece)
+        if current and width + w > limit:
+            lines.append(current)
+            current, width, limit = piece.strip(), w, budget
+        else:
+            current += piece
+            width += w
+    lines.append(current)
+    return lines
+
+
+# ------------------------------------------------------------------------------------------------
+# Free text
+# ------------------------------------------------------------------------------------------------
+_ESCAPES = {
+    "\\": r"\textbackslash{}", "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_",
+    "{": r"\{", "}": r"\}", "~": r"\textasciitilde{}", "^": r"\textasciicircum{}",
+    "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}",
+}
+_UNICODE = {
+    "θ": r"$\theta$", "ℓ": r"$\ell$", "≤": r"$\le$", "≥": r"$\ge$", "≠": r"$\neq$", "∇": r"$\nabla$",
+    "∈": r"$\in$", "×": r"$\times$", "ε": r"$\varepsilon$", "η": r"$\eta$", "λ": r"$\lambda$",
+    "μ": r"$\mu$", "σ": r"$\sigma$", "φ": r"$\phi$", "α": r"$\alpha$", "β": r"$\beta$",
+    "δ": r"$\delta$", "Δ": r"$\Delta$", "∞": r"$\infty$", "·": r"$\cdot$", "√": r"$\surd$",
+    "—": "---", "–": "--", "’": "'", "‘": "`", "“": "``", "”": "''", "…": r"\dots{}", "±": r"$\pm$",
+    "→": r"$\to$", "≈": r"$\approx$", "‖": r"$\|$",
+}
+_OPERATORS = ((">=", r"$\ge$"), ("<=", r"$\le$"), ("!=", r"$\neq$"))
+
+
+def escape(text: str, breakable: bool = False) -> str:
+    """Escape free text (kernel messages, hypothesis texts, tolerance sentences) for LaTeX.
+
+    ``>=``, ``<=``, ``!=`` become ``\\ge``, ``\\le``, ``\\neq``; Greek letters and common symbols
+    become their LaTeX forms; any other non-ASCII character is reduced to ASCII (NFKD) or dropped,
+    so pdflatex never stops on an unknown glyph.  ``breakable`` allows line breaks after ``*``,
+    ``/``, ``,`` and ``_`` (for SymPy residuals and identifiers that have no spaces).
+    """
+    out = []
+    i = 0
+    while i < len(text):
+        for op, repl in _OPERATORS:
+            if text.startswith(op, i):
+                out.append(repl)
+                i += len(op)
+                break
+        else:
+            ch = text[i]
+            if ch in _ESCAPES:
+                out.append(_ESCAPES[ch])
+            elif ch in _UNICODE:
+                out.append(_UNICODE[ch])
+            elif ord(ch) < 128:
+                out.append(ch if ch not in "\t\r\n" else " ")
+            else:
+                out.append(unicodedata.normalize("NFKD", ch).encode("ascii", "ignore").decode())
+            if breakable and ch in "*/,_=(":
+                out.append(r"\allowbreak{}")
+            i += 1
+    return "".join(out)
+
+
+def code(name: str) -> str:
+    """An identifier in typewriter type, breakable after underscores."""
+    return r"\texttt{" + escape(name).replace(r"\_", r"\_\allowbreak{}") + "}"
+
+
+def fmt_number(value) -> str:
+    """A number for the witness tables: integers as is, floats to 3 significant digits, in math."""
+    if value is None:
+        return "--"
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, int):
+        return f"${value}$"
+    value = float(value)
+    if math.isnan(value):
+        return "NaN"
+    if math.isinf(value):
+        return r"$\infty$" if value > 0 else r"$-\infty$"
+    text = f"{value:.3g}"
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        return rf"${mantissa} \times 10^{{{int(exponent)}}}$"
+    return f"${text}$"
+
+
+# ------------------------------------------------------------------------------------------------
+# What is printed: one record per lemma
+# ------------------------------------------------------------------------------------------------
+@dataclass
+class NumericResult:
+    """The numeric side of one lemma: a ``WitnessReport``, or why there is none."""
+
+    report: object = None  # numerics.witness.WitnessReport (or the same read back from JSON)
+    reason: str = ""  # "no witness", "not run", "missing from report", or an error message
+    error: bool = False
+
+    @property
+    def ok(self) -> bool | None:
+        if self.error:
+            return False
+        return None if self.report is None else bool(self.report.ok)
+
+
+@dataclass
+class LemmaRecord:
+    registered: object  # registry.RegisteredLemma (or anything with .lemma, .name)
+    proof: object = None  # kernel.Proof
+    report: object = None  # kernel.ProofReport
+    error: str = ""  # building or checking the proof raised
+    numeric: NumericResult = field(default_factory=NumericResult)
+
+    @property
+    def lemma(self):
+        return self.registered.lemma
+
+    @property
+    def symbolic_ok(self) -> bool | None:
+        if self.error:
+            return False
+        return None if self.report is None else self.report.ok
+
+    @property
+    def ok(self) -> bool:
+        return self.symbolic_ok is not False and self.numeric.ok is not False
+
+
+def check_proof(registered) -> LemmaRecord:
+    """Build and check the lemma's proof; an exception is recorded (and printed) as a failure."""
+    record = LemmaRecord(registered)
+    if registered.lemma.build is None:
+        return record
+    try:
+        record.proof = registered.lemma.build()
+        record.report = record.proof.check()
+    except Exception as exc:  # printed as a failed lemma, never hidden
+        record.error = f"{type(exc).__name__}: {exc}"
+    return record
+
+
+class ReportError(ValueError):
+    """A ``resnet-lemmas check --output`` file cannot be used."""
+
+
+def _witness_from_json(payload: dict):
+    from .numerics.witness import WitnessReport
+
+    try:
+        return WitnessReport(
+            name=payload["name"], seed=int(payload["seed"]), instances=int(payload["instances"]),
+            worst_margin=float(payload["worst_margin"]), tolerance=payload.get("tolerance", ""),
+            failures=list(payload.get("failures", [])), details=dict(payload.get("details", {})),
+            seconds=0.0)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ReportError(f"numeric entry {payload.get('name', '?')!r} is malformed: {exc}") from exc
+
+
+def load_check_report(path) -> tuple[int, dict[str, NumericResult]]:
+    """Read the JSON of ``resnet-lemmas check --output FILE``: its seed and a result per lemma."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ReportError(f"cannot read check report {path}: {exc}") from exc
+    if not isinstance(data, dict) or "lemmas" not in data or "seed" not in data:
+        raise ReportError(f"{path} is not a report written by 'resnet-lemmas check --output'")
+    results: dict[str, NumericResult] = {}
+    for entry in data["lemmas"]:
+        numeric = entry.get("numeric") or {}
+        if entry.get("error") and numeric.get("status") == "not_applicable":
+            results[entry["name"]] = NumericResult(reason=entry["error"], error=True)
+        elif numeric.get("status") == "not_applicable":
+            results[entry["name"]] = NumericResult(reason="no witness")
+        else:
+            results[entry["name"]] = NumericResult(_witness_from_json(numeric))
+    return int(data["seed"]), results
+
+
+def run_numeric(registered, seed: int, instances: int | None = None, progress=None) -> NumericResult:
+    if getattr(registered, "witness_module", None) is None:
+        return NumericResult(reason="no witness")
+    try:
+        return NumericResult(registered.witness(seed=seed, instances=instances, progress=progress))
+    except Exception as exc:  # printed as a failed witness with the reason
+        return NumericResult(reason=f"{type(exc).__name__}: {exc}", error=True)
+
+
+# ------------------------------------------------------------------------------------------------
+# The document
+# ------------------------------------------------------------------------------------------------
+PREAMBLE = r"""\documentclass[10pt,a4paper]{article}
+\usepackage[margin=2.2cm]{geometry}
+\usepackage{amsmath,amssymb,amsthm}
+\usepackage{xcolor}
+\usepackage{booktabs,longtable,array}
+\usepackage{enumitem}
+\usepackage[hidelinks]{hyperref}
+\setlength{\emergencystretch}{3em}
+\allowdisplaybreaks
+\theoremstyle{plain}
+\newtheorem*{rltheorem}{Theorem}
+\newtheorem*{rllemma}{Lemma}
+\theoremstyle{definition}
+\newtheorem*{rlexample}{Example}
+\newtheorem*{rlexperiment}{Experiment}
+\newcommand{\notverified}[1]{\fcolorbox{red}{white}{\textcolor{red}{\textbf{#1~NOT VERIFIED}}}}
+\newcommand{\failedrel}[1]{\mathrel{\textcolor{red}{\overset{?}{#1}}}}
+"""
+
+_RELATIONS = {"=": "=", "<=": r"\le", ">=": r"\ge"}
+
+#: meanings of the shared named quantities of ``proofs/expressions.py`` (documentation only; the
+#: kernel uses their component definitions).  Quantities a lemma introduces are described by origin.
+CORE_MEANINGS = {
+    "w": r"output-layer weights; prediction $p(x) = w^{\top}(x + V f_{\theta}(x))$",
+    "V": r"output matrix of the residual unit $x \mapsto x + V f_{\theta}(x)$",
+    "theta": r"parameters of the residual unit $f_{\theta}: \mathbb{R}^{d} \to \mathbb{R}^{k}$",
+    "a": r"comparator weights on the input $x$",
+    "b": r"comparator weights on the features $f_{\theta}(x)$",
+    "u": r"a linear comparator $x \mapsto u^{\top} x$",
+    "c": r"$\mathbb{E}[\ell'(p)\, f_{\theta}(x)]$, the loss derivative correlated with the features",
+    "E_rx": r"the loss derivative $\ell'(p) = \ell'(p(x); y)$ correlated with the input",
+    "grad_w": r"gradient of $F$ in $w$ (computed by SymPy component by component)",
+    "grad_V": r"gradient of $F$ in $V$ (computed by SymPy component by component)",
+    "grad_theta": r"gradient of $F$ in $\theta$ (chain rule through the arbitrary $f_{\theta}$)",
+    "E_rJVw": r"$J_{\theta}(x)$ is the Jacobian of $f_{\theta}(x)$ in $\theta$",
+    "F": r"the objective $\mathbb{E}\,\ell(w^{\top}(x + V f_{\theta}(x)); y)$ (mean over the sample)",
+    "E_l_ab": r"expected loss of the comparator $a^{\top} x + b^{\top} f_{\theta}(x)$",
+    "E_l_a": r"expected loss of the linear predictor $a^{\top} x$",
+    "E_r_gap": r"first-order term of the loss between $p$ and the comparator",
+    "E_bregman": (r"mean Bregman divergence, $D_{\ell}(q, p) = \ell(q) - \ell(p) - \ell'(p)(q - p)$"),
+    "E_r_p": r"the loss derivative correlated with the prediction",
+}
+
+
+def _named_quantities(proof) -> list:
+    """The named quantities (``Named`` matrices and ``NamedScalar`` scalars) a proof mentions."""
+    from .proofs.expressions import Named, NamedScalar
+
+    exprs = []
+    for hyp in proof.hypotheses:
+        if hyp.statement is not None:
+            exprs.append(hyp.statement)
+    for chain in proof.chains:
+        exprs.append(chain.start)
+        for link in chain.links:
+            exprs.append(link.expr)
+            for atom in getattr(link.justification, "atoms", ()) or ():
+                exprs.append(getattr(atom, "expr", sp.S.Zero))
+    found = {}
+    for expr in exprs:
+        try:
+            atoms = sp.sympify(expr).atoms(Named, NamedScalar)
+        except Exception:  # an unprintable object is reported by the kernel, not here
+            continue
+        for atom in atoms:
+            found[atom.name] = atom
+    # also the objectives of named infima (F_feat, F_lin) appearing in the proof
+    return [found[name] for name in sorted(found)]
+
+
+def _defining_module(symbol) -> str | None:
+    """The ``proofs/lemmas`` module that defines ``symbol`` as a module attribute, if any."""
+    prefix = f"{__package__}.proofs.lemmas."
+    for name, module in sorted(sys.modules.items()):
+        if not name.startswith(prefix) or module is None:
+            continue
+        for value in vars(module).values():
+            if value is symbol or (isinstance(value, sp.Basic) and type(value) is type(symbol)
+                                   and value == symbol):
+                return name[len(prefix):]
+    return None
+
+
+def _space(symbol) -> str:
+    if isinstance(symbol, sp.MatrixSymbol):
+        rows, cols = symbol.shape
+        if cols == 1:
+            return rf"$\mathbb{{R}}^{{{tex(rows)}}}$"
+        return rf"$\mathbb{{R}}^{{{tex(rows)} \times {tex(cols)}}}$"
+    return r"$\mathbb{R}$"
+
+
+def _meaning(symbol, proof) -> str:
+    for ctx in proof.contexts[:1]:
+        if symbol in ctx.infima:
+            objective, variables = ctx.infima[symbol]
+            names = ", ".join(tex(v) for v in variables)
+            return rf"$\inf_{{{names}}} {tex(objective)}$"
+    if symbol.name in CORE_MEANINGS:
+        return CORE_MEANINGS[symbol.name]
+    module = _defining_module(symbol)
+    if module:
+        return "introduced by " + code(f"proofs/lemmas/{module}.py")
+    return "introduced by this lemma"
+
+
+def _sizes(ctx) -> str:
+    """``(d, k, n) = (2, 2, 2)``, in math, plus the loss (generic or concrete)."""
+    match = re.match(r"^\(([^()]*)\) = \(([^()]*)\)(.*)$", ctx.label)
+    if match:
+        text = rf"$({match.group(1)}) = ({match.group(2)})$" + escape(match.group(3))
+    else:
+        text = escape(ctx.label)
+    if ctx.loss is None:
+        text += r" (generic loss $\ell$)"
+    return text
+
+
+def _hypothesis_use(hyp) -> str:
+    """What the kernel does with a hypothesis, read from its fields."""
+    uses = []
+    if hyp.equations:
+        subs = ", ".join(rf"${tex(k)} \mapsto {tex(v)}$" for k, v in
+                         sorted(hyp.equations.items(), key=lambda kv: str(kv[0])))
+        uses.append(f"substitutes {subs}")
+    if hyp.nonzero:
+        uses.append("declares " + ", ".join(rf"${tex(e)} \neq 0$" for e in hyp.nonzero)
+                    + " (may divide by it)")
+    if hyp.convex_loss:
+        uses.append(r"licenses Bregman-divergence atoms of the generic loss $\ell$ (convexity "
+                    r"is assumed, not proven)")
+    if hyp.constrains:
+        uses.append("constrains " + ", ".join(f"${tex(v)}$" for v in hyp.constrains))
+    return "; ".join(uses)
+
+
+def _hypothesis_ref(name: str, proof) -> str:
+    for hyp in proof.hypotheses:
+        if hyp.name == name:
+            stmt = f" (${tex(hyp.statement)}$)" if hyp.statement is not None else ""
+            return code(name) + stmt
+    for chain in proof.chains:
+        if chain.name == name:
+            return f"the fact proven by chain {code(name)} (${tex(chain.start)} = {tex(chain.end)}$)"
+    return code(name) + r" (\textcolor{red}{not declared})"
+
+
+_ATOM_WORDS = {
+    "Square": "the square of a real quantity",
+    "NonNegative": "nonnegative by SymPy's sign rules",
+    "Scaled": "a nonnegative coefficient times a nonnegative atom",
+    "BregmanMean": (r"a mean of Bregman divergences $D_{\ell}(q, p) = \ell(q; y) - \ell(p; y) - "
+                    r"\ell'(p; y)(q - p)$, nonnegative because $\ell$ is convex in $p$"),
+    "CauchySchwarzGap": r"the Cauchy--Schwarz gap, certified by Lagrange's identity",
+    "OperatorNormGap": r"the definition of the spectral norm $\|M\|_2 = \max_{\|z\| = 1} \|M z\|$",
+}
+
+
+def _atom_line(atom) -> str:
+    kind = type(atom).__name__
+    words = _ATOM_WORDS.get(kind)
+    if words is None:
+        doc = (type(atom).__doc__ or kind).strip().splitlines()[0]
+        words = escape(doc)
+    if kind == "NonNegative" and getattr(atom, "why", ""):
+        words += f" ({escape(atom.why)})"
+    try:
+        expr = tex(atom.expr)
+    except Exception as exc:  # the kernel reports a malformed atom; print what we can
+        expr = r"\text{" + escape(f"{kind}: {exc}") + "}"
+    return rf"${expr} \ge 0$: {words}"
+
+
+def _justification(just, proof) -> str:
+    """The justification object in words (what it claims; the kernel's verdict is added apart)."""
+    kind = getattr(just, "kind", type(just).__name__)
+    reason = getattr(just, "reason", "")
+    parts = []
+    if isinstance(just, K.Identity):
+        parts.append(r"\textbf{Identity} (checked by SymPy at every size above)"
+                     + (f": {escape(reason)}." if reason else "."))
+    elif isinstance(just, K.Certificate):
+        parts.append(r"\textbf{Certificate}" + (f": {escape(reason)}." if reason else ".")
+                     + " The gap between the two sides equals, identically, the sum of the "
+                       "nonnegative atoms")
+        items = "".join(rf"\item {_atom_line(atom)}" + "\n" for atom in just.atoms)
+        parts.append("\n\\begin{itemize}[nosep]\n" + items + "\\end{itemize}")
+    elif isinstance(just, K.Infimum):
+        parts.append(r"\textbf{Infimum}" + (f": {escape(reason)}." if reason else "."))
+        if just.from_chain:
+            parts.append(f"The bound of chain {code(just.from_chain)} holds for every value of the "
+                         "comparator variables, which no hypothesis used constrains.")
+    elif isinstance(just, K.Definiteness):
+        parts.append(r"\textbf{Definiteness}" + (f": {escape(reason)}." if reason else ".")
+                     + f" From chain {code(just.from_chain)}.")
+    else:
+        parts.append(r"\textbf{" + escape(str(kind)) + "}" + (f": {escape(reason)}." if reason else "."))
+    using = getattr(just, "using", ()) or ()
+    if using:
+        parts.append("Uses " + ", ".join(_hypothesis_ref(n, proof) for n in using) + ".")
+    return " ".join(parts)
+
+
+def _align_chain(chain, steps) -> str:
+    """The ``align*`` block of a chain; ``steps[i]`` is the kernel's result for link ``i + 1``."""
+    start = tex(chain.start)
+    own_line = visible_width(start) > START_BUDGET
+    lines = []
+    if own_line:
+        lines.append(rf"&{start} \notag")
+        lead, first_budget = r"&\quad ", LINE_BUDGET - 2
+    else:
+        lead, first_budget = f"{start} &", LINE_BUDGET - visible_width(start) // 2
+    for index, link in enumerate(chain.links, start=1):
+        step = steps[index - 1] if index - 1 < len(steps) else None
+        ok = step is not None and step.ok
+        rel = _RELATIONS.get(link.relation, escape(link.relation))
+        rel = rel if ok else rf"\failedrel{{{rel}}}"
+        fragments = break_sum(link.expr, first_budget, LINE_BUDGET - 6)
+        tag = rf"\tag*{{[{index}]}}" if ok else rf"\tag*{{\notverified{{[{index}]}}}}"
+        for j, fragment in enumerate(fragments):
+            last = j == len(fragments) - 1
+            if j == 0:
+                prefix = lead if index == 1 else (r"&\quad " if own_line else "&")
+                body = f"{prefix}{rel} {fragment}"
+            else:
+                body = rf"&\qquad\quad {fragment}" if own_line else rf"&\qquad {fragment}"
+            lines.append(body + (f" {tag}" if last else r" \notag"))
+        lead = r"&\quad " if own_line else "&"
+    return "\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}\n"
+
+
+def _chain_steps(proof, report) -> list[tuple[object, list, str]]:
+    """Pair every chain with its kernel results, in the kernel's order.
+
+    ``Proof.check`` appends, per chain, either one chain-level failure (index 0: e.g. a chain that
+    mixes ``<=`` and ``>=``) or one :class:`StepResult` per link.  Returns ``(chain, steps,
+    chain_error)``; a link without a result is printed as not verified.
+    """
+    out = []
+    pending = list(report.steps) if report is not None else []
+    for chain in proof.chains:
+        if pending and pending[0].chain == chain.name and pending[0].index == 0:
+            out.append((chain, [], pending.pop(0).message))
+            continue
+        steps = []
+        for index in range(1, len(chain.links) + 1):
+            if pending and pending[0].chain == chain.name and pending[0].index == index:
+                steps.append(pending.pop(0))
+            else:
+                steps.append(None)
+        out.append((chain, steps, "" if chain.links else "the chain has no steps"))
+    return out
+
+
+def _conclusion(chain, verified: bool) -> str:
+    try:
+        rel = _RELATIONS[chain.relation]
+    except (K.KernelError, KeyError):
+        rel = r"\;?\;"
+    statement = rf"${tex(chain.start)} {rel} {tex(chain.end)}$"
+    if visible_width(statement) > LINE_BUDGET:
+        statement = rf"\[{tex(chain.start)} {rel} {tex(chain.end)}\]"
+    if verified:
+        return r"\emph{Conclusion (verified):} " + statement
+    return (r"\textcolor{red}{\emph{Conclusion NOT established}} (a step failed): " + statement)
+
+
+def _render_chain(chain, steps, chain_error, proof) -> str:
+    out = [r"\paragraph{Chain " + code(chain.name) + ".}"]
+    if chain.text:
+        out.append(escape(chain.text) + ".")
+    verified = not chain_error and bool(steps) and all(s is not None and s.ok for s in steps)
+    out.append("\n")
+    if chain_error:
+        out.append(r"\notverified{chain}" + " " + r"\textcolor{red}{Kernel: "
+                   + escape(chain_error, breakable=True) + "}\n")
+    if chain.links:
+        out.append(_align_chain(chain, steps if not chain_error else []))
+    out.append("{\\small\n\\begin{description}[leftmargin=2.2em,style=nextline,nosep,"
+               "itemsep=2pt]\n")
+    for index, link in enumerate(chain.links, start=1):
+        step = steps[index - 1] if index - 1 < len(steps) else None
+        words = _justification(link.justification, proof)
+        if link.note:
+            words += " " + escape(link.note) + "."
+        if step is not None and step.ok:
+            verdict = r"\emph{Kernel:} " + escape(step.message, breakable=True) + "."
+            label = f"{{[{index}]}}"  # braces: brackets inside \item[...]
+        else:
+            message = step.message if step is not None else (chain_error or "not checked")
+            verdict = (r"\textcolor{red}{\emph{Kernel: NOT VERIFIED.} "
+                       + escape(message, breakable=True) + "}")
+            label = rf"\notverified{{[{index}]}}"
+        out.append(rf"\item[{label}] {words} {verdict}" + "\n")
+    out.append("\\end{description}}\n\n")
+    if len(chain.links) > 1 or not verified:  # a one-step chain's line is its conclusion
+        out.append(r"\noindent " + _conclusion(chain, verified) + "\n")
+    out.append("\\medskip\n")
+    return "".join(out)
+
+
+def _witness_table(numeric: NumericResult, lemma_name: str) -> str:
+    out = [f"% >>> numeric {lemma_name}\n", r"\subsection*{Numeric witness}" + "\n"]
+    rep = numeric.report
+    if rep is None:
+        if numeric.error:
+            out.append(r"\notverified{witness} \textcolor{red}{" + escape(numeric.reason, True)
+                       + "}\n")
+        elif numeric.reason == "no witness":
+            out.append("No numeric witness is registered for this result "
+                       f"({code('numerics/witnesses/' + lemma_name + '.py')} does not exist).\n")
+        elif numeric.reason == "missing from report":
+            out.append("The check report this document was generated from has no entry for "
+                       "this result.\n")
+        else:
+            out.append("Not run for this document (generated with \\texttt{--no-numeric}); run "
+                       f"\\texttt{{resnet-lemmas check --only {escape(lemma_name)}}}.\n")
+        out.append(f"% <<< numeric {lemma_name}\n")
+        return "".join(out)
+    status = "verified" if rep.ok else r"\textcolor{red}{\textbf{FAILED}}"
+    rows = [("status", status), ("instances", fmt_number(int(rep.instances))),
+            ("seed", fmt_number(int(rep.seed)) + " (instance $i$ uses the $i$-th child of "
+                                                 r"\texttt{numpy.random.SeedSequence(seed)})"),
+            ("worst margin", fmt_number(rep.worst_margin) + r" (margin $\ge 0$: claim held "
+                                                             "within tolerance)")]
+    for key, value in _flat_details(rep.details):
+        rows.append((escape(key.replace("_", " ")), value))
+    out.append("\\begin{center}\n\\begin{tabular}{@{}>{\\raggedright}p{0.3\\linewidth}"
+               ">{\\raggedright\\arraybackslash}p{0.6\\linewidth}@{}}\n\\toprule\n")
+    for key, value in rows:
+        out.append(f"{key} & {value} \\\\\n")
+    out.append("\\bottomrule\n\\end{tabular}\n\\end{center}\n")
+    if rep.tolerance:
+        out.append(r"\noindent\emph{Tolerance:} " + escape(rep.tolerance, breakable=True) + ".\n")
+    if rep.failures:
+        out.append("\n\\noindent\\textcolor{red}{\\textbf{Failing instances}} (replay with the "
+                   "instance seed):\n\\begin{itemize}[nosep]\n")
+        for failure in rep.failures:
+            out.append(rf"\item seed {fmt_number(int(failure.get('seed', -1)))}, margin "
+                       f"{fmt_number(failure.get('margin'))}: "
+                       f"{escape(str(failure.get('description', '')), breakable=True)}\n")
+        out.append("\\end{itemize}\n")
+    out.append(f"% <<< numeric {lemma_name}\n")
+    return "".join(out)
+
+
+_TIMING_KEYS = re.compile(r"(second|time|elapsed|duration)", re.IGNORECASE)
+
+
+def _flat_details(details, prefix: str = "") -> list[tuple[str, str]]:
+    """Witness ``details`` as table rows; timing entries are left out so the output is deterministic."""
+    rows = []
+    for key in details:
+        value = details[key]
+        name = f"{prefix}{key}"
+        if _TIMING_KEYS.search(str(key)):
+            continue
+        if isinstance(value, dict):
+            rows.extend(_flat_details(value, prefix=f"{name}."))
+        elif isinstance(value, (list, tuple)):
+            if len(value) <= 6 and all(isinstance(v, (int, float)) for v in value):
+                rows.append((name, ", ".join(fmt_number(v) for v in value)))
+            elif value and all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                               for v in value):
+                rows.append((name, f"{len(value)} values, from {fmt_number(min(value))} to "
+                                   f"{fmt_number(max(value))}"))
+            else:
+                rows.append((name, f"{len(value)} entries (see \\texttt{{resnet-lemmas check --json}})"))
+        elif isinstance(value, (int, float)):
+            rows.append((name, fmt_number(value)))
+        else:
+            rows.append((name, escape(str(value), breakable=True)))
+    return rows
+
+
+def _notation_table(proof) -> str:
+    symbols = _named_quantities(proof)
+    if not symbols:
+        return ""
+    out = [r"\subsection*{Named quantities}" + "\n",
+           "{\\small\n\\begin{longtable}{@{}>{\\raggedright}p{0.33\\linewidth}"
+           ">{\\raggedright}p{0.1\\linewidth}>{\\raggedright\\arraybackslash}p{0.49\\linewidth}@{}}\n"
+           "\\toprule\nsymbol & space & meaning \\\\\n\\midrule\n\\endhead\n"]
+    for symbol in symbols:
+        out.append(f"${tex(symbol)}$ & {_space(symbol)} & {_meaning(symbol, proof)} \\\\\n")
+    out.append("\\bottomrule\n\\end{longtable}}\n")
+    return "".join(out)
+
+
+def _status_words(record: LemmaRecord) -> str:
+    if record.error:
+        return r"\textcolor{red}{\textbf{FAILED} (the proof could not be built or checked)}"
+    if record.report is None:
+        return "no symbolic proof (numeric only)"
+    rep = record.report
+    if rep.ok:
+        return f"verified by the kernel: {len(rep.steps)} steps, each in every context"
+    return (r"\textcolor{red}{\textbf{FAILED}: " + f"{len(rep.failures)} of {len(rep.steps)} "
+            "steps not verified}")
+
+
+def _label(name: str) -> str:
+    return "lemma:" + re.sub(r"[^A-Za-z0-9]", "-", name)
+
+
+def render_lemma(record: LemmaRecord) -> str:
+    lemma = record.lemma
+    kind = lemma.kind if lemma.kind in ("theorem", "lemma", "example", "experiment") else "lemma"
+    out = [f"% ---- {lemma.name} ----\n",
+           r"\section{" + escape(lemma.title) + r"}\label{" + _label(lemma.name) + "}\n",
+           r"\noindent\textbf{Name:} " + code(lemma.name) + r"\quad \textbf{Kind:} " + kind
+           + r"\quad \textbf{Symbolic:} " + _status_words(record) + "\n\n",
+           f"\\begin{{rl{kind}}}[{code(lemma.name)}]\n{lemma.statement_latex}\n\\end{{rl{kind}}}\n\n",
+           r"\noindent\emph{Paper:} " + escape(lemma.paper) + "\n"]
+    if record.error:
+        out.append("\n" + r"\noindent\notverified{proof} \textcolor{red}{"
+                   + escape(record.error, breakable=True) + "}\n")
+    proof = record.proof
+    if proof is not None:
+        if proof.hypotheses:
+            out.append(r"\subsection*{Hypotheses}" + "\n\\begin{description}[style=unboxed,"
+                       "leftmargin=1.5em,nosep,itemsep=2pt]\n")
+            for hyp in proof.hypotheses:
+                stmt = f" ${tex(hyp.statement)}$." if hyp.statement is not None else ""
+                use = _hypothesis_use(hyp)
+                out.append(rf"\item[{code(hyp.name)}]{stmt} {escape(hyp.text)}."
+                           + (rf" \emph{{Kernel use:}} {use}." if use else "") + "\n")
+            out.append("\\end{description}\n")
+        out.append(r"\subsection*{Checked at}" + "\nEvery step below was checked at each of: "
+                   + "; ".join(_sizes(ctx) for ctx in proof.contexts) + ".\n")
+        out.append(_notation_table(proof))
+        if record.report is not None:
+            out.append(r"\subsection*{Derivation}" + "\n")
+            for chain, steps, chain_error in _chain_steps(proof, record.report):
+                out.append(_render_chain(chain, steps, chain_error, proof))
+    out.append(_witness_table(record.numeric, lemma.name))
+    return "".join(out)
+
+
+def _summary(records: list[LemmaRecord]) -> str:
+    out = ["% >>> numeric summary\n", r"\section*{Summary}" + "\n",
+           "{\\small\n\\begin{longtable}{@{}>{\\raggedright}p{0.4\\linewidth}"
+           ">{\\raggedright}p{0.23\\linewidth}>{\\raggedright\\arraybackslash}p{0.27\\linewidth}@{}}\n"
+           "\\toprule\nresult & symbolic (kernel) & numeric (witness) \\\\\n\\midrule\n\\endhead\n"]
+    for record in records:
+        if record.error:
+            sym = r"\textcolor{red}{FAILED}"
+        elif record.report is None:
+            sym = "n/a"
+        elif record.report.ok:
+            sym = f"verified, {len(record.report.steps)} steps"
+        else:
+            sym = (r"\textcolor{red}{FAILED} " + f"{len(record.report.failures)}/"
+                   f"{len(record.report.steps)}")
+        num = record.numeric
+        if num.report is not None:
+            word = "verified" if num.report.ok else r"\textcolor{red}{FAILED}"
+            numeric = (f"{word}, {int(num.report.instances)} inst., worst margin "
+                       f"{fmt_number(num.report.worst_margin)}")
+        elif num.error:
+            numeric = r"\textcolor{red}{error}"
+        else:
+            numeric = {"no witness": "no witness"}.get(num.reason, "not run")
+        out.append(rf"\ref{{{_label(record.lemma.name)}}}~{escape(record.lemma.title)} & {sym} & "
+                   f"{numeric} \\\\\n")
+    out.append("\\bottomrule\n\\end{longtable}}\n% <<< numeric summary\n")
+    return "".join(out)
+
+
+INTRODUCTION = r"""
+\section*{How to read this document}
+This document is generated by \texttt{resnet-lemmas latex} from the objects the proof kernel checks;
+nothing in the derivations is typed by hand.  The setting (Shamir, 2018) is a residual unit
+$x \mapsto x + V f_{\theta}(x)$ with $V \in \mathbb{R}^{d \times k}$ and an arbitrary network
+$f_{\theta}: \mathbb{R}^{d} \to \mathbb{R}^{k}$, an output layer $w \in \mathbb{R}^{d}$, the prediction
+$p(x) = w^{\top}(x + V f_{\theta}(x))$ and the objective $F(w, V, \theta) =
+\mathbb{E}\,\ell(p(x); y)$ for a loss $\ell(p; y)$ convex and differentiable in $p$; $\ell'$ and
+$\ell''$ are derivatives in $p$, and $\mathbb{E}$ is the mean over a sample of $n$ points, for which
+every statement holds exactly.
+
+Each result lists its hypotheses, the sizes $(d, k, n)$ at which the kernel instantiated every named
+quantity in explicit components, and its derivation as chains of relations.  Each relation carries a
+tag $[i]$ and, below the chain, its justification in words together with the kernel's verdict:
+\begin{description}[nosep,leftmargin=1.5em]
+\item[Identity] the two sides agree after every named quantity is expanded into components at each
+  size (gradients by \texttt{sympy.diff}, component by component), possibly after substituting the
+  equations of the hypotheses used; SymPy reduces the difference to zero.
+\item[Certificate] an inequality holds because the gap between its sides equals, identically, a sum
+  of nonnegative atoms, each certified on its own (squares, Bregman divergences of a convex loss,
+  Cauchy--Schwarz by Lagrange's identity, the definition of the spectral norm).
+\item[Infimum] a bound proven for every comparator passes to the infimum over comparators that no
+  hypothesis constrains.
+\item[Definiteness] a real vector whose squared norm was proven zero is zero.
+\end{description}
+A step the kernel rejected is marked \notverified{[$i$]}, its relation with a red ``?'', and the
+kernel's message is printed; such a chain's conclusion is printed as not established.
+"""
+
+
+def render_document(records: list[LemmaRecord], seed: int | None, numeric_note: str = "") -> str:
+    """The complete LaTeX document for ``records`` (deterministic: no dates, no timings)."""
+    seed_text = "numeric witnesses not run" if seed is None else f"numeric witnesses with seed {seed}"
+    out = [PREAMBLE,
+           "\\title{resnet-lemmas: machine-checked derivations\\\\[2pt]\\large Shamir (2018), "
+           "``Are ResNets Provably Better than Linear Predictors?''}\n",
+           f"\\author{{generated by \\texttt{{resnet-lemmas latex}} (version {escape(__version__)})}}\n",
+           "\\date{% >>> numeric date\n" + escape(seed_text) + "\n% <<< numeric date\n}\n",
+           "\\begin{document}\n\\maketitle\n", INTRODUCTION]
+    if numeric_note:
+        out.append("\n" + escape(numeric_note) + "\n")
+    out.append(_summary(records))
+    for record in records:
+        out.append(render_lemma(record))
+    out.append("\\end{document}\n")
+    return "".join(out)
+
+
+_MARKED = re.compile(r"% >>> numeric (?P<name>\S+)\n.*?% <<< numeric (?P=name)\n", re.DOTALL)
+
+
+def mask_numeric(text: str) -> str:
+    """``text`` with every numeric section (between the marker comments) replaced by its name."""
+    return _MARKED.sub(lambda m: f"% [numeric {m.group('name')}]\n", text)
+
+
+def build_records(selected: Iterable, seed: int | None = 0, numeric: bool = True,
+                  report: dict[str, NumericResult] | None = None, instances: int | None = None,
+                  progress_factory: Callable | None = None,
+                  log: Callable[[str], None] | None = None) -> list[LemmaRecord]:
+    """Check every selected lemma's proof and attach its numeric result.
+
+    Numeric results come from ``report`` (a loaded ``check --output`` file) when given, else from
+    running each witness with ``seed`` when ``numeric`` is true; otherwise they are marked not run.
+    ``progress_factory(name, total)`` may return a ``progress(done, total)`` callback (with optional
+    ``close``); ``log(line)`` receives one line per lemma.
+    """
+    records = []
+    for registered in selected:
+        record = check_proof(registered)
+        if report is not None:
+            record.numeric = report.get(registered.name, NumericResult(reason="missing from report"))
+        elif numeric:
+            progress = None
+            if progress_factory is not None and getattr(registered, "witness_module", None):
+                progress = progress_factory(registered.name,
+                                            instances or getattr(registered, "default_instances", 0))
+            record.numeric = run_numeric(registered, seed, instances, progress)
+            if progress is not None and hasattr(progress, "close"):
+                progress.close()
+        else:
+            record.numeric = NumericResult(reason="not run")
+        if log is not None:
+            sym = {True: "verified", False: "FAILED", None: "n/a"}[record.symbolic_ok]
+            num = {True: "verified", False: "FAILED", None: record.numeric.reason or "n/a"}[
+                record.numeric.ok]
+            log(f"{registered.name}: symbolic {sym}; numeric {num}")
+        records.append(record)
+    return records
+
+
+# ------------------------------------------------------------------------------------------------
+# Compiling
+# ------------------------------------------------------------------------------------------------
+INSTALL_HINT = (
+    "no TeX engine found (looked for latexmk and pdflatex on PATH).\n"
+    "Install one, e.g. on Debian/Ubuntu:\n"
+    "  apt-get install texlive-latex-base texlive-latex-recommended texlive-latex-extra\n"
+    "(and poppler-utils for pdftotext); on macOS: MacTeX (https://tug.org/mactex/); elsewhere "
+    "TeX Live (https://tug.org/texlive/).")
+
+
+class EngineMissing(RuntimeError):
+    def __str__(self) -> str:
+        return INSTALL_HINT
+
+
+@dataclass
+class CompileResult:
+    ok: bool
+    engine: str
+    pdf: Path | None
+    log: str
+    errors: list = field(default_factory=list)
+    overfull: list = field(default_factory=list)  # (points, where) of each overfull \hbox
+
+    @property
+    def worst_overfull(self) -> float:
+        return max((pts for pts, _ in self.overfull), default=0.0)
+
+
+def find_engine(preferred: str | None = None) -> str:
+    """``latexmk`` if installed, else ``pdflatex``; :class:`EngineMissing` if neither is."""
+    for name in ([preferred] if preferred else ["latexmk", "pdflatex"]):
+        if name and shutil.which(name):
+            # latexmk drives pdflatex; without it latexmk cannot produce a PDF
+            if name == "latexmk" and not shutil.which("pdflatex"):
+                continue
+            return name
+    raise EngineMissing()
+
+
+def parse_errors(log: str, limit: int = 10) -> list[str]:
+    """The engine's errors as ``file:line: message`` lines (``-file-line-error`` format), or the
+    ``! message`` lines with their ``l.N`` context when the log has no file:line form."""
+    errors = []
+    lines = log.splitlines()
+    for i, line in enumerate(lines):
+        if re.match(r"^[^\s:]+\.(tex|sty|cls|aux|toc|out):\d+: ", line):
+            errors.append(line.strip())
+        elif line.startswith("! "):
+            context = next((l.strip() for l in lines[i + 1:i + 8] if re.match(r"^l\.\d+", l)), "")
+            errors.append(f"{line[2:].strip()}" + (f" ({context})" if context else ""))
+        if len(errors) >= limit:
+            break
+    return errors
+
+
+def parse_overfull(log: str) -> list[tuple[float, str]]:
+    """``(points too wide, where)`` for every ``Overfull \\hbox`` in a TeX log."""
+    found = []
+    for match in re.finditer(r"Overfull \\hbox \(([\d.]+)pt too wide\) ([^\n]*)", log):
+        found.append((float(match.group(1)), match.group(2).strip()))
+    return found
+
+
+def compile_pdf(tex_path, engine: str | None = None, timeout: float = 300.0) -> CompileResult:
+    """Compile ``tex_path`` in a temporary folder and copy the PDF next to it.
+
+    Runs ``latexmk -pdf`` or ``pdflatex`` (until cross-references settle, at most 4 runs) with
+    ``-interaction=nonstopmode -halt-on-error -file-line-error``.  ``SOURCE_DATE_EPOCH`` is fixed so
+    the PDF does not change when the source does not.  On failure the log is copied next to the
+    ``.tex`` (``NAME.log``) and the first errors are returned.
+    """
+    tex_path = Path(tex_path).resolve()
+    engine = find_engine(engine)
+    env = dict(os.environ, SOURCE_DATE_EPOCH="0", FORCE_SOURCE_DATE="1")
+    flags = ["-interaction=nonstopmode", "-halt-on-error", "-file-line-error"]
+    with tempfile.TemporaryDirectory(prefix="resnet-lemmas-latex-") as tmp:
+        work = Path(tmp)
+        shutil.copy2(tex_path, work / tex_path.name)
+        stem = tex_path.stem
+        if engine == "latexmk":
+            commands = [["latexmk", "-pdf", *flags, tex_path.name]]
+        else:
+            commands = [["pdflatex", *flags, tex_path.name]] * 4
+        log = ""
+        failed = False
+        for i, command in enumerate(commands):
+            try:
+                proc = subprocess.run(command, cwd=work, env=env, stdin=subprocess.DEVNULL,
+                                      stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                      timeout=timeout, check=False)
+            except subprocess.TimeoutExpired:
+                log_file = work / f"{stem}.log"
+                log = log_file.read_text(errors="replace") if log_file.exists() else ""
+                return CompileResult(False, engine, None, log,
+                                     [f"{command[0]} did not finish within {timeout:g} s"])
+            log_file = work / f"{stem}.log"
+            log = log_file.read_text(errors="replace") if log_file.exists() else \
+                proc.stdout.decode(errors="replace")
+            if proc.returncode != 0:
+                failed = True
+                break
+            if engine == "pdflatex" and i >= 1 and not re.search(r"Rerun|undefined references", log):
+                break
+        pdf = work / f"{stem}.pdf"
+        if failed or not pdf.exists():
+            errors = parse_errors(log) or [f"{engine} exited with an error and no message; "
+                                           f"see {tex_path.with_suffix('.log')}"]
+            shutil.copy2(log_file, tex_path.with_suffix(".log")) if log_file.exists() else None
+            return CompileResult(False, engine, None, log, errors, parse_overfull(log))
+        target = tex_path.with_suffix(".pdf")
+        shutil.copy2(pdf, target)
+        return CompileResult(True, engine, target, log, [], parse_overfull(log))
