@@ -120,25 +120,103 @@ def tex(expr) -> str:
     return _PRINTER.doprint(sp.sympify(expr) if not isinstance(expr, sp.Basic) else expr)
 
 
-def visible_width(tex_code: str) -> int:
-    """A rough count of the glyphs ``tex_code`` typesets (over-estimates: fractions count twice)."""
-    s = re.sub(r"\\(left|right|big|Big|bigg|Bigg)(?![A-Za-z])", "", tex_code)
-    s = re.sub(r"\\(mathbb|mathrm|mathbf|mathcal|operatorname|text)\{([^{}]*)\}", r"\2", s)
-    s = re.sub(r"\\(,|;|:|!)", "", s)
-    s = re.sub(r"\\(frac|tfrac|dfrac)", "", s)
-    s = re.sub(r"\\[A-Za-z]+", "x", s)  # one glyph per command (\theta, \ell, \nabla, \top)
-    s = re.sub(r"[{}_^&\s]", "", s)
-    # subscripts and superscripts are smaller; a plain character count is a safe over-estimate
-    return len(s)
+_RELATION_COMMANDS = {"le", "ge", "leq", "geq", "neq", "mapsto", "to", "in", "approx", "equiv",
+                      "coloneqq", "quad"}
+_SPACES = {",": 0.3, ";": 0.5, ":": 0.4, "!": -0.3, " ": 0.5, "quad": 1.8, "qquad": 3.6}
+_TEXT_FONTS = {"mathbb", "mathrm", "mathbf", "mathcal", "mathit", "text", "operatorname", "mathsf"}
 
 
-#: glyph budget of one displayed line after the alignment column (A4, 2.2 cm margins, 10pt)
-LINE_BUDGET = 64
+def visible_width(tex_code: str) -> float:
+    """Estimated width of a math formula in units of one italic letter (about 5.5pt at 10pt).
+
+    A small reader of the LaTeX that SymPy prints: sub- and superscripts count at 70 %, a fraction
+    as its wider part, binary operators and relations with their surrounding space, ``\\left``/
+    ``\\right`` delimiters as narrow glyphs.  Calibrated against pdflatex box widths of the
+    registered lemmas' expressions: long ones measure 6.1-6.8pt per unit.  The compile test checks
+    the result (no overfull lines), so a new notation that fools this estimate is caught.
+    """
+    width, _ = _width(tex_code, 0, 1.0)
+    return width
+
+
+def _arg(s: str, pos: int, scale: float) -> tuple[float, int]:
+    """Width of one argument (a ``{group}``, a command or one character) starting at ``pos``."""
+    while pos < len(s) and s[pos] == " ":
+        pos += 1
+    if pos >= len(s):
+        return 0.0, pos
+    if s[pos] == "{":
+        return _width(s, pos + 1, scale)
+    if s[pos] == "\\":
+        match = re.match(r"\\([A-Za-z]+|.)", s[pos:])
+        return scale * (1.4 if match.group(1) == "nabla" else 1.0), pos + len(match.group(0))
+    return scale, pos + 1
+
+
+def _width(s: str, pos: int, scale: float) -> tuple[float, int]:
+    total = 0.0
+    while pos < len(s):
+        ch = s[pos]
+        if ch == "}":
+            return total, pos + 1
+        if ch == "{":
+            w, pos = _width(s, pos + 1, scale)
+            total += w
+        elif ch in "^_":
+            w, pos = _arg(s, pos + 1, scale * 0.7)
+            total += w
+        elif ch == "\\":
+            match = re.match(r"\\([A-Za-z]+|.)", s[pos:])
+            name = match.group(1)
+            pos += len(match.group(0))
+            if name in ("frac", "tfrac", "dfrac"):
+                num, pos = _arg(s, pos, scale * (0.7 if name == "tfrac" else 1.0))
+                den, pos = _arg(s, pos, scale * (0.7 if name == "tfrac" else 1.0))
+                total += max(num, den) + 0.4 * scale
+            elif name in ("left", "right", "big", "Big", "bigg", "Bigg"):
+                if name in ("left", "right"):
+                    delim = re.match(r"\\([A-Za-z]+|.)|.", s[pos:])
+                    pos += len(delim.group(0))
+                total += 0.6 * scale
+            elif name in _TEXT_FONTS:
+                w, pos = _arg(s, pos, scale)
+                total += w
+            elif name in _SPACES:
+                total += _SPACES[name] * scale
+            elif name in _RELATION_COMMANDS:
+                total += 2.6 * scale
+            elif name in ("cdot", "times", "pm", "wedge", "vee"):
+                total += 2.2 * scale
+            elif name in ("top", "prime"):
+                total += 0.8 * scale
+            elif name in ("|", "{", "}"):
+                total += 0.6 * scale
+            elif name == "nabla":
+                total += 1.4 * scale
+            else:
+                total += scale
+        elif ch in "+-=<>":
+            total += 2.4 * scale
+        elif ch in "(),[]|;'":
+            total += 0.6 * scale
+        elif ch in " &~\n":
+            pass
+        else:
+            total += scale
+        pos += 0 if ch in "{^_\\" else 1
+    return total, pos
+
+
+#: usable width of a displayed line in :func:`visible_width` units: long expressions measure about
+#: 6.1-6.8pt per unit, so 62 units is about 420pt of the 472pt text width, leaving room for the tag
+LINE_UNITS = 62.0
 #: a chain start wider than this goes on its own line, relations aligned below it
-START_BUDGET = 24
+START_UNITS = 20.0
+#: the extra width of a failed step's tag ("NOT VERIFIED" box) over a plain "[i]"
+FAILED_TAG_UNITS = 16.0
 
 
-def break_sum(expr, first_budget: int = LINE_BUDGET, budget: int = LINE_BUDGET) -> list[str]:
+def break_sum(expr, first_budget: float = LINE_UNITS, budget: float = LINE_UNITS) -> list[str]:
     """Print ``expr`` as one or more line fragments, breaking only at its top-level ``+``/``-``."""
     pieces = _PRINTER.sum_pieces(expr)
     lines: list[str] = []
@@ -201,7 +279,7 @@ def escape(text: str, breakable: bool = False) -> str:
                 out.append(ch if ch not in "\t\r\n" else " ")
             else:
                 out.append(unicodedata.normalize("NFKD", ch).encode("ascii", "ignore").decode())
-            if breakable and ch in "*/,_=(":
+            if breakable and ch in "*/,_=":
                 out.append(r"\allowbreak{}")
             i += 1
     return "".join(out)
@@ -377,6 +455,9 @@ CORE_MEANINGS = {
     "E_r_gap": r"first-order term of the loss between $p$ and the comparator",
     "E_bregman": (r"mean Bregman divergence, $D_{\ell}(q, p) = \ell(q) - \ell(p) - \ell'(p)(q - p)$"),
     "E_r_p": r"the loss derivative correlated with the prediction",
+    "F_lin": r"$\inf_{a} \mathbb{E}\,\ell(a^{\top} x)$, the best linear predictor's risk",
+    "F_feat": (r"$\inf_{a, b} \mathbb{E}\,\ell(a^{\top} x + b^{\top} f_{\theta}(x))$, the best "
+               r"linear predictor on $(x, f_{\theta}(x))$"),
 }
 
 
@@ -401,21 +482,33 @@ def _named_quantities(proof) -> list:
         except Exception:  # an unprintable object is reported by the kernel, not here
             continue
         for atom in atoms:
-            found[atom.name] = atom
-    # also the objectives of named infima (F_feat, F_lin) appearing in the proof
-    return [found[name] for name in sorted(found)]
+            # two lemmas may reuse a name for different objects (vector b, scalar bound b)
+            found[(atom.name, type(atom).__name__, tex(atom))] = atom
+    return [found[key] for key in sorted(found)]
 
 
-def _defining_module(symbol) -> str | None:
-    """The ``proofs/lemmas`` module that defines ``symbol`` as a module attribute, if any."""
+def _defining_module(symbol, proof_name: str) -> str | None:
+    """Where a reader finds ``symbol``: ``expressions`` (shared), this lemma's module, or another.
+
+    Found by looking for the object among module attributes (imported or defined there); the
+    proof's own module is preferred, so a quantity is never attributed to an unrelated lemma that
+    merely imports it.
+    """
+    from .proofs import expressions
+
+    def holds(module) -> bool:
+        return any(value is symbol or (type(value) is type(symbol) and value == symbol)
+                   for value in vars(module).values() if isinstance(value, sp.Basic))
+
+    if holds(expressions):
+        return "expressions"
     prefix = f"{__package__}.proofs.lemmas."
+    own = sys.modules.get(prefix + proof_name)
+    if own is not None and holds(own):
+        return f"lemmas/{proof_name}"
     for name, module in sorted(sys.modules.items()):
-        if not name.startswith(prefix) or module is None:
-            continue
-        for value in vars(module).values():
-            if value is symbol or (isinstance(value, sp.Basic) and type(value) is type(symbol)
-                                   and value == symbol):
-                return name[len(prefix):]
+        if name.startswith(prefix) and module is not None and holds(module):
+            return "lemmas/" + name[len(prefix):]
     return None
 
 
@@ -434,12 +527,12 @@ def _meaning(symbol, proof) -> str:
             objective, variables = ctx.infima[symbol]
             names = ", ".join(tex(v) for v in variables)
             return rf"$\inf_{{{names}}} {tex(objective)}$"
-    if symbol.name in CORE_MEANINGS:
+    module = _defining_module(symbol, proof.name)
+    if module == "expressions" and symbol.name in CORE_MEANINGS:
         return CORE_MEANINGS[symbol.name]
-    module = _defining_module(symbol)
-    if module:
-        return "introduced by " + code(f"proofs/lemmas/{module}.py")
-    return "introduced by this lemma"
+    if module is not None:
+        return "defined in " + code(f"proofs/{module}.py")
+    return "defined by this result"
 
 
 def _sizes(ctx) -> str:
@@ -540,31 +633,39 @@ def _justification(just, proof) -> str:
 
 
 def _align_chain(chain, steps) -> str:
-    """The ``align*`` block of a chain; ``steps[i]`` is the kernel's result for link ``i + 1``."""
+    """The ``align*`` block of a chain; ``steps[i]`` is the kernel's result for link ``i + 1``.
+
+    ``start &rel e_1`` when the start is short; otherwise the start alone on the first line and
+    every relation indented below it.  Each ``e_i`` is broken at its top-level ``+``/``-`` to fit
+    :data:`LINE_UNITS`; the tag ``[i]`` (or the NOT VERIFIED box) goes on its last line.
+    """
     start = tex(chain.start)
-    own_line = visible_width(start) > START_BUDGET
+    start_units = visible_width(start)
+    own_line = start_units > START_UNITS
     lines = []
     if own_line:
         lines.append(rf"&{start} \notag")
-        lead, first_budget = r"&\quad ", LINE_BUDGET - 2
+        indent, first_lead = 1.8, r"&\quad "
+        more_lead = r"&\qquad\quad "
     else:
-        lead, first_budget = f"{start} &", LINE_BUDGET - visible_width(start) // 2
+        indent, first_lead = start_units, f"{start} &"
+        more_lead = r"&\qquad "
     for index, link in enumerate(chain.links, start=1):
         step = steps[index - 1] if index - 1 < len(steps) else None
         ok = step is not None and step.ok
         rel = _RELATIONS.get(link.relation, escape(link.relation))
         rel = rel if ok else rf"\failedrel{{{rel}}}"
-        fragments = break_sum(link.expr, first_budget, LINE_BUDGET - 6)
+        room = LINE_UNITS - indent - (0 if ok else FAILED_TAG_UNITS)
+        fragments = break_sum(link.expr, room - 2.6, room - 3.6 - (1.8 if own_line else 0))
         tag = rf"\tag*{{[{index}]}}" if ok else rf"\tag*{{\notverified{{[{index}]}}}}"
         for j, fragment in enumerate(fragments):
             last = j == len(fragments) - 1
             if j == 0:
-                prefix = lead if index == 1 else (r"&\quad " if own_line else "&")
-                body = f"{prefix}{rel} {fragment}"
+                lead = first_lead if index == 1 else (r"&\quad " if own_line else "&")
+                body = f"{lead}{rel} {fragment}"
             else:
-                body = rf"&\qquad\quad {fragment}" if own_line else rf"&\qquad {fragment}"
+                body = f"{more_lead}{fragment}"
             lines.append(body + (f" {tag}" if last else r" \notag"))
-        lead = r"&\quad " if own_line else "&"
     return "\\begin{align*}\n" + " \\\\\n".join(lines) + "\n\\end{align*}\n"
 
 
@@ -597,7 +698,7 @@ def _conclusion(chain, verified: bool) -> str:
     except (K.KernelError, KeyError):
         rel = r"\;?\;"
     statement = rf"${tex(chain.start)} {rel} {tex(chain.end)}$"
-    if visible_width(statement) > LINE_BUDGET:
+    if visible_width(tex(chain.start)) + visible_width(tex(chain.end)) > LINE_UNITS - 10:
         statement = rf"\[{tex(chain.start)} {rel} {tex(chain.end)}\]"
     if verified:
         return r"\emph{Conclusion (verified):} " + statement
@@ -660,8 +761,8 @@ def _witness_table(numeric: NumericResult, lemma_name: str) -> str:
     rows = [("status", status), ("instances", fmt_number(int(rep.instances))),
             ("seed", fmt_number(int(rep.seed)) + " (instance $i$ uses the $i$-th child of "
                                                  r"\texttt{numpy.random.SeedSequence(seed)})"),
-            ("worst margin", fmt_number(rep.worst_margin) + r" (margin $\ge 0$: claim held "
-                                                             "within tolerance)")]
+            ("worst margin", fmt_number(rep.worst_margin) + r" (an instance satisfies the claim "
+                                                             r"when its margin is $\ge 0$)")]
     for key, value in _flat_details(rep.details):
         rows.append((escape(key.replace("_", " ")), value))
     out.append("\\begin{center}\n\\begin{tabular}{@{}>{\\raggedright}p{0.3\\linewidth}"
@@ -717,8 +818,8 @@ def _notation_table(proof) -> str:
     if not symbols:
         return ""
     out = [r"\subsection*{Named quantities}" + "\n",
-           "{\\small\n\\begin{longtable}{@{}>{\\raggedright}p{0.33\\linewidth}"
-           ">{\\raggedright}p{0.1\\linewidth}>{\\raggedright\\arraybackslash}p{0.49\\linewidth}@{}}\n"
+           "{\\small\n\\begin{longtable}{@{}>{\\raggedright}p{0.44\\linewidth}"
+           ">{\\raggedright}p{0.09\\linewidth}>{\\raggedright\\arraybackslash}p{0.4\\linewidth}@{}}\n"
            "\\toprule\nsymbol & space & meaning \\\\\n\\midrule\n\\endhead\n"]
     for symbol in symbols:
         out.append(f"${tex(symbol)}$ & {_space(symbol)} & {_meaning(symbol, proof)} \\\\\n")
