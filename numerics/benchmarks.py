@@ -51,6 +51,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy.optimize import linprog, minimize
 
+from ._blas import blas_single_threaded
 from .data import DataError, validate_data
 
 EPS = np.finfo(np.float64).eps
@@ -154,11 +155,18 @@ def _solve(Z, y, loss, n_total, gtol, maxiter, method):
             v = float(np.sum(loss.value(B @ a, y)) / n_total)
         return v if np.isfinite(v) else np.inf
 
+    # Trust-region methods build the model at a *trial* point before judging it; where exp-type
+    # losses overflow there, a non-finite gradient/Hessian would crash the solver.  Returning
+    # fun = inf makes the trial step rejected (the radius shrinks), so finite stand-ins suffice.
     def jac(a):
-        return B.T @ loss.grad(B @ a, y) / n_total
+        with np.errstate(over="ignore", invalid="ignore"):
+            g = B.T @ loss.grad(B @ a, y) / n_total
+        return g if np.all(np.isfinite(g)) else np.nan_to_num(g, nan=0.0, posinf=1e300, neginf=-1e300)
 
     def hess(a):
-        return (B.T * loss.curvature(B @ a, y)) @ B / n_total
+        with np.errstate(over="ignore", invalid="ignore"):
+            H = (B.T * loss.curvature(B @ a, y)) @ B / n_total
+        return H if np.all(np.isfinite(H)) else np.eye(H.shape[0]) * 1e300
 
     def full_grad(u):
         return Z.T @ loss.grad(Z @ u, y) / n_total
@@ -210,6 +218,7 @@ def _newton_polish(a, jac, hess, gtol_abs, steps: int = 8):
     return a, accepted
 
 
+@blas_single_threaded
 def convex_benchmark(Z, y, loss, *, gtol: float = GTOL, maxiter: int = 200,
                      method: str = "trust-exact") -> BenchmarkResult:
     """``inf_u (1/n) sum_i l(u^T z_i; y_i)`` for a design ``Z`` (n, p) and targets ``y`` (n,), certified.

@@ -28,6 +28,8 @@ from typing import Callable
 import numpy as np
 from scipy.differentiate import derivative
 
+from ._blas import blas_single_threaded
+
 EPS = np.finfo(np.float64).eps
 
 #: Default first step of the extrapolation.  Parameters here are O(1) (Glorot-scale), so 0.05 keeps
@@ -176,6 +178,7 @@ def _one_sided_check(fun, x, v, block, analytic, F, initial_step) -> DirectionCh
     return DirectionCheck(block, analytic, numeric, err, derivative_tolerance(err, F, analytic), side)
 
 
+@blas_single_threaded
 def gradient_check(problem, w, V, theta, rng: np.random.Generator, directions: int = 3,
                    blocks: tuple[str, ...] = ("all", "w", "V", "theta"), *,
                    initial_step: float = INITIAL_STEP) -> GradientCheck:

@@ -141,3 +141,15 @@ def test_input_errors(losses):
         linear_benchmark(X, y, losses["logistic"])
     with pytest.raises(ValueError, match="gtol > 0"):
         linear_benchmark(X, y, losses["squared"], gtol=0.0)
+
+
+def test_exponential_loss_on_huge_features_does_not_crash_the_solver():
+    """Regression: trust-exact evaluated an overflowing Hessian at a trial point and crashed."""
+    from resnet_lemmas.numerics.instances import sample_instance
+    from resnet_lemmas.numerics.search import local_minimum_search
+
+    inst = sample_instance(3677471389, n=(20, 32))  # exponential loss, features up to ~4e3
+    problem = inst.problem
+    point = local_minimum_search(problem, 3677471389, restarts=2, maxiter=400, gtol=1e-8)[1]
+    result = feature_benchmark(problem.X, problem.features(point.theta), problem.y, problem.loss)
+    assert np.isfinite(result.value)
