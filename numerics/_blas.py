@@ -5,24 +5,21 @@ default for NumPy's and SciPy's wheels) loses far more to thread hand-offs than 
 catastrophically on a shared, busy machine: measured on the 2-core project machine, one L-BFGS-B
 iteration of :mod:`.search` took 2-3.5 ms of CPU with two BLAS threads and 0.28 ms with one (same
 4114 iterations, same results).  :func:`single_threaded_blas` limits every loaded BLAS to one thread
-for the duration of a call, through ``threadpoolctl`` when it is installed (a no-op otherwise).  The
-controller is built once (about 5 ms) and each limit costs about 20 microseconds.
+for the duration of a call, through ``threadpoolctl`` (a dependency).  The controller is built once
+(about 5 ms) and each limit costs about 20 microseconds.
 """
 from __future__ import annotations
 
-import contextlib
 import functools
 
 _CONTROLLER = None
 
 
 def single_threaded_blas():
-    """Context manager: BLAS limited to one thread inside (``threadpoolctl``), or a no-op."""
+    """Context manager: every loaded BLAS limited to one thread inside."""
     global _CONTROLLER
-    try:
-        from threadpoolctl import ThreadpoolController
-    except ImportError:  # optional: results are identical, only slower on a busy machine
-        return contextlib.nullcontext()
+    from threadpoolctl import ThreadpoolController
+
     if _CONTROLLER is None:
         _CONTROLLER = ThreadpoolController()
     return _CONTROLLER.limit(limits=1, user_api="blas")

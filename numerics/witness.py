@@ -7,7 +7,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Callable, Iterable
 
 import numpy as np
-from threadpoolctl import threadpool_limits
+
+from ._blas import single_threaded_blas
 
 
 @dataclass
@@ -109,7 +110,7 @@ def run_witness(name: str, seed: int, instances: int, tolerance: str,
     jobs = default_jobs() if n_jobs is None else n_jobs
     # Witness problems are tiny (tens of samples): multithreaded BLAS only adds contention (measured:
     # one main-theorem instance took 0.81 s with default threads, 0.35 s with one, on 2 cores).
-    with threadpool_limits(limits=1):
+    with single_threaded_blas():
         if jobs > 1 and len(seeds) >= parallel_threshold:
             from joblib import Parallel, delayed
 
