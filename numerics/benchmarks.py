@@ -49,6 +49,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import sparse
 from scipy.optimize import linprog, minimize
 
 from ._blas import blas_single_threaded
@@ -115,10 +116,13 @@ def _separated_set(Z, y, candidates, loss):
     else:
         M = -Z[candidates]                                # count: push p_i = z_i^T u to -inf
     m = M.shape[0]
-    A_ub = np.hstack((-M, np.eye(m)))                     # s_i - M_i u <= 0
+    # sparse constraint matrices: a dense identity would need n^2 floats (75 GB at n = 10^5)
+    A_ub = sparse.hstack((sparse.csr_matrix(-M), sparse.identity(m, format="csr")), format="csr")
     A_eq = b_eq = None
     if loss.targets == "count" and (~candidates).any():
-        A_eq = np.hstack((Z[~candidates], np.zeros(((~candidates).sum(), m))))  # z_i^T u = 0, y_i > 0
+        rest = Z[~candidates]                             # z_i^T u = 0 for the positive counts
+        A_eq = sparse.hstack((sparse.csr_matrix(rest), sparse.csr_matrix((rest.shape[0], m))),
+                             format="csr")
         b_eq = np.zeros(A_eq.shape[0])
     res = linprog(np.concatenate((np.zeros(p), -np.ones(m))), A_ub=A_ub, b_ub=np.zeros(m),
                   A_eq=A_eq, b_eq=b_eq, bounds=[(None, None)] * p + [(0.0, 1.0)] * m, method="highs")

@@ -15,6 +15,15 @@ def _explicit(arg):
     return isinstance(arg, sp.MatrixBase)
 
 
+def _atomic_latex(printer, arg) -> str:
+    """LaTeX of ``arg``, parenthesised unless it is a single symbol (so ``(V c)^T w`` keeps its
+    meaning: without parentheses it would read ``V c^T w``)."""
+    text = printer._print(arg)
+    if isinstance(arg, (sp.Symbol, sp.MatrixSymbol)) or (arg.is_Atom if hasattr(arg, "is_Atom") else False):
+        return text
+    return rf"\left({text}\right)"
+
+
 class inner(sp.Function):
     """``a^T b`` for two column vectors (or the Frobenius inner product of two matrices)."""
 
@@ -35,7 +44,7 @@ class inner(sp.Function):
         return self.func(a, b)
 
     def _latex(self, printer):
-        a, b = (printer._print(arg) for arg in self.args)
+        a, b = (_atomic_latex(printer, arg) for arg in self.args)
         return rf"{a}^{{\top}} {b}"
 
 

@@ -10,14 +10,16 @@ context, or a hypothesis that declares, by name, exactly which expressions it as
   ``e >= 0`` that holds because a hypothesis *in use* declares exactly ``e`` (checked by expansion), so
   a certificate can never invoke a bound nobody assumed.
 * :class:`BallProjectionVI` -- the variational inequality of the Euclidean projection onto the ball
-  ``{z : ||z|| <= B}``: with ``Pi(y) = y / s``, ``s = 1 + sigma``, ``sigma = max(0, ||y|| / B - 1)``,
+  ``{z : ||z|| <= B}``: with ``Pi(y) = rho y``, ``rho = min(1, B / ||y||)``,
   ``(y - Pi y)^T (Pi y - z*) >= 0`` for every ``z*`` with ``||z*|| <= B``.  Certified by the two cases
-  of the ``max``: ``sigma = 0`` (the expression vanishes identically) and ``sigma > 0``, where
-  ``||y|| = s B`` and the expression equals, identically,
-  ``(sigma / s) [ ||y|| (B - ||z*||) + (||y|| ||z*|| - y^T z*) ]``: a product of a nonnegative factor
-  (sign rules, ``sigma >= 0``) with the sum of a declared bound times ``||y|| >= 0`` and a
-  Cauchy-Schwarz gap (Lagrange's identity).  With ``||y - z*||^2 = ||y - Pi y||^2 + ||Pi y - z*||^2
-  + 2 (y - Pi y)^T (Pi y - z*)`` this gives nonexpansiveness ``||Pi y - z*|| <= ||y - z*||``.
+  of the ``min``: ``rho = 1`` (the expression vanishes identically) and ``rho < 1``, where
+  ``rho ||y|| = B`` and the expression equals, identically,
+  ``(1 - rho) [ ||y|| (B - ||z*||) + (||y|| ||z*|| - y^T z*) ]``: a declared nonnegative factor
+  ``1 - rho`` times the sum of ``||y||`` times a declared bound and a Cauchy-Schwarz gap (Lagrange's
+  identity).  Writing the projection as a multiplication by ``rho`` (not a division) keeps every
+  iterate polynomial in its symbols, so identities are proven by expansion.  With
+  ``||y - z*||^2 = ||y - Pi y||^2 + ||Pi y - z*||^2 + 2 (y - Pi y)^T (Pi y - z*)`` this gives
+  nonexpansiveness ``||Pi y - z*|| <= ||y - z*||``.
 * :class:`WeightedSum` -- ``value = sum_i w_i a_i`` for context-dependent lists of atoms ``a_i`` with
   weights ``w_i`` certified nonnegative by SymPy's sign rules: how one certificate step covers every
   (stream, step) pair of a context, whose number depends on the context's ``(T, n)``.
@@ -57,6 +59,23 @@ class BoundHypothesis(Hypothesis):
         return cache[self.name]
 
 
+@dataclass(frozen=True)
+class ProjectionHypothesis(BoundHypothesis):
+    """The hypothesis that some iterates are projections onto a ball: ``projections(ctx)`` lists the
+    pairs ``(rho, y)`` with ``Pi y = rho y``, ``rho = min(1, B / ||y||)``; ``declares`` lists
+    ``1 - rho >= 0`` for each.  :class:`BallProjectionVI` accepts only a ``(rho, y)`` listed here, so
+    the case analysis of the ``min`` is never applied to a factor that belongs to another point."""
+
+    projections: Callable | None = None
+
+    def projected(self, ctx: Context) -> dict:
+        cache = ctx.__dict__.setdefault("_projection_pairs", {})
+        if self.name not in cache:
+            pairs = self.projections(ctx) if self.projections is not None else []
+            cache[self.name] = {rho: sp.ImmutableMatrix(ctx.instantiate(y)).expand() for rho, y in pairs}
+        return cache[self.name]
+
+
 def _used_named(used, name: str):
     for hyp in used:
         if hyp.name == name:
@@ -66,7 +85,9 @@ def _used_named(used, name: str):
 
 @dataclass(frozen=True)
 class Declared:
-    """``e >= 0`` because the :class:`BoundHypothesis` called ``hypothesis`` (listed in the step's
+    """A bound that a hypothesis in use declares, matched exactly (e.g. ``b^2 - ||psi||^2 >= 0``).
+
+    ``e >= 0`` because the :class:`BoundHypothesis` called ``hypothesis`` (listed in the step's
     ``using``) declares exactly ``e`` (up to expansion) in this context."""
 
     value: sp.Expr
@@ -107,25 +128,30 @@ def euclidean_norm(vector) -> sp.Expr:
     return sp.sqrt(sp.Add(*[entry ** 2 for entry in _column(vector)]))
 
 
-def projection_vi(y, sigma, z_star) -> sp.Expr:
-    """``(y - y/s)^T (y/s - z*)`` with ``s = 1 + sigma``: the projection's variational inequality."""
+def projection_vi(y, rho, z_star) -> sp.Expr:
+    """``(y - rho y)^T (rho y - z*)``: the variational inequality of ``Pi y = rho y``."""
     y, z_star = _column(y), _column(z_star)
-    s = 1 + sigma
-    return ((y - y / s).T * (y / s - z_star))[0, 0]
+    return ((y - rho * y).T * (rho * y - z_star))[0, 0]
 
 
 @dataclass(frozen=True)
 class BallProjectionVI:
-    """``(y - Pi y)^T (Pi y - z*) >= 0`` for the projection ``Pi y = y / (1 + sigma)`` onto the ball of
-    radius ``radius``, ``sigma = max(0, ||y|| / radius - 1)`` (hypothesis ``projection``), and
-    ``||z*|| <= radius`` (declared ``radius - ||z*|| >= 0`` by hypothesis ``comparator``).
+    """The variational inequality of the Euclidean projection onto a ball, proven by cases.
 
-    ``y`` and ``z_star`` are explicit column vectors, ``sigma`` a SymPy symbol declared nonnegative.
-    See the module docstring for the two-case certificate.
+    ``(y - Pi y)^T (Pi y - z*) >= 0`` for the projection ``Pi y = rho y`` onto the ball of radius
+    ``radius``, ``rho = min(1, radius / ||y||)`` (hypothesis ``projection``, which also declares
+    ``1 - rho >= 0``), and ``||z*|| <= radius`` (declared ``radius - ||z*|| >= 0`` by hypothesis
+    ``comparator``).
+
+    ``y`` and ``z_star`` are explicit column vectors, ``rho`` a positive SymPy symbol.  Two cases of
+    the ``min``: ``rho = 1`` (``y`` inside the ball; the expression vanishes identically) and ``rho < 1``,
+    where ``rho ||y|| = radius`` and the expression equals, identically,
+    ``(1 - rho) [ ||y|| (radius - ||z*||) + (||y|| ||z*|| - y^T z*) ]``: a declared nonnegative factor
+    times the sum of ``||y|| >= 0`` times a declared bound and a Cauchy-Schwarz gap (Lagrange).
     """
 
     y: sp.Basic
-    sigma: sp.Symbol
+    rho: sp.Symbol
     z_star: sp.Basic
     radius: sp.Expr
     projection: str = "ball_projection"
@@ -133,36 +159,41 @@ class BallProjectionVI:
 
     @property
     def expr(self):
-        return projection_vi(self.y, self.sigma, self.z_star)
+        return projection_vi(self.y, self.rho, self.z_star)
 
     def certify(self, ctx: Context, proof, used) -> str:
-        if _used_named(used, self.projection) is None:
+        hyp = _used_named(used, self.projection)
+        if hyp is None:
             raise KernelError(f"projection inequality needs hypothesis {self.projection!r} "
                               "(z_{t+1} is the projection of z_t - eta g_t onto the ball)")
-        if not (isinstance(self.sigma, sp.Symbol) and self.sigma.is_nonnegative):
-            raise KernelError(f"projection scaling {self.sigma} is not a symbol declared >= 0")
+        if not (isinstance(self.rho, sp.Symbol) and self.rho.is_positive):
+            raise KernelError(f"projection factor {self.rho} is not a symbol declared > 0")
+        if not isinstance(hyp, ProjectionHypothesis):
+            raise KernelError(f"hypothesis {self.projection!r} declares no projections")
         y = _column(ctx.instantiate(self.y))
+        pairs = hyp.projected(ctx)
+        if self.rho not in pairs or any(sp.expand(e) != 0 for e in y.expand() - pairs[self.rho]):
+            raise KernelError(f"{self.rho} is not the projection factor of this point under "
+                              f"hypothesis {self.projection!r} at {ctx.label}")
         z_star = _column(ctx.instantiate(self.z_star))
         radius = ctx.instantiate(self.radius)
         if not isinstance(radius, sp.Symbol):
             raise KernelError(f"the ball's radius must be a symbol, got {radius}")
-        expr = projection_vi(y, self.sigma, z_star)
-        # case sigma = 0 (y inside the ball, Pi y = y): the expression vanishes identically
-        prove_zero(expr.xreplace({self.sigma: 0}), proof.timeout,
+        expr = projection_vi(y, self.rho, z_star)
+        # case rho = 1 (||y|| <= B, Pi y = y): the expression vanishes identically
+        prove_zero(expr.xreplace({self.rho: 1}), proof.timeout,
                    f"projection inequality, case ||y|| <= B, at {ctx.label}")
-        # case sigma > 0: ||y|| = (1 + sigma) B, so B may be replaced by ||y|| / (1 + sigma)
-        s = 1 + self.sigma
+        # case rho = B / ||y|| < 1: B may be replaced by rho ||y||
         norm_y, norm_z = euclidean_norm(y), euclidean_norm(z_star)
         cs_gap = norm_y * norm_z - (y.T * z_star)[0, 0]
-        rewritten = (self.sigma / s) * (norm_y * (radius - norm_z) + cs_gap)
-        prove_zero(expr - rewritten.xreplace({radius: norm_y / s}), proof.timeout,
-                   f"projection inequality, case ||y|| = (1 + sigma) B, at {ctx.label}")
-        if prove_nonnegative(self.sigma / s) is None:
-            raise KernelError(f"could not certify sigma / (1 + sigma) >= 0 at {ctx.label}")
+        rewritten = (1 - self.rho) * (norm_y * (radius - norm_z) + cs_gap)
+        prove_zero(expr - rewritten.xreplace({radius: self.rho * norm_y}), proof.timeout,
+                   f"projection inequality, case ||y|| > B, at {ctx.label}")
+        factor = Declared(1 - self.rho, self.projection).certify(ctx, proof, used)
         bound = Declared(radius - norm_z, self.comparator).certify(ctx, proof, used)
         lagrange = CauchySchwarzGap(y, z_star).certify(ctx, proof, used)
-        return (f"projection onto the ball: case sigma = 0 vanishes; case sigma > 0 = "
-                f"sigma/(1+sigma) [||y|| (B - ||z*||) + CS gap] with B - ||z*|| >= 0 {bound} and "
+        return (f"projection onto the ball: case rho = 1 vanishes; case rho < 1 = (1 - rho) "
+                f"[||y|| (B - ||z*||) + CS gap], 1 - rho >= 0 {factor}, B - ||z*|| >= 0 {bound}, "
                 f"{lagrange}")
 
 
@@ -171,7 +202,9 @@ class BallProjectionVI:
 # ------------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class WeightedSum:
-    """``value = sum_i w_i a_i`` with ``(w_i, a_i) in terms(ctx)``: every ``w_i >= 0`` by sign rules and
+    """A nonnegative combination of atoms, one group per (stream, step) of the context.
+
+    ``value = sum_i w_i a_i`` with ``(w_i, a_i) in terms(ctx)``: every ``w_i >= 0`` by sign rules and
     every atom ``a_i`` certifying itself.  ``value`` is written in named quantities."""
 
     value: sp.Expr
@@ -202,5 +235,5 @@ class WeightedSum:
         return f"{self.label} = nonnegative combination of {parts}"
 
 
-__all__ = ["BoundHypothesis", "Declared", "BallProjectionVI", "WeightedSum", "projection_vi",
+__all__ = ["BoundHypothesis", "ProjectionHypothesis", "Declared", "BallProjectionVI", "WeightedSum", "projection_vi",
            "euclidean_norm"]

@@ -393,7 +393,10 @@ def load_check_report(path) -> tuple[int, dict[str, NumericResult]]:
     for entry in data["lemmas"]:
         numeric = entry.get("numeric") or {}
         if entry.get("error") and numeric.get("status") == "not_applicable":
-            results[entry["name"]] = NumericResult(reason=entry["error"], error=True)
+            # the check stopped (in the proof or the witness) before any numeric result
+            results[entry["name"]] = NumericResult(
+                reason=f"the check run stopped before a numeric result: {entry['error']}",
+                error=True)
         elif numeric.get("status") == "not_applicable":
             results[entry["name"]] = NumericResult(reason="no witness")
         else:
@@ -565,10 +568,15 @@ def _hypothesis_use(hyp) -> str:
     return "; ".join(uses)
 
 
+def _has_formula(hyp) -> bool:
+    """A hypothesis whose statement says something (``None`` and ``True`` print nothing)."""
+    return hyp.statement is not None and hyp.statement is not sp.true
+
+
 def _hypothesis_ref(name: str, proof) -> str:
     for hyp in proof.hypotheses:
         if hyp.name == name:
-            stmt = f" (${tex(hyp.statement)}$)" if hyp.statement is not None else ""
+            stmt = f" (${tex(hyp.statement)}$)" if _has_formula(hyp) else ""
             return code(name) + stmt
     for chain in proof.chains:
         if chain.name == name:
@@ -599,7 +607,7 @@ def _atom_line(atom) -> str:
         expr = tex(atom.expr)
     except Exception as exc:  # the kernel reports a malformed atom; print what we can
         expr = r"\text{" + escape(f"{kind}: {exc}") + "}"
-    return rf"${expr} \ge 0$: {words}"
+    return rf"$\displaystyle {expr} \ge 0$: {words}"
 
 
 def _justification(just, proof) -> str:
@@ -861,7 +869,7 @@ def render_lemma(record: LemmaRecord) -> str:
             out.append(r"\subsection*{Hypotheses}" + "\n\\begin{description}[style=unboxed,"
                        "leftmargin=1.5em,nosep,itemsep=2pt]\n")
             for hyp in proof.hypotheses:
-                stmt = f" ${tex(hyp.statement)}$." if hyp.statement is not None else ""
+                stmt = f" ${tex(hyp.statement)}$." if _has_formula(hyp) else ""
                 use = _hypothesis_use(hyp)
                 out.append(rf"\item[{code(hyp.name)}]{stmt} {escape(hyp.text)}."
                            + (rf" \emph{{Kernel use:}} {use}." if use else "") + "\n")

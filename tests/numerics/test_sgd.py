@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-import sympy as sp
 
 from resnet_lemmas.numerics.model import ResNetProblem
 from resnet_lemmas.numerics.networks import MLPUnit

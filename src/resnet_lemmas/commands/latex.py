@@ -9,6 +9,7 @@ with the failure marked) or the compilation failed; 2 for a usage error.
 """
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -116,6 +117,10 @@ def run(args) -> int:
         sys.stdout.write(document)
     else:
         write_text_atomic(args.output, document)
+        # the atomic writer's temporary file is private (0600); give the document the usual mode
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(args.output, 0o666 & ~umask)
         print(f"wrote {args.output} ({len(records)} results)", file=sys.stderr)
 
     status = 0

@@ -1,0 +1,82 @@
+"""Witness for lemma feature_benchmark_reached: local minima attain F_feat(theta); by how much they beat F_lin.
+
+Per instance (sampled loss, unit, data): the certified ``F_lin``; ``RANDOM_POINTS`` random points
+``(w, V, theta)``, at each of which ``F >= F_feat(theta)`` is checked (the solver's ``F_feat`` value is an
+upper bound on the infimum, so the slack is ``F - F_feat^solver + suboptimality bound + rounding``); then
+one L-BFGS run over ``(w, V, theta)`` (``MAXITER`` iterations, gtol ``GTOL``), whose end point must satisfy
+``F_feat(theta) - rounding - subopt <= F <= E l(a*^T x + b*^T f) + gradient slack + rounding``
+(:func:`~..main_theorem.check_point`: the section-4 inequality with the point's own gradient norms, so
+an unconverged run is still a valid check, only a looser one).
+
+Details: ``|F - F_feat|`` at the end points (large only where the run stopped far from stationarity,
+e.g. margin losses on features that separate the data, where ``F_feat = 0`` is not attained and no local
+minimum exists; the gradient slack then says how loose the check was), ``F_lin - F`` (by how much they beat the linear predictor) and
+``F_lin - F_feat(theta)``.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ..benchmarks import feature_benchmark, linear_benchmark
+from ..bounds import rounding_tolerance
+from ..instances import sample_instance
+from ..main_theorem import TOLERANCE as POINT_TOLERANCE
+from ..main_theorem import check_point
+from ..search import local_minimum_search
+from ..witness import InstanceResult, run_witness
+
+DEFAULT_INSTANCES = 12
+RANDOM_POINTS = 4
+MAXITER = 300
+GTOL = 1e-8
+TOLERANCE = ("F >= F_feat: rounding 64 n eps (1 + |F| + |F_feat|) + the solver's suboptimality bound; "
+             "F <= F_feat: " + POINT_TOLERANCE + f" (L-BFGS gtol {GTOL:g}, at most {MAXITER} iterations)")
+
+
+def never_below_slack(problem, w, V, theta) -> float:
+    """``F(w, V, theta) - F_feat(theta) + subopt + rounding`` (``>= 0`` is the claim ``F >= F_feat``)."""
+    F = problem.objective(w, V, theta)
+    feat = feature_benchmark(problem.X, problem.features(theta), problem.y, problem.loss)
+    return F - feat.value + feat.suboptimality_bound + rounding_tolerance(F, feat.value, n=problem.n)
+
+
+def one(seed: int) -> InstanceResult:
+    inst = sample_instance(seed, n=(20, 32))
+    problem = inst.problem
+    rng = np.random.default_rng([seed, 6])
+    lin = linear_benchmark(problem.X, problem.y, problem.loss)
+    slacks = []
+    for _ in range(RANDOM_POINTS):
+        w, V = rng.normal(size=problem.d), rng.normal(size=(problem.d, problem.k))
+        slacks.append(never_below_slack(problem, w, V, problem.unit.init(rng)))
+    point = local_minimum_search(problem, seed, restarts=1, maxiter=MAXITER, gtol=GTOL)[0]
+    check = check_point(problem, point.w, point.V, point.theta, linear=lin)
+    slacks.append(never_below_slack(problem, point.w, point.V, point.theta))
+    slacks.append(check.margin)
+    return InstanceResult(seed, float(min(slacks)), f"{inst.description}; {check.message}",
+                          {"F_minus_F_feat": check.F - check.F_feat, "beat_F_lin_by": check.F_lin - check.F,
+                           "F_lin_minus_F_feat": check.F_lin - check.F_feat,
+                           "gradient_slack": check.gradient_slack, "converged": point.converged})
+
+
+def _details(results):
+    vals = [r.values for r in results if "beat_F_lin_by" in r.values]
+    if not vals:
+        return {}
+    beat = np.array([v["beat_F_lin_by"] for v in vals])
+    gap = np.array([v["F_minus_F_feat"] for v in vals])
+    return {"local_minimum_runs": len(vals), "converged_runs": sum(v["converged"] for v in vals),
+            "max_abs_F_minus_F_feat": float(np.max(np.abs(gap))),
+            "runs_with_abs_F_minus_F_feat_below_1e-4": int(np.sum(np.abs(gap) < 1e-4)),
+            "runs_with_gradient_slack_below_1e-4": int(sum(v["gradient_slack"] < 1e-4 for v in vals)),
+            "median_abs_F_minus_F_feat": float(np.median(np.abs(gap))),
+            "max_gradient_slack": float(max(v["gradient_slack"] for v in vals)),
+            "F_lin_minus_F": {"min": float(beat.min()), "median": float(np.median(beat)),
+                              "max": float(beat.max())},
+            "fraction_beating_F_lin_by_more_than_1e-6": float(np.mean(beat > 1e-6)),
+            "median_F_lin_minus_F_feat": float(np.median([v["F_lin_minus_F_feat"] for v in vals]))}
+
+
+def witness(seed: int = 0, instances: int | None = None, progress=None):
+    return run_witness("feature_benchmark_reached", seed, instances or DEFAULT_INSTANCES, TOLERANCE, one,
+                       progress, details=_details)

@@ -1,0 +1,119 @@
+"""Witness for theorem sgd_regret: the regret inequality along actual SGD trajectories.
+
+Per instance (all drawn from the instance seed): a loss (logistic with +-1 targets, or squared with
+real targets), sizes ``d, k``, a hidden width, an architecture covered by the theorem (``tweak`` or
+``split``), a pool of ``n`` points ``x`` uniform in a ball of random radius (the population ``D``), a
+radius ``B``, a bound ``R_V`` on ``||V||_F``, a horizon ``T`` and a step-size scale for ``V, theta``
+(anything is allowed there).  One SGD run (``numerics.sgd.run_sgd``, ``eta = B / (L b sqrt T)`` on the
+output weights) is measured against several comparators ``z* = (u, 0)``: on the sphere ``||u|| = B``,
+inside the ball, and ``u = 0``.  Deterministic claims checked, with margins ``bound - measured``:
+
+1. ``(1/T) sum_t [l_t(z_t) - l_t(z*)] <= ||z*||^2 / (2 eta T) + (eta / 2T) sum_t ||g_t||^2``  (pathwise);
+2. that pathwise bound ``<= B L b / sqrt T`` and the regret itself ``<= B L b / sqrt T`` (the theorem);
+3. the hypotheses along the path: ``||g_t|| <= L b``, ``||psi_t|| <= b``, ``||z_t|| <= B``,
+   ``|p_t| <= B b`` (so ``L``, computed on ``[-B b, B b]``, was the right Lipschitz constant).  These
+   are pass/fail: the instance's margin is the smallest of 1-2 unless one of them is violated.
+
+Tolerance: ``numerics.sgd.regret_tolerance`` (float64 summation and update rounding) on 1-2, relative
+``1e-12`` on 3.  ``bound_scale < 1`` shrinks the theorem's bound (tests use it to see the check fail).
+"""
+from __future__ import annotations
+
+import numpy as np
+
+from ...proofs.losses import get_loss
+from ..sgd import (BoundedUnit, Population, Runs, feature_bound, lipschitz_on_range, pathwise_bound,
+                   regret_bound, regret_tolerance, run_sgd, step_size)
+from ..witness import InstanceResult, run_witness
+
+DEFAULT_INSTANCES = 200
+TOLERANCE = ("regret and pathwise bound: 4 (eps sum_t |terms| + 16 eps B^2 / eta) (float64 summation "
+             "and projected-update rounding); path hypotheses: relative 1e-12")
+REL = 1e-12
+
+
+def _instance(seed: int):
+    rng = np.random.default_rng(seed)
+    loss = get_loss(("logistic", "squared")[int(rng.integers(2))])
+    d, k, width = int(rng.integers(1, 4)), int(rng.integers(1, 4)), int(rng.integers(2, 6))
+    arch = ("tweak", "split")[int(rng.integers(2))]
+    n, T = int(rng.integers(24, 49)), int(rng.integers(8, 49))
+    radius = float(rng.uniform(0.5, 1.5))
+    direction = rng.normal(size=(n, d))
+    direction /= np.linalg.norm(direction, axis=1, keepdims=True)
+    X = radius * direction * rng.random(n)[:, None] ** (1.0 / d)
+    beta = rng.normal(size=d)
+    if loss.targets == "sign":
+        y = np.where(rng.random(n) < 1.0 / (1.0 + np.exp(-3.0 * X @ beta)), 1.0, -1.0)
+    else:
+        y = X @ beta + 0.3 * rng.normal(size=n)
+    pop = Population(X, y, seed, f"{n} points in a ball of radius {radius:.2f}")
+    B, R_V = float(rng.uniform(0.5, 3.0)), float(rng.uniform(0.2, 2.0))
+    unit = BoundedUnit(d, k, width)
+    b = feature_bound(arch, pop.b_x, R_V, unit.feature_bound)
+    L = lipschitz_on_range(loss, B * b, y)
+    eta = float(step_size(B, L, b, T))
+    theta = unit.init(rng, scale=float(rng.uniform(0.5, 2.0)))
+    V = rng.normal(size=(d, k))
+    V *= float(rng.uniform(0.0, 1.0)) * R_V / np.linalg.norm(V)
+    runs = Runs([arch], np.array([eta]), np.array([eta * float(rng.uniform(0.0, 3.0))]),
+                np.array([B]), np.array([R_V]), V[None], theta[None], np.array([0]))
+    on_sphere = rng.normal(size=(3, d))
+    on_sphere *= B / np.linalg.norm(on_sphere, axis=1, keepdims=True)
+    inside = rng.normal(size=(2, d))
+    inside *= (B * rng.random(2) / np.linalg.norm(inside, axis=1))[:, None]
+    comparators = np.vstack((on_sphere, inside, np.zeros((1, d))))
+    train = rng.integers(n, size=(1, T))
+    desc = (f"seed {seed}: {arch}, loss {loss.name}, d={d}, k={k}, width {width}, n={n}, T={T}, "
+            f"B={B:.3f}, R_V={R_V:.3f}, b={b:.3f}, L={L:.4g}, eta={eta:.4g}")
+    return pop, unit, loss, runs, train, comparators, (B, L, b, T), desc
+
+
+def one(seed: int, bound_scale: float = 1.0) -> InstanceResult:
+    pop, unit, loss, runs, train, comparators, (B, L, b, T), desc = _instance(seed)
+    trace = run_sgd(pop, unit, loss, runs, train, comparators=comparators)
+    regret = trace.regret[0]                                     # (K,)
+    pathwise = pathwise_bound(trace, runs, comparators)[0]
+    tol = float(regret_tolerance(trace, runs)[0])
+    bound = bound_scale * float(regret_bound(B, L, b, T))
+    margins = {
+        "theorem": bound + tol - float(regret.max()),
+        "pathwise": float(np.min(pathwise + tol - regret)),
+        "constants": bound + tol - float(pathwise.max()),
+        "gradient": L * b * (1 + REL) - float(trace.max_grad[0]),
+        "features": b * (1 + REL) - float(trace.max_psi[0]),
+        "ball": B * (1 + REL) - float(trace.max_z[0]),
+        "range": B * b * (1 + REL) - float(trace.max_pred[0]),
+    }
+    # the reported margin is the claims' (1-2); the path hypotheses (3) are pass/fail: a projected
+    # iterate sits exactly on the sphere, so their margin is ~B * 1e-12 and would say nothing
+    claims = ("theorem", "pathwise", "constants")
+    hypotheses = [key for key in margins if key not in claims and margins[key] < 0]
+    worst = min(hypotheses or claims, key=margins.get)
+    return InstanceResult(
+        seed, float(margins[worst]),
+        f"{desc}; max regret {regret.max():.4g} <= bound {bound:.4g}; tightest: {worst}",
+        {"margins": margins, "bound": bound, "max_regret": float(regret.max()),
+         "tightness": float(regret.max() / bound) if bound > 0 else float("inf")})
+
+
+def _details(results):
+    ok = [r for r in results if r.values]
+    tight = [r.values["tightness"] for r in ok]
+    return {"max_regret_over_bound": float(max(tight)) if tight else None,
+            "median_regret_over_bound": float(np.median(tight)) if tight else None,
+            "median_pathwise_margin": float(np.median([r.values["margins"]["pathwise"] for r in ok]))
+            if ok else None}
+
+
+def _shrunk(bound_scale: float):
+    def inner(seed: int) -> InstanceResult:
+        return one(seed, bound_scale)
+    return inner
+
+
+def witness(seed: int = 0, instances: int | None = None, progress=None, bound_scale: float = 1.0):
+    """``bound_scale`` multiplies the theorem's bound (1 = the theorem; < 1 must fail)."""
+    fn = one if bound_scale == 1.0 else _shrunk(bound_scale)
+    return run_witness("sgd_regret", seed, instances or DEFAULT_INSTANCES, TOLERANCE, fn, progress,
+                       details=_details, n_jobs=1 if bound_scale != 1.0 else None)
