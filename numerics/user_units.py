@@ -263,7 +263,7 @@ class NumpyUnit:
 
     def describe(self) -> str:
         how = "user-supplied vjp" if self.vjp_source == "user" else \
-            "no vjp: theta-derivatives by Richardson extrapolation (about 20-30 q unit calls each)"
+            "no vjp: theta-derivatives by Richardson extrapolation, about 11 q unit calls each"
         return f"NumPy unit {self.name} (q = {self.q}; {how})"
 
 

@@ -403,8 +403,13 @@ def _start_message(status, res, pc, monitor, lin, maxiter) -> str:
                 f"(gradient slack {pc.gradient_slack:.3g}, ||params|| = {res.param_norm:.3g}){why}; "
                 "raise maxiter to decide")
     if status == "stationary":
-        return (f"converged with F - F_lin = {res.F - lin.value:.3g} within its gradient slack "
-                f"{pc.gradient_slack:.3g}")
+        text = (f"converged (max|grad| <= gtol) with F - F_lin = {res.F - lin.value:.3g} within its "
+                f"gradient slack {pc.gradient_slack:.3g}")
+        if not lin.attained:
+            text += (f"; F_lin is an unattained infimum, so this is an approximately stationary point "
+                     f"on a path to infinity (||params|| = {res.param_norm:.3g}, the gradient is small "
+                     "because F is), not a local minimum")
+        return text
     return f"{status}: F_lin - F = {lin.value - res.F:.3g}"
 
 
@@ -412,8 +417,10 @@ def _verdict(starts, lin) -> tuple[str, str]:
     counts = {s: sum(1 for r in starts if r.status == s) for s in STATUSES}
     total = len(starts)
     points = sum(r.points_checked for r in starts)
-    infimum = "" if lin.attained else (" F_lin is an infimum that no linear predictor attains "
-                                        f"({lin.message.split(';')[0]}); compared against it honestly.")
+    infimum = "" if lin.attained else (
+        f" Note: F_lin = {lin.value:.6g} is an infimum that no linear predictor attains "
+        f"({lin.message.split(';')[0]}); every start is compared with that infimum, which no finite "
+        "point reaches: a start counts only if it beats it or is certified stationary.")
     if counts["violation"]:
         return "violated", (f"{counts['violation']} of {total} starts violate a check (see below): "
                             "the theorem's inequalities failed numerically, so a precondition is broken "

@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import sys
-import tempfile
 from pathlib import Path
 
 NAME = "sgd"
@@ -64,24 +62,6 @@ def _matplotlib():
     import matplotlib.pyplot as plt
 
     return plt
-
-
-def write_bytes_atomic(path, data: bytes) -> Path:
-    """Write ``data`` via a temporary file in the same folder and ``os.replace``."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return target
 
 
 def excess_series(payload: dict, arch: str) -> dict:
@@ -149,6 +129,8 @@ def plot(payload: dict, path, plt) -> Path:
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=120)
     plt.close(fig)
+    from ..reports import write_bytes_atomic
+
     return write_bytes_atomic(path, buffer.getvalue())
 
 

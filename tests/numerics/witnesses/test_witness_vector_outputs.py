@@ -1,0 +1,54 @@
+import numpy as np
+
+from resnet_lemmas.numerics import vector_outputs
+from resnet_lemmas.numerics.witnesses import vector_outputs as wit
+from resnet_lemmas.numerics.witnesses import vector_outputs_counterexample_search as search
+
+
+def test_witness_verifies_on_a_small_run():
+    report = wit.witness(seed=1, instances=2)
+    assert report.ok, report.failures
+    assert report.details["min_sigma_m_W"] > 0
+
+
+def test_witness_rejects_a_slack_without_the_rank_factor(monkeypatch):
+    """Dropping the 1 / sigma_m(W) factor and the gradient terms leaves F <= F_feat + 0 at unconverged
+    points: the witness must then fail on some instance."""
+    monkeypatch.setattr(wit, "vector_gap_bound", lambda *args: 0.0)
+    monkeypatch.setattr(wit, "MAXITER", 5)   # far from stationary
+    report = wit.witness(seed=1, instances=3)
+    assert not report.ok
+
+
+def test_witness_rejects_a_wrong_first_order_identity(monkeypatch):
+    real = vector_outputs.vector_first_order_gap
+    monkeypatch.setattr(wit, "vector_first_order_gap", lambda g, W, V, A, B: real(g, W, V, A, -B))
+    assert not wit.witness(seed=1, instances=2).ok
+
+
+def test_counterexample_search_records_its_outcome():
+    report = search.witness(seed=0, instances=2)
+    assert report.ok, report.failures
+    assert report.details["runs"] == 2 * len(search.STARTS)
+    assert "outcome" in report.details and isinstance(report.details["candidate_counterexamples"], list)
+
+
+def test_counterexample_search_sanity_check_can_fail(monkeypatch):
+    """The experiment's sanity check F >= F_feat must catch a benchmark that reports too small a value."""
+    real = search.vector_benchmark
+
+    def too_low(Z, Y, loss):
+        out = real(Z, Y, loss)
+        out.value += 1.0   # claims the infimum is 1 higher than it is: F < F_feat would follow
+        return out
+    monkeypatch.setattr(search, "vector_benchmark", too_low)
+    assert not search.witness(seed=0, instances=1).ok
+
+
+def test_fd_hessian_of_a_quadratic_is_exact(losses, rng):
+    from resnet_lemmas.numerics.fixed_features import table_unit
+    X, Y = vector_outputs.vector_targets(rng, rng.normal(size=(10, 1)), losses["squared"], 2)
+    problem = vector_outputs.VectorResNetProblem(table_unit(X, np.zeros((10, 1))), X, Y, losses["squared"])
+    # with f = 0 the objective is a convex quadratic in W: smallest eigenvalue >= 0 (V is flat: 0)
+    flat = problem.pack(rng.normal(size=(2, 1)), rng.normal(size=(1, 1)), np.zeros(0))
+    assert search.fd_hessian_min_eig(problem, flat) >= -1e-8
