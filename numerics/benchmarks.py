@@ -108,6 +108,13 @@ def _recession_mode(loss, y):
     return None, None
 
 
+def _separability_lp(M, A_ub, A_eq, b_eq, p, m):
+    """``max sum_i s_i`` s.t. ``M_i u >= s_i``, ``0 <= s_i <= 1`` (HiGHS)."""
+    return linprog(np.concatenate((np.zeros(p), -np.ones(m))), A_ub=A_ub, b_ub=np.zeros(m),
+                   A_eq=A_eq, b_eq=b_eq, bounds=[(None, None)] * p + [(0.0, 1.0)] * m,
+                   method="highs")
+
+
 def _separated_set(Z, y, candidates, loss):
     """LP of the module docstring. Returns ``(S mask, u_S)``; ``S`` empty when nothing can be separated."""
     n, p = Z.shape
@@ -124,10 +131,21 @@ def _separated_set(Z, y, candidates, loss):
         A_eq = sparse.hstack((sparse.csr_matrix(rest), sparse.csr_matrix((rest.shape[0], m))),
                              format="csr")
         b_eq = np.zeros(A_eq.shape[0])
-    res = linprog(np.concatenate((np.zeros(p), -np.ones(m))), A_ub=A_ub, b_ub=np.zeros(m),
-                  A_eq=A_eq, b_eq=b_eq, bounds=[(None, None)] * p + [(0.0, 1.0)] * m, method="highs")
+    res = _separability_lp(M, A_ub, A_eq, b_eq, p, m)
     if res.status != 0:
-        raise RuntimeError(f"separability LP failed: {res.message}")
+        # HiGHS (SciPy 1.17) can fail ("Status 0: Not Set") when two rows agree to ~1e-10, e.g. the
+        # features of saturated units.  Retry on margins rounded to 9 significant digits; whatever
+        # comes back is re-verified on the exact margins below, so the rounding cannot create a false
+        # certificate.
+        digits = 9 - int(np.floor(np.log10(max(np.abs(M).max(), 1e-300))))
+        M_round = np.round(M, digits)
+        A_round = sparse.hstack((sparse.csr_matrix(-M_round), sparse.identity(m, format="csr")),
+                                format="csr")
+        retry = _separability_lp(M_round, A_round, A_eq, b_eq, p, m)
+        if retry.status != 0:
+            raise RuntimeError(f"separability LP failed: {res.message} (and on rounded margins: "
+                               f"{retry.message})")
+        res = retry
     u, s = res.x[:p], res.x[p:]
     S_c = s > 0.5   # LP optimum has s_i in {0, 1} (module docstring); 0.5 splits HiGHS's 1e-7 noise
     # Re-check in float64: margins on S must be clearly positive, the LP's u must not be degenerate.
@@ -135,6 +153,11 @@ def _separated_set(Z, y, candidates, loss):
         margins = M @ u
         if margins[S_c].min() <= 0.5 or not np.all(np.isfinite(u)):
             raise RuntimeError("separability LP returned a direction whose margins do not verify")
+        # the others must not be hurt along u: margins >= 0 up to float64 rounding of M u
+        floor = -1e3 * EPS * float(np.abs(M).max() * np.abs(u).sum())
+        if (~S_c).any() and margins[~S_c].min() < floor:
+            raise RuntimeError(f"separability LP direction lowers other margins "
+                               f"(min {margins[~S_c].min():.3e} < {floor:.3e})")
     S = np.zeros(n, bool)
     S[np.flatnonzero(candidates)[S_c]] = True
     norm = np.linalg.norm(u)

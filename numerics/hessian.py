@@ -14,11 +14,17 @@ Certificates (each returns a report with ``ok`` and a message naming the reason 
 
 * :func:`stationarity_certificate` -- every block of the gradient (``w``, ``V`` and ``theta``) is below a
   stated tolerance;
-* :func:`negative_curvature_certificate` -- the smallest eigenvalue of ``H`` (``numpy.linalg.eigvalsh``,
-  float64) is below ``-tol`` with ``tol = 64 (N + n) eps ||H||_F``: the symmetric eigensolver is backward
-  stable (the computed eigenvalues are exact for ``H + E``, ``||E||_2 <= c N eps ||H||_2``, so by Weyl's
-  inequality each is within ``c N eps ||H||_2`` of the true one) and every entry of ``H`` is a mean of ``n``
-  terms; optionally also the Rayleigh quotient of a given direction.
+* :func:`negative_curvature_certificate` -- the smallest eigenvalue of ``H`` (``numpy.linalg.eigh``,
+  float64) is below ``-tol``.  Without an error model ``tol = 64 (N + n) eps ||H||_F``: the symmetric
+  eigensolver is backward stable (the computed eigenvalues are exact for ``H + E``,
+  ``||E||_2 <= c N eps ||H||_2``, so by Weyl's inequality each is within ``c N eps ||H||_2`` of the true
+  one) and every entry of ``H`` is a mean of ``n`` terms.  With the entrywise rounding bound ``Eb`` of
+  :func:`dense_hessian` (``|H_computed - H| <= Eb`` entrywise) and a positive diagonal scaling ``S``, the
+  test is applied to ``S H S`` with ``tol = ||S Eb S||_F + 64 N eps ||S H S||_F``: by Sylvester's law of
+  inertia ``S H S`` and ``H`` have the same number of negative eigenvalues, and the scaling removes the
+  spread of magnitudes that makes the unscaled test inconclusive (at ``(0, V0)`` with small ``c0`` the
+  ``w``-block is huge while the negative curvature is tiny).  A given direction ``d`` is certified when
+  ``d^T H d < -(|d|^T Eb |d| + 64 N eps |d|^T |H| |d|)`` (rounding of the entries and of the quadratic form).
 """
 from __future__ import annotations
 
@@ -29,8 +35,13 @@ import numpy as np
 EPS = np.finfo(np.float64).eps
 
 
-def dense_hessian(problem, w, V, theta) -> np.ndarray:
-    """Exact ``(N, N)`` Hessian of ``F`` in ``z = (w, vec_row(V))``, ``N = d + d k`` (module docstring)."""
+def dense_hessian(problem, w, V, theta, error_bound: bool = False):
+    """Exact ``(N, N)`` Hessian of ``F`` in ``z = (w, vec_row(V))``, ``N = d + d k`` (module docstring).
+
+    With ``error_bound=True`` returns ``(H, Eb)``, ``Eb`` an entrywise bound on the float64 rounding of
+    ``H``: ``64 (n + d + k) eps (E[|l''| |g_i| |g_j|] + |cross_ij|)`` (each entry is a mean of ``n``
+    products whose factors carry ``O((d + k) eps)`` relative error; factor 64 of safety).
+    """
     w = np.asarray(w, dtype=np.float64)
     V = np.asarray(V, dtype=np.float64)
     Fx = problem.features(theta)
@@ -45,7 +56,14 @@ def dense_hessian(problem, w, V, theta) -> np.ndarray:
     cross = np.kron(np.eye(d), c[None, :])                  # (d, d k): I_d (x) c^T
     H[:d, d:] += cross
     H[d:, :d] += cross.T
-    return H
+    if not error_bound:
+        return H
+    absG = np.abs(G)
+    Eb = (absG.T * np.abs(curv)) @ absG / n
+    abs_cross = np.kron(np.eye(d), (np.abs(Fx).T @ np.abs(r) / n)[None, :])
+    Eb[:d, d:] += abs_cross
+    Eb[d:, :d] += abs_cross.T
+    return H, 64.0 * (n + d + k) * EPS * Eb
 
 
 @dataclass
@@ -86,30 +104,46 @@ def eigenvalue_tolerance(H: np.ndarray, n: int) -> float:
     return 64.0 * (H.shape[0] + n) * EPS * float(np.linalg.norm(H))
 
 
-def negative_curvature_certificate(H, n: int, direction=None) -> CurvatureReport:
-    """Certify ``lambda_min(H) < 0`` in float64 (module docstring); with ``direction``, also require its
-    Rayleigh quotient ``d^T H d / d^T d`` to be ``< -tol`` (a negative-curvature direction)."""
+def negative_curvature_certificate(H, n: int, direction=None, error=None, scaling=None) -> CurvatureReport:
+    """Certify that ``H`` has a negative eigenvalue (module docstring).  ``error``: entrywise rounding bound
+    ``Eb`` (same shape as ``H``); ``scaling``: positive vector ``s`` (the test is run on ``S H S``,
+    ``S = diag(s)``); ``direction``: also require ``d`` to be a certified negative-curvature direction."""
     H = np.asarray(H, dtype=np.float64)
     if H.ndim != 2 or H.shape[0] != H.shape[1]:
         raise ValueError(f"H must be square; got shape {H.shape}")
+    N = H.shape[0]
+    Eb = np.zeros_like(H) if error is None else np.asarray(error, dtype=np.float64)
     asym = float(np.max(np.abs(H - H.T), initial=0.0))
-    tol = eigenvalue_tolerance(H, n)
-    if asym > tol:
-        raise ValueError(f"H is not symmetric: max |H - H^T| = {asym:.3e} > {tol:.3e}")
-    values, vectors = np.linalg.eigh(H)
+    if asym > eigenvalue_tolerance(H, n) + float(np.max(Eb, initial=0.0)):
+        raise ValueError(f"H is not symmetric: max |H - H^T| = {asym:.3e}")
+    s = np.ones(N) if scaling is None else np.asarray(scaling, dtype=np.float64)
+    if s.shape != (N,) or not np.all(s > 0):
+        raise ValueError("scaling must be a positive vector of length N")
+    outer = np.outer(s, s)
+    Hs = H * outer
+    if error is None:
+        tol = eigenvalue_tolerance(Hs, n)
+    else:
+        # entry rounding (scaled), the scaling's own rounding (one relative eps per entry), eigh
+        tol = float(np.linalg.norm(Eb * outer)) + 64.0 * N * EPS * float(np.linalg.norm(Hs))
+    values, vectors = np.linalg.eigh(Hs)
     lam, vec = float(values[0]), vectors[:, 0]
+    scaled = "" if scaling is None else " of S H S (same inertia as H, Sylvester)"
     rayleigh = None
     if direction is not None:
         dvec = np.asarray(direction, dtype=np.float64)
-        rayleigh = float(dvec @ H @ dvec / (dvec @ dvec))
+        quad = float(dvec @ H @ dvec)
+        ad = np.abs(dvec)
+        q_err = float(ad @ Eb @ ad) + 64.0 * N * EPS * float(ad @ np.abs(H) @ ad)
+        rayleigh = quad / float(dvec @ dvec)
     if not lam < -tol:
         return CurvatureReport(False, lam, vec, tol, rayleigh,
-                               f"no negative curvature: lambda_min(H) = {lam:.3e} >= -{tol:.3e}, the "
-                               "Hessian is positive semidefinite up to float64 rounding")
-    if rayleigh is not None and not rayleigh < -tol:
+                               f"no negative curvature: lambda_min{scaled} = {lam:.3e} >= -{tol:.3e}, "
+                               "the Hessian is positive semidefinite up to float64 rounding")
+    if direction is not None and not quad < -q_err:
         return CurvatureReport(False, lam, vec, tol, rayleigh,
-                               f"the given direction has Rayleigh quotient {rayleigh:.3e} >= -{tol:.3e}: "
-                               f"not a negative-curvature direction (lambda_min = {lam:.3e})")
+                               f"the given direction has d^T H d = {quad:.3e} >= -{q_err:.3e}: not a "
+                               f"certified negative-curvature direction (lambda_min{scaled} = {lam:.3e})")
     extra = f", direction's Rayleigh quotient {rayleigh:.3e}" if rayleigh is not None else ""
     return CurvatureReport(True, lam, vec, tol, rayleigh,
-                           f"negative curvature: lambda_min(H) = {lam:.3e} < -{tol:.3e}{extra}")
+                           f"negative curvature: lambda_min{scaled} = {lam:.3e} < -{tol:.3e}{extra}")

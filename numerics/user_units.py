@@ -37,7 +37,7 @@ from typing import Callable
 import numpy as np
 from scipy.differentiate import jacobian
 
-from .derivatives import INITIAL_STEP
+from .derivatives import INITIAL_STEP, derivative_tolerance, directional_derivative
 
 EPS = np.finfo(np.float64).eps
 
@@ -200,6 +200,54 @@ def numeric_vjp(unit: Callable, X, theta, G, *, steps: tuple[float, ...] = NUMER
     if not np.all(np.isfinite(grad)) or not np.all(np.isfinite(error)):
         raise UnitOutputError("the unit returned NaN/inf near theta while differentiating it numerically")
     return grad, float(np.max(error)), count[0]
+
+
+def check_vjp(unit, X, theta, rng: np.random.Generator, directions: int = 2) -> tuple[bool, str]:
+    """Check ``unit.vjp`` against Richardson extrapolation, on the unit alone (no loss involved).
+
+    For ``directions`` random pairs ``G ~ N(0, 1)^{n x k}``, unit ``v in R^q`` (drawn from ``rng``), compare
+    ``vjp(X, theta, G) . v`` with ``D_v s(theta)``, ``s = sum_ij G_ij unit(X, theta)_ij``
+    (:func:`~.derivatives.directional_derivative`), accepting
+    ``|difference| <= 10 err + 1e3 eps (|s| + |vjp . v| + 1)`` (:func:`~.derivatives.derivative_tolerance`);
+    a failed central estimate is retried one-sided (a relu kink inside the stencil, as in
+    :func:`~.derivatives.gradient_check`).  Returns ``(passed, message)``.
+    """
+    X = np.asarray(X, dtype=np.float64)
+    theta = np.asarray(theta, dtype=np.float64)
+    q = theta.shape[0]
+    if q == 0:
+        return True, "no parameters"
+    worst = (0.0, 0.0, 1.0)   # (ratio, discrepancy, tolerance)
+    passed = True
+    for _ in range(directions):
+        out = np.asarray(unit(X, theta), dtype=np.float64)
+        G = rng.normal(size=out.shape)
+        v = rng.normal(size=q)
+        v /= np.linalg.norm(v)
+        analytic = float(np.asarray(unit.vjp(X, theta, G), dtype=np.float64).reshape(-1) @ v)
+
+        def s(th, G=G):
+            return float(np.sum(G * np.asarray(unit(X, th), dtype=np.float64)))
+
+        s0 = s(theta)
+        best = None
+        for side in (0, 1, -1):
+            numeric, err = directional_derivative(s, theta, v, step_direction=side)
+            tol = derivative_tolerance(err, s0, analytic)
+            if best is None or err < best[1]:
+                best = (numeric, err, tol)
+            if abs(numeric - analytic) <= tol:
+                best = (numeric, err, tol)
+                break
+        numeric, err, tol = best
+        gap = abs(numeric - analytic)
+        ok = gap <= tol
+        passed = passed and ok
+        if gap / tol >= worst[0]:
+            worst = (gap / tol, gap, tol)
+    status = "passed" if passed else "FAILED"
+    return passed, (f"vjp check {status}: worst |vjp . v - D_v <G, f_theta(X)>| = {worst[1]:.3e} "
+                    f"(tolerance {worst[2]:.3e}) over {directions} random (G, v)")
 
 
 # -- adapters -------------------------------------------------------------------------------------
@@ -465,4 +513,4 @@ def check_unit_output(unit, X) -> int:
 
 __all__ = ["UserUnitError", "UnitImportError", "UnitAttributeError", "UnitKindError", "UnitOutputError",
            "load_object", "load_unit", "adapt_unit", "check_unit_output", "numeric_vjp", "NumpyUnit",
-           "TorchUnit", "torch_single_threaded", "is_torch_module"]
+           "TorchUnit", "torch_single_threaded", "is_torch_module", "check_vjp"]

@@ -7,7 +7,7 @@ Given a residual unit ``f_theta`` (any object :func:`~.user_units.adapt_unit` ac
 1. checks the preconditions, each with a clear error: the loss is known, convex and differentiable
    (``proofs.losses.get_loss``) and the targets suit it; the data are finite with matching shapes; the
    unit maps ``X`` to a finite ``(n, k)`` array at its ``theta0``; a user-supplied ``vjp`` agrees with
-   Richardson extrapolation of ``F`` (:func:`~.derivatives.gradient_check`, theta block);
+   Richardson extrapolation of the unit (:func:`~.user_units.check_vjp`);
 2. computes ``F_lin = inf_u E l(u^T x; y)`` with its certificate (:func:`~.benchmarks.linear_benchmark`):
    a minimiser ``u*`` with a suboptimality bound, or -- when the infimum is not attained (separable
    data under a margin loss) -- the exact infimum and the ray ``u_C + t u_S`` approaching it;
@@ -46,12 +46,11 @@ from ._blas import single_threaded_blas
 from .benchmarks import linear_benchmark
 from .bounds import first_order_gap, gap_bound, rounding_tolerance
 from .data import DataError, validate_data
-from .derivatives import gradient_check
 from .main_theorem import TOLERANCE as TOLERANCE_THEOREM
 from .main_theorem import check_point, comparators
 from .model import ResNetProblem
 from .search import local_minimum_from_seed, start_point, start_seeds
-from .user_units import (UserUnitError, adapt_unit, check_unit_output, load_unit,
+from .user_units import (UserUnitError, adapt_unit, check_unit_output, check_vjp, load_unit,
                          torch_single_threaded)
 
 #: Defaults of :func:`verify` (and of the CLI and the pytest plugin).  ``maxiter`` bounds each start's
@@ -296,16 +295,17 @@ def _start_status(F, F_lin, n, converged, pc_ok, violations):
 
 
 def _check_user_vjp(problem, unit, seed) -> str:
+    """A user-supplied ``vjp`` must be the derivative of the unit (:func:`~.user_units.check_vjp` at
+    the first start's ``theta``); torch's autograd and the numeric vjp are not re-checked."""
     if getattr(unit, "vjp_source", "") != "user" or problem.q == 0:
         return ""
-    w, V, theta = start_point(problem, start_seeds(seed, 1)[0])
-    check = gradient_check(problem, w, V, theta, np.random.default_rng(seed), directions=2,
-                           blocks=("theta",))
-    if not check.passed:
-        raise VjpError(f"the unit's vjp is wrong: grad_theta F from it disagrees with Richardson "
-                       f"extrapolation of F at the first start point ({check}); fix vjp(X, theta, G) "
-                       "= sum_i J_theta(x_i)^T g_i, or remove it to use numeric derivatives")
-    return str(check)
+    _, _, theta = start_point(problem, start_seeds(seed, 1)[0])
+    passed, message = check_vjp(unit, problem.X, theta, np.random.default_rng(seed))
+    if not passed:
+        raise VjpError(f"the unit's vjp is wrong: {message} at the first start's theta; fix "
+                       "vjp(X, theta, G) = sum_i J_theta(x_i)^T g_i (shape (q,)), or remove it to use "
+                       "numeric derivatives")
+    return message
 
 
 def verify(residual, X, y, loss="squared", *, restarts: int = RESTARTS, seed: int = 0,

@@ -31,34 +31,14 @@ from typing import Callable
 
 import sympy as sp
 
-from .atoms import CauchySchwarzGap
-from .kernel import Context, Hypothesis, KernelError, prove_zero
+from .atoms import BoundHypothesis, CauchySchwarzGap, Declared, _used_named  # noqa: F401 (re-exported)
+from .kernel import Context, KernelError, prove_zero
 from .losses import prove_nonnegative
 
 
 # ------------------------------------------------------------------------------------------------
-# Hypotheses that declare bounds, and the atom that invokes one
+# The projection hypothesis
 # ------------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class BoundHypothesis(Hypothesis):
-    """A hypothesis that assumes ``e >= 0`` for each ``e`` in ``declares(ctx)`` (explicit expressions).
-
-    ``declares`` is a callable ``Context -> list`` so that one hypothesis covers all iterates and sample
-    points of a context (their number depends on the context's sizes).
-    """
-
-    declares: Callable | None = None
-
-    def declared(self, ctx: Context) -> list:
-        if self.declares is None:
-            return []
-        # cached on the context itself (never by id(): a recycled id must not reuse stale bounds)
-        cache = ctx.__dict__.setdefault("_declared_bounds", {})
-        if self.name not in cache:
-            cache[self.name] = [sp.expand(ctx.instantiate(e)) for e in self.declares(ctx)]
-        return cache[self.name]
-
-
 @dataclass(frozen=True)
 class ProjectionHypothesis(BoundHypothesis):
     """The hypothesis that some iterates are projections onto a ball: ``projections(ctx)`` lists the
@@ -74,43 +54,6 @@ class ProjectionHypothesis(BoundHypothesis):
             pairs = self.projections(ctx) if self.projections is not None else []
             cache[self.name] = {rho: sp.ImmutableMatrix(ctx.instantiate(y)).expand() for rho, y in pairs}
         return cache[self.name]
-
-
-def _used_named(used, name: str):
-    for hyp in used:
-        if hyp.name == name:
-            return hyp
-    return None
-
-
-@dataclass(frozen=True)
-class Declared:
-    """A bound that a hypothesis in use declares, matched exactly (e.g. ``b^2 - ||psi||^2 >= 0``).
-
-    ``e >= 0`` because the :class:`BoundHypothesis` called ``hypothesis`` (listed in the step's
-    ``using``) declares exactly ``e`` (up to expansion) in this context."""
-
-    value: sp.Expr
-    hypothesis: str
-
-    @property
-    def expr(self):
-        return self.value
-
-    def certify(self, ctx: Context, proof, used) -> str:
-        hyp = _used_named(used, self.hypothesis)
-        if hyp is None:
-            raise KernelError(f"bound {sp.sstr(self.value)[:120]} >= 0 needs hypothesis "
-                              f"{self.hypothesis!r}, which the step does not use")
-        if not isinstance(hyp, BoundHypothesis):
-            raise KernelError(f"hypothesis {self.hypothesis!r} declares no bounds")
-        target = sp.expand(ctx.instantiate(self.value))
-        declared = hyp.declared(ctx)
-        for candidate in declared:
-            if sp.expand(target - candidate) == 0:
-                return f"declared by hypothesis {self.hypothesis!r}"
-        raise KernelError(f"{sp.sstr(target)[:160]} >= 0 is not among the {len(declared)} bounds "
-                          f"declared by hypothesis {self.hypothesis!r} at {ctx.label}")
 
 
 # ------------------------------------------------------------------------------------------------

@@ -4,7 +4,7 @@ Per instance (a sampled loss, residual unit of depth 1-4 and data, :func:`~..ins
 ``THETAS`` random ``theta`` (init scale log-uniform on ``[0.5, 2]``) and ``POINTS_PER_THETA`` points
 ``(w, V, u)`` each (:func:`~..stationarity_bound.sample_points`: ``||w||`` from ``1e-3`` to ``3``, ``V``
 from ``1e-2`` to ``3``, comparators random, ``u = u*`` of the certified linear benchmark, or near ``w``),
-so the default run checks ``50 x 4 x 50 = 10,000`` points.  At each point:
+so the default run checks ``200 x 2 x 25 = 10,000`` points.  At each point:
 
 1. identity: ``|F - E l(u^T x) - (first_order - E[D_l])| <= tol``;
 2. Bregman term ``E[D_l(u^T x, p)] >= -tol``;
@@ -25,9 +25,9 @@ from ..instances import sample_instance
 from ..stationarity_bound import batched_terms, sample_points
 from ..witness import InstanceResult, run_witness
 
-DEFAULT_INSTANCES = 50
-THETAS = 4
-POINTS_PER_THETA = 50
+DEFAULT_INSTANCES = 200
+THETAS = 2
+POINTS_PER_THETA = 25
 TOLERANCE = ("64 n eps (1 + magnitudes of F, E l(u^T x), E[l'(p)(u^T x - p)] and of the bound's terms): "
              "float64 rounding of means of n terms; at u = u* also + the certified suboptimality of u*")
 

@@ -29,7 +29,7 @@ from ..witness import InstanceResult, run_witness
 from ...proofs.losses import get_loss
 from ...proofs.lemmas.no_skip_bad_minimum import SYMMETRIC_LOSSES
 
-DEFAULT_INSTANCES = 40
+DEFAULT_INSTANCES = 200
 MARGIN = 0.5
 TOLERANCE = ("local minimum: dead first-layer margin > 64 (d + 1) eps (1 + max|z|) and constant "
              "suboptimality <= 64 n eps (1 + |F|); worse than linear: F - F_lin^solver > 64 n eps "

@@ -28,7 +28,7 @@ from ..expressions import (F, F_lin, NamedScalar, V, c, grad_V, grad_w, inner, l
 from ..hypotheses import convex_loss, w_nonzero
 from ..kernel import Certificate, Chain, Hypothesis, Identity, Proof
 from ..lemma import SymbolicLemma
-from ..sgd_atoms import BoundHypothesis, Declared
+from ..atoms import BoundHypothesis, Declared
 
 E_l_u = NamedScalar("E_l_u", r"\mathbb{E}\,\ell\left(u^{\top} x;\, y\right)")
 E_bregman_u = NamedScalar("E_bregman_u", r"\mathbb{E}\left[D_{\ell}\left(u^{\top} x,\, p\right)\right]")

@@ -153,3 +153,15 @@ def test_exponential_loss_on_huge_features_does_not_crash_the_solver():
     point = local_minimum_search(problem, 3677471389, restarts=2, maxiter=400, gtol=1e-8)[1]
     result = feature_benchmark(problem.X, problem.features(point.theta), problem.y, problem.loss)
     assert np.isfinite(result.value)
+
+
+def test_degenerate_separability_lp_fails_with_a_clear_message_not_a_wrong_value():
+    """Rows agreeing to ~1e-10 (saturated features) make HiGHS fail; the retry on rounded margins
+    must not be accepted unless its direction verifies on the exact margins."""
+    from pathlib import Path
+
+    from resnet_lemmas.proofs.losses import get_loss
+
+    data = np.load(Path(__file__).parent / "data" / "highs_degenerate.npz")
+    with pytest.raises(RuntimeError, match="separability LP"):
+        convex_benchmark(data["Z"], data["y"], get_loss("logistic"))

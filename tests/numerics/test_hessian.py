@@ -80,7 +80,7 @@ def test_negative_curvature_certificate_rejects_a_direction_of_positive_curvatur
     H = np.diag([-1.0, 2.0, 3.0])
     assert negative_curvature_certificate(H, n=5, direction=[1.0, 0.0, 0.0]).ok
     report = negative_curvature_certificate(H, n=5, direction=[1.0, 1.0, 0.0])
-    assert not report.ok and "not a negative-curvature direction" in report.message
+    assert not report.ok and "not a certified negative-curvature direction" in report.message
 
 
 def test_negative_curvature_certificate_rejects_eigenvalues_within_rounding():
@@ -91,3 +91,47 @@ def test_negative_curvature_certificate_rejects_eigenvalues_within_rounding():
 def test_negative_curvature_certificate_rejects_an_asymmetric_matrix():
     with pytest.raises(ValueError, match="not symmetric"):
         negative_curvature_certificate(np.array([[0.0, 1.0], [0.0, 0.0]]), n=2)
+
+
+def test_scaled_certificate_resolves_an_ill_conditioned_saddle_that_the_plain_one_cannot():
+    """[[1e12, 1], [1, 0]] has lambda_min ~ -1e-12: far below rounding of ||H||, but S H S with
+    S = diag(1e-6, 1) is [[1, 1e-6], [1e-6, 0]] (same inertia, Sylvester), whose -1e-12 is resolved."""
+    H = np.array([[1e12, 1.0], [1.0, 0.0]])
+    assert not negative_curvature_certificate(H, n=1).ok
+    exact_entries = np.zeros_like(H)
+    report = negative_curvature_certificate(H, n=1, error=exact_entries, scaling=np.array([1e-6, 1.0]))
+    assert report.ok and "Sylvester" in report.message
+
+
+def test_scaled_certificate_still_rejects_a_psd_matrix(rng):
+    A = rng.normal(size=(5, 5))
+    H = A @ A.T * np.logspace(0, 8, 5)[:, None] * np.logspace(0, 8, 5)[None, :]
+    s = 1.0 / np.sqrt(np.diag(H))
+    report = negative_curvature_certificate(H, n=3, error=1e-16 * np.abs(H), scaling=s)
+    assert not report.ok and "positive semidefinite" in report.message
+
+
+def test_entrywise_error_bound_dominates_the_summation_rounding():
+    """|H - H_fsum| <= Eb, where H_fsum sums the same products with math.fsum (correctly rounded sums):
+    the part of the rounding that comes from the means of n terms."""
+    import math
+
+    problem = sample_instance(9).problem
+    rng = np.random.default_rng(9)
+    theta = problem.unit.init(rng)
+    w, V = rng.normal(size=problem.d), 10.0 * rng.normal(size=(problem.d, problem.k))
+    H, Eb = dense_hessian(problem, w, V, theta, error_bound=True)
+    Fx = problem.features(theta)
+    phi = problem.X + Fx @ V.T
+    p = phi @ w
+    curv = problem.loss.curvature(p, problem.y)
+    d, k, n = problem.d, problem.k, problem.n
+    G = np.hstack((phi, (w[None, :, None] * Fx[:, None, :]).reshape(n, d * k)))
+    ref = np.array([[math.fsum(curv * G[:, i] * G[:, j]) / n for j in range(G.shape[1])]
+                    for i in range(G.shape[1])])
+    r = problem.loss.grad(p, problem.y)
+    c = np.array([math.fsum(r * Fx[:, m]) / n for m in range(k)])
+    cross = np.kron(np.eye(d), c[None, :])
+    ref[:d, d:] += cross
+    ref[d:, :d] += cross.T
+    assert np.all(np.abs(H - ref) <= Eb)

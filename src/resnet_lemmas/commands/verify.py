@@ -56,20 +56,29 @@ def add_arguments(parser) -> None:
     parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
 
 
-def _progress_bar(args):
-    if args.no_progress or args.json:
-        return None, None
-    from tqdm import tqdm
+class _ProgressBar:
+    """A tqdm bar on stderr, created at the first report (after the preconditions passed, so that an
+    error message is not mixed with an empty bar)."""
 
-    bar = tqdm(total=args.restarts, desc="verify", unit="start", leave=False, file=sys.stderr)
+    def __init__(self, enabled: bool):
+        self.enabled = enabled
+        self.bar = None
 
-    def progress(done, total, start):
+    def __call__(self, done, total, start):
+        if not self.enabled:
+            return
+        if self.bar is None:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=total, desc="verify", unit="start", leave=False, file=sys.stderr)
         if start is not None:
-            bar.set_postfix_str(f"start {start.index}: {start.status}, F = {start.F:.4g}")
-        bar.n = done
-        bar.refresh()
+            self.bar.set_postfix_str(f"start {start.index}: {start.status}, F = {start.F:.4g}")
+        self.bar.n = done
+        self.bar.refresh()
 
-    return progress, bar
+    def close(self):
+        if self.bar is not None:
+            self.bar.close()
 
 
 def run(args) -> int:
@@ -80,12 +89,11 @@ def run(args) -> int:
     from ..proofs.losses import LossError
     from ..reports import write_json_atomic
 
-    progress, bar = None, None
+    progress = _ProgressBar(enabled=not (args.no_progress or args.json))
     try:
         if not args.gtol > 0:
             raise ValueError(f"--gtol must be positive; got {args.gtol}")
         data = load_dataset(args.data, subsample=args.subsample, seed=args.seed)
-        progress, bar = _progress_bar(args)
         report = verify(args.residual, data.X, data.y, args.loss, restarts=args.restarts, seed=args.seed,
                         maxiter=args.maxiter, gtol=args.gtol, data_name=data.name, progress=progress)
     except (UserUnitError, DataError, LossError, ValueError) as exc:
@@ -94,8 +102,7 @@ def run(args) -> int:
         print(f"error: precondition violated ({kind}): {exc}", file=sys.stderr)
         return 2
     finally:
-        if bar is not None:
-            bar.close()
+        progress.close()
     payload = report.to_json()
     payload["data_description"] = data.description
     if args.output:

@@ -5,7 +5,7 @@ def test_witness_certifies_saddles_and_both_families():
     report = wit.witness(seed=1, instances=3)
     assert report.ok, report.failures
     assert report.details["saddles_certified"] == 3
-    assert report.details["max_lambda_min"] < 0
+    assert report.details["max_lambda_min_of_SHS"] < 0
     assert report.details["small_w_family_instances"] >= 1
 
 

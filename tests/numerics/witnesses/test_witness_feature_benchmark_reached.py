@@ -5,9 +5,26 @@ from resnet_lemmas.numerics.witnesses import feature_benchmark_reached as wit
 
 
 def test_witness_verifies_on_a_small_run():
-    report = wit.witness(seed=2, instances=2)
+    report = wit.witness(seed=2, instances=3)
     assert report.ok, report.failures
-    assert report.details["local_minimum_runs"] == 2
+    assert report.details["random_points_checked"] + \
+        report.details["points_without_certified_F_feat_lower_bound"] == 3
+
+
+def test_instances_with_a_search_reach_the_feature_benchmark():
+    for seed in (0, wit.SEARCH_EVERY, 7 * wit.SEARCH_EVERY):   # seeds that run the L-BFGS search
+        result = wit.one(seed)
+        assert result.ok, result.description
+        assert "beat_F_lin_by" in result.values
+
+
+def test_search_check_rejects_an_end_point_that_is_not_a_local_minimum(monkeypatch):
+    """With the gradient slack dropped and a one-iteration 'search', the end point lies above F_feat:
+    the check F <= F_feat + slack must fail."""
+    import resnet_lemmas.numerics.main_theorem as mt
+    monkeypatch.setattr(mt, "gap_bound", lambda *args: 0.0)
+    monkeypatch.setattr(wit, "MAXITER", 1)
+    assert not wit.one(wit.SEARCH_EVERY).ok
 
 
 def test_never_below_check_rejects_a_value_below_the_feature_benchmark():

@@ -6,23 +6,40 @@ from resnet_lemmas.numerics.witnesses import vector_outputs_counterexample_searc
 
 
 def test_witness_verifies_on_a_small_run():
-    report = wit.witness(seed=1, instances=2)
+    report = wit.witness(seed=1, instances=3)
     assert report.ok, report.failures
-    assert report.details["min_sigma_m_W"] > 0
+    assert report.details["random_points_checked"] == 3
+
+
+def test_instances_with_a_search_verify():
+    for seed in (0, wit.SEARCH_EVERY, 3 * wit.SEARCH_EVERY):
+        result = wit.one(seed)
+        assert result.ok, result.description
+        assert result.values["sigma_m"] > 0
 
 
 def test_witness_rejects_a_slack_without_the_rank_factor(monkeypatch):
-    """Dropping the 1 / sigma_m(W) factor and the gradient terms leaves F <= F_feat + 0 at unconverged
-    points: the witness must then fail on some instance."""
+    """Dropping the 1 / sigma_m(W) term and the gradient terms leaves F <= F_feat + 0 at an unconverged
+    point: the instance must fail."""
     monkeypatch.setattr(wit, "vector_gap_bound", lambda *args: 0.0)
     monkeypatch.setattr(wit, "MAXITER", 5)   # far from stationary
-    report = wit.witness(seed=1, instances=3)
-    assert not report.ok
+    assert not wit.one(wit.SEARCH_EVERY).ok
 
 
 def test_witness_rejects_a_wrong_first_order_identity(monkeypatch):
     real = vector_outputs.vector_first_order_gap
     monkeypatch.setattr(wit, "vector_first_order_gap", lambda g, W, V, A, B: real(g, W, V, A, -B))
+    assert not wit.witness(seed=1, instances=2).ok
+
+
+def test_witness_rejects_a_wrong_rank_identity(monkeypatch):
+    real = vector_outputs.VectorResNetProblem.gradients
+
+    def wrong_C(self, W, V, theta):
+        g = real(self, W, V, theta)
+        g.C = 1.001 * g.C   # C no longer equals (W W^T)^{-1} W grad_V F
+        return g
+    monkeypatch.setattr(vector_outputs.VectorResNetProblem, "gradients", wrong_C)
     assert not wit.witness(seed=1, instances=2).ok
 
 

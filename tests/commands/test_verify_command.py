@@ -1,0 +1,125 @@
+"""``resnet-lemmas verify``: exit status, report, JSON, real data, and precondition errors."""
+from __future__ import annotations
+
+import json
+import sys
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from resnet_lemmas.cli import main
+from resnet_lemmas.numerics.data import regression_data
+
+EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
+
+UNITS = textwrap.dedent("""
+    import numpy as np
+    from resnet_lemmas.numerics.networks import MLPUnit
+
+    good = MLPUnit(d=3, k=2, widths=(4,), activation="tanh")
+
+    class Flat:
+        theta0 = np.zeros(3)
+        def __call__(self, X, theta):
+            return X @ theta            # shape (n,): not a residual unit's (n, k)
+
+    flat = Flat()
+
+    class Exploding:
+        theta0 = np.zeros(1)
+        def __call__(self, X, theta):
+            return np.full((X.shape[0], 1), np.inf)
+
+    exploding = Exploding()
+""")
+
+
+@pytest.fixture
+def workdir(tmp_path, monkeypatch):
+    """A user's folder: a units module, an .npz and a .csv data file; it is the current directory."""
+    (tmp_path / "cmd_units.py").write_text(UNITS)
+    X, y = regression_data(np.random.default_rng(0), 40, 3)
+    np.savez(tmp_path / "data.npz", X=X, y=y)
+    rows = "\n".join(",".join(f"{v:.17g}" for v in row) for row in np.column_stack((X, y)))
+    (tmp_path / "data.csv").write_text("x1,x2,x3,y\n" + rows + "\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(sys, "path", list(sys.path))
+    yield tmp_path
+    for name in ("cmd_units", "numpy_unit", "torch_unit"):
+        sys.modules.pop(name, None)
+
+
+def test_verified_unit_exits_zero_and_prints_verdict_margins_and_seed(workdir, capsys):
+    status = main(["verify", "--residual", "cmd_units:good", "--data", "data.npz", "--loss", "squared",
+                   "--restarts", "2", "--seed", "3", "--maxiter", "300", "--no-progress"])
+    out = capsys.readouterr().out
+    assert status == 0
+    assert "VERIFIED" in out and "seed 3" in out and "F_lin = " in out and "thm margin" in out
+
+
+def test_json_and_output_file_carry_the_same_report(workdir, capsys):
+    status = main(["verify", "--residual", "cmd_units:good", "--data", "data.csv", "--loss", "squared",
+                   "--restarts", "1", "--maxiter", "200", "--json", "--output", "out/report.json"])
+    payload = json.loads(capsys.readouterr().out)
+    saved = json.loads((workdir / "out" / "report.json").read_text())
+    assert status == 0 and payload == saved
+    assert payload["verdict"] == "verified" and payload["seed"] == 0 and payload["n"] == 40
+    assert payload["starts"][0]["bound_margin"] >= 0
+
+
+def test_inconclusive_search_exits_one(workdir, capsys):
+    status = main(["verify", "--residual", "cmd_units:good", "--data", "data.npz", "--loss", "squared",
+                   "--restarts", "1", "--maxiter", "1", "--no-progress"])
+    assert status == 1
+    assert "INCONCLUSIVE" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("args, expected", [
+    (["--residual", "no_such_module:x"], "(residual unit): no module named 'no_such_module'"),
+    (["--residual", "cmd_units:nothing"], "(residual unit): module 'cmd_units' has no attribute 'nothing'"),
+    (["--residual", "cmd_units:np"], "is a module, not a residual unit"),
+    (["--residual", "cmd_units:flat"], "returned shape (40,)"),
+    (["--residual", "cmd_units:exploding"], "NaN/inf entries"),
+    (["--loss", "sigmoid"], "(loss): loss 'sigmoid' is not convex"),
+    (["--loss", "hinge"], "not twice differentiable"),
+    (["--loss", "l1"], "unknown loss 'l1'"),
+    (["--loss", "logistic"], "needs targets in {-1, +1}"),
+    (["--data", "missing.npz"], "(data): data file 'missing.npz' does not exist"),
+    (["--data", "bad.csv"], "(data): bad.csv: line 3, x2: 'n/a' is not a number"),
+    (["--data", "nan.csv"], "y has 1 NaN/inf entries"),
+    (["--data", "short.csv"], "line 2 has 2 columns, expected 3"),
+])
+def test_precondition_errors_exit_two_with_a_clear_message(workdir, capsys, args, expected):
+    (workdir / "bad.csv").write_text("x1,x2,y\n1,2,3\n4,n/a,6\n")
+    (workdir / "nan.csv").write_text("x1,x2,y\n1,2,3\n4,5,NaN\n")
+    (workdir / "short.csv").write_text("1,2,3\n4,5\n")
+    base = {"--residual": "cmd_units:good", "--data": "data.npz", "--loss": "squared"}
+    base.update(dict(zip(args[::2], args[1::2])))
+    status = main(["verify", *[x for kv in base.items() for x in kv], "--no-progress"])
+    err = capsys.readouterr().err
+    assert status == 2
+    assert err.startswith("error: precondition violated") and expected in err
+
+
+def test_numpy_example_unit_on_real_diabetes_data_from_the_examples_folder(workdir, capsys):
+    pytest.importorskip("sklearn")
+    status = main(["verify", "--residual", f"{EXAMPLES / 'numpy_unit.py'}:diabetes_unit",
+                   "--data", "builtin:diabetes", "--loss", "squared", "--restarts", "1",
+                   "--maxiter", "300", "--json"])
+    payload = json.loads(capsys.readouterr().out)
+    assert status == 0 and payload["data"] == "diabetes" and payload["n"] == 442
+    assert payload["starts"][0]["F"] < payload["F_lin"]          # beats the best linear predictor
+    assert "load_diabetes" in payload["data_description"]
+
+
+def test_torch_example_unit_on_real_breast_cancer_data(workdir, capsys):
+    pytest.importorskip("torch")
+    pytest.importorskip("sklearn")
+    status = main(["verify", "--residual", f"{EXAMPLES / 'torch_unit.py'}:cancer_block",
+                   "--data", "builtin:breast_cancer", "--loss", "logistic", "--restarts", "1",
+                   "--subsample", "200", "--json"])
+    payload = json.loads(capsys.readouterr().out)
+    assert status == 0 and payload["verdict"] == "verified" and "PyTorch" in payload["unit"]
+    assert payload["n"] == 200 and "seed 0" in payload["data"]

@@ -1,0 +1,176 @@
+"""The pytest plugin, exercised through real pytest runs (``pytester``) of users' test files."""
+from __future__ import annotations
+
+import importlib.metadata
+import shutil
+import textwrap
+from pathlib import Path
+
+import pytest
+
+# The inner runs are in-process (fast); pytester restores sys.modules after each, so compiled
+# extensions first imported inside one (NumPy, SciPy, torch, scikit-learn) could not be imported again
+# in the next ("cannot load module more than once").  Import them out here, before any inner run;
+# the losses module too, so that SymPy and the convexity proofs are not redone in every inner run.
+import numpy  # noqa: F401
+import resnet_lemmas.numerics.data  # noqa: F401
+import resnet_lemmas.numerics.datasets  # noqa: F401
+import resnet_lemmas.numerics.verify  # noqa: F401
+from resnet_lemmas.proofs.losses import get_loss
+
+for _name in ("squared", "logistic"):
+    get_loss(_name)  # proves convexity once; the proof is cached on the registered Loss object
+
+pytest_plugins = ["pytester"]
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+def _plugin_args() -> list[str]:
+    """``-p resnet_lemmas.pytest_plugin`` unless the ``pytest11`` entry point already loads it
+    (loading it twice under two names would be an error)."""
+    for ep in importlib.metadata.entry_points(group="pytest11"):
+        if ep.value == "resnet_lemmas.pytest_plugin":
+            return []
+    return ["-p", "resnet_lemmas.pytest_plugin"]
+
+
+UNITS = textwrap.dedent("""
+    import numpy as np
+    from resnet_lemmas.numerics.data import regression_data
+    from resnet_lemmas.numerics.networks import MLPUnit
+
+    X, y = regression_data(np.random.default_rng(0), 40, 3)
+    good = MLPUnit(d=3, k=2, widths=(4,), activation="tanh")
+
+    class Flat:
+        theta0 = np.zeros(3)
+        def __call__(self, X, theta):
+            return X @ theta          # shape (n,) instead of (n, k)
+""")
+
+
+#: Plugins the inner runs do not need; hypothesis' would import hypothesis anew in each (1.5 s).
+QUIET = ("-p", "no:cacheprovider", "-p", "no:hypothesispytest")
+
+
+def _run(pytester, test_source: str, *args):
+    pytester.makepyfile(units=UNITS, test_user=textwrap.dedent(test_source))
+    return pytester.runpytest(*_plugin_args(), *QUIET, *args)
+
+
+def test_users_test_passes_when_the_architecture_is_verified(pytester):
+    result = _run(pytester, """
+        from units import X, y, good
+
+        def test_arch(no_bad_local_minima):
+            report = no_bad_local_minima(good, X, y, loss="squared", restarts=2, maxiter=300)
+            assert report.verdict == "verified"
+    """)
+    result.assert_outcomes(passed=1)
+    result.stdout.fnmatch_lines(["*resnet-lemmas*", "verified: test_user.py::test_arch: seed 0, 2 starts*"])
+
+
+def test_precondition_violation_wrong_output_shape_fails_with_a_clear_report(pytester):
+    result = _run(pytester, """
+        from units import X, y, Flat
+
+        def test_arch(no_bad_local_minima):
+            no_bad_local_minima(Flat(), X, y, loss="squared")
+    """)
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines([
+        "*PreconditionViolated: resnet-lemmas: precondition violated (residual unit): the unit * must map "
+        "X of shape (n, d) = (40, 3) to an array of shape (n, k); it returned shape (40,)*",
+        "precondition violated: test_user.py::test_arch*"])
+
+
+def test_precondition_violation_non_convex_loss_fails_through_the_helper(pytester):
+    result = _run(pytester, """
+        from resnet_lemmas.pytest_plugin import assert_no_bad_local_minima
+        from units import X, y, good
+
+        def test_arch():
+            assert_no_bad_local_minima(good, X, y, loss="sigmoid")
+    """)
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*precondition violated (loss): loss 'sigmoid' is not convex in p*"])
+
+
+def test_unverified_architecture_fails_with_the_report(pytester):
+    result = _run(pytester, """
+        from units import X, y, good
+
+        def test_arch(no_bad_local_minima):
+            no_bad_local_minima(good, X, y, maxiter=1)     # the search cannot decide in one step
+    """)
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*AssertionError: resnet-lemmas found no proof*",
+                                 "*INCONCLUSIVE*", "*raise maxiter*",
+                                 "NOT verified: test_user.py::test_arch*"])
+
+
+def test_marker_sets_fixture_defaults_and_is_registered(pytester):
+    result = _run(pytester, """
+        import pytest
+        from units import X, y, good
+
+        @pytest.mark.resnet_lemmas(seed=7, restarts=1, maxiter=200)
+        def test_arch(no_bad_local_minima):
+            report = no_bad_local_minima(good, X, y)
+            assert (report.seed, report.restarts) == (7, 1)
+
+        def test_other():
+            pass
+    """, "--strict-markers", "-m", "resnet_lemmas")
+    result.assert_outcomes(passed=1, deselected=1)
+    result.stdout.fnmatch_lines(["verified: test_user.py::test_arch: seed 7, 1 starts*"])
+
+
+def test_fixture_users_are_marked_and_command_line_options_set_defaults(pytester):
+    result = _run(pytester, """
+        from units import X, y, good
+
+        def test_arch(no_bad_local_minima):
+            report = no_bad_local_minima(good, X, y, maxiter=100)
+            assert (report.seed, report.restarts) == (4, 1)
+
+        def test_other():
+            pass
+    """, "-m", "resnet_lemmas", "--resnet-lemmas-seed", "4", "--resnet-lemmas-restarts", "1")
+    result.assert_outcomes(passed=1, deselected=1)
+
+
+def test_bad_marker_arguments_are_a_usage_error(pytester):
+    result = _run(pytester, """
+        import pytest
+        from units import X, y, good
+
+        @pytest.mark.resnet_lemmas(restart=2)
+        def test_arch(no_bad_local_minima):
+            no_bad_local_minima(good, X, y)
+    """)
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*takes only the keywords*restart*"])
+
+
+def test_markers_are_listed(pytester):
+    result = pytester.runpytest(*_plugin_args(), *QUIET, "--markers")
+    result.stdout.fnmatch_lines(["@pytest.mark.resnet_lemmas(loss=..., restarts=..., seed=..., maxiter=...)*"])
+
+
+def test_the_shipped_example_test_file_passes_on_real_data(pytester):
+    """``examples/test_my_architecture.py`` as a user would run it (real data; torch part skipped
+    when torch is absent)."""
+    pytest.importorskip("sklearn")
+    import sklearn.datasets  # noqa: F401  (see the imports at the top of this module)
+    try:
+        import torch  # noqa: F401
+    except ImportError:
+        pass
+    for name in ("numpy_unit.py", "torch_unit.py", "test_my_architecture.py"):
+        shutil.copy(EXAMPLES / name, pytester.path / name)
+    result = pytester.runpytest(*_plugin_args(), *QUIET)
+    outcomes = result.parseoutcomes()
+    assert outcomes.get("failed", 0) == 0 and outcomes.get("passed", 0) >= 3
+    result.stdout.fnmatch_lines(["verified: test_my_architecture.py::test_numpy_unit_on_diabetes*"])
