@@ -26,8 +26,9 @@ Given a residual unit ``f_theta`` (any object :func:`~.user_units.adapt_unit` ac
 5. at each start's final point checks the main theorem ``F <= F_feat(theta) <= F_lin`` with the
    tolerance derived from that point's gradient (:func:`~.main_theorem.check_point`).
 
-Verdict, per start: ``violation`` if any check failed; else ``beats linear`` / ``ties linear`` if
-``F <= F_lin + 64 n eps (1 + |F| + |F_lin|)``; else ``stationary`` if the start converged
+Verdict, per start: ``violation`` if any check failed; else ``beats linear`` if ``F < F_lin - s - tol``
+(``s`` the certified suboptimality of ``F_lin``'s point, ``tol = 64 n eps (1 + |F| + |F_lin|)``: it beats
+the infimum itself), ``ties linear`` if ``F <= F_lin + tol``; else ``stationary`` if the start converged
 (``max_j |d F / d param_j| <= gtol``: then ``F - F_lin`` is within the rigorous gradient slack of step
 5); else ``not converged`` (the search stopped at ``maxiter`` above ``F_lin``: says nothing).  Overall:
 ``violated`` if any start has a violation, ``verified`` if every start is beats/ties/stationary,
@@ -283,11 +284,13 @@ def _linear_comparators(lin, X, y, loss) -> list[tuple[np.ndarray, float]]:
     return out
 
 
-def _start_status(F, F_lin, n, converged, pc_ok, violations):
+def _start_status(F, F_lin, n, converged, pc_ok, violations, suboptimality: float = 0.0):
+    """Status of a start (module docstring).  ``F_lin`` is the benchmark's value, an upper bound on the
+    infimum by at most ``suboptimality`` (its certificate): "beats" must beat the infimum itself."""
     tol = rounding_tolerance(F, F_lin, n=n)
     if violations or not pc_ok:
         return "violation"
-    if F < F_lin - tol:
+    if F < F_lin - suboptimality - tol:
         return "beats linear"
     if F <= F_lin + tol:
         return "ties linear"
@@ -356,7 +359,8 @@ def verify(residual, X, y, loss="squared", *, restarts: int = RESTARTS, seed: in
             eps_bound = (eps * (np.linalg.norm(res.w - u_ref)
                                 + np.linalg.norm(u_ref) * np.linalg.norm(res.V, 2) / norm_w)
                          if norm_w > 0 else float("inf"))
-            status = _start_status(res.F, lin.value, problem.n, res.converged, pc.ok, monitor.violations)
+            status = _start_status(res.F, lin.value, problem.n, res.converged, pc.ok, monitor.violations,
+                                   lin.suboptimality_bound)
             message = _start_message(status, res, pc, monitor, lin, maxiter)
             starts.append(StartResult(
                 index=index, seed=start_seed, status=status, F=res.F, F_feat=pc.F_feat,
@@ -386,7 +390,6 @@ def verify(residual, X, y, loss="squared", *, restarts: int = RESTARTS, seed: in
         settings={"maxiter": int(maxiter), "gtol": float(gtol), "init_scale": float(init_scale),
                   "start_seeds": [int(s) for s in seeds]},
         vjp_check=vjp_check, tolerance=tolerance, seconds=time.perf_counter() - t0)
-
 
 
 def _start_message(status, res, pc, monitor, lin, maxiter) -> str:

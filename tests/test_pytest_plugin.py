@@ -174,3 +174,15 @@ def test_the_shipped_example_test_file_passes_on_real_data(pytester):
     outcomes = result.parseoutcomes()
     assert outcomes.get("failed", 0) == 0 and outcomes.get("passed", 0) >= 3
     result.stdout.fnmatch_lines(["verified: test_my_architecture.py::test_numpy_unit_on_diabetes*"])
+
+
+def test_plugin_import_is_light():
+    """pytest loads the plugin in every session of every project where resnet-lemmas is installed: its
+    import must not pull in NumPy/SciPy/SymPy/torch (they load when a verification runs)."""
+    import subprocess
+    import sys
+
+    code = ("import sys, resnet_lemmas.pytest_plugin; "
+            "print(sorted(m for m in ('numpy', 'scipy', 'sympy', 'torch', 'sklearn') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

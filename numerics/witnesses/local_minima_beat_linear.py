@@ -50,4 +50,4 @@ def _details(results):
 
 def witness(seed: int = 0, instances: int | None = None, progress=None):
     return run_witness("local_minima_beat_linear", seed, instances or DEFAULT_INSTANCES, TOLERANCE, one,
-                       progress, details=_details)
+                       progress, details=_details, heavy=True)

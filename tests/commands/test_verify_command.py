@@ -33,6 +33,13 @@ UNITS = textwrap.dedent("""
             return np.full((X.shape[0], 1), np.inf)
 
     exploding = Exploding()
+
+    class Wide:                          # q = 60 parameters and no vjp: numeric derivatives
+        theta0 = np.full(60, 0.01)
+        def __call__(self, X, theta):
+            return np.tanh(X @ theta.reshape(3, 20))
+
+    wide = Wide()
 """)
 
 
@@ -59,6 +66,15 @@ def test_verified_unit_exits_zero_and_prints_verdict_margins_and_seed(workdir, c
     assert "VERIFIED" in out and "seed 3" in out and "F_lin = " in out and "thm margin" in out
 
 
+def test_progress_bar_goes_to_stderr_and_is_absent_with_json(workdir, capsys):
+    args = ["verify", "--residual", "cmd_units:good", "--data", "data.npz", "--loss", "squared",
+            "--restarts", "2", "--maxiter", "50"]
+    main(args)
+    assert "verify: 100%" in capsys.readouterr().err        # tqdm's bar, completed
+    main(args + ["--json"])
+    assert "verify:" not in capsys.readouterr().err
+
+
 def test_json_and_output_file_carry_the_same_report(workdir, capsys):
     status = main(["verify", "--residual", "cmd_units:good", "--data", "data.csv", "--loss", "squared",
                    "--restarts", "1", "--maxiter", "200", "--json", "--output", "out/report.json"])
@@ -67,6 +83,15 @@ def test_json_and_output_file_carry_the_same_report(workdir, capsys):
     assert status == 0 and payload == saved
     assert payload["verdict"] == "verified" and payload["seed"] == 0 and payload["n"] == 40
     assert payload["starts"][0]["bound_margin"] >= 0
+
+
+def test_unit_without_vjp_gets_a_note_about_the_cost_of_numeric_derivatives(workdir, capsys):
+    status = main(["verify", "--residual", "cmd_units:wide", "--data", "data.npz", "--loss", "squared",
+                   "--restarts", "1", "--maxiter", "2", "--no-progress"])
+    captured = capsys.readouterr()
+    assert status in (0, 1)     # two iterations may or may not beat linear; the note is the point
+    assert "note: cmd_units:wide has no vjp" in captured.err and "660 unit calls" in captured.err
+    assert "no vjp: theta-derivatives by Richardson extrapolation" in captured.out
 
 
 def test_inconclusive_search_exits_one(workdir, capsys):

@@ -101,6 +101,9 @@ def test_start_status_classifies_and_rejects_a_failed_theorem_check():
     assert _start_status(0.6 + 1e-6, 0.6, n, True, True, 0) == "stationary"
     assert _start_status(0.5, 0.6, n, True, False, 0) == "violation"     # theorem check failed
     assert _start_status(0.5, 0.6, n, True, True, 3) == "violation"      # bound failed somewhere
+    # beating the benchmark's point is not beating the infimum unless by more than its certificate
+    assert _start_status(0.59, 0.6, n, False, True, 0, suboptimality=0.05) == "ties linear"
+    assert _start_status(0.5, 0.6, n, False, True, 0, suboptimality=0.05) == "beats linear"
 
 
 def test_unattained_linear_infimum_is_said_plainly_and_used_as_is():

@@ -18,6 +18,9 @@ NAME = "verify"
 HELP = "check that your residual unit has no local minimum worse than linear, on your data"
 ORDER = 30
 
+#: Above this many parameters a unit without vjp gets a note about the cost of numeric derivatives.
+NUMERIC_NOTE_Q = 50
+
 
 def _positive(text: str) -> int:
     value = int(text)
@@ -40,8 +43,8 @@ def add_arguments(parser) -> None:
                         help=".npz (arrays X, y), .csv (last column y), or builtin:diabetes / "
                              "builtin:breast_cancer (standardised; +intercept appends a constant 1)")
     parser.add_argument("--loss", required=True, metavar="NAME",
-                        help="a convex differentiable loss: squared, logistic, exponential, "
-                             "softplus_hinge, pseudo_huber, poisson")
+                        help="a registered convex differentiable loss, e.g. squared (regression) or "
+                             "logistic (labels +-1); an unknown name lists them all")
     parser.add_argument("--restarts", type=_positive, default=RESTARTS, metavar="R",
                         help=f"independent starts of the local-minimum search (default {RESTARTS})")
     parser.add_argument("--seed", type=int, default=0, help="seed of every random choice (default 0)")
@@ -84,7 +87,7 @@ class _ProgressBar:
 def run(args) -> int:
     from ..numerics.data import DataError
     from ..numerics.datasets import load_dataset
-    from ..numerics.user_units import UserUnitError
+    from ..numerics.user_units import UserUnitError, load_unit
     from ..numerics.verify import verify
     from ..proofs.losses import LossError
     from ..reports import write_json_atomic
@@ -94,7 +97,13 @@ def run(args) -> int:
         if not args.gtol > 0:
             raise ValueError(f"--gtol must be positive; got {args.gtol}")
         data = load_dataset(args.data, subsample=args.subsample, seed=args.seed)
-        report = verify(args.residual, data.X, data.y, args.loss, restarts=args.restarts, seed=args.seed,
+        unit = load_unit(args.residual)
+        if getattr(unit, "vjp_source", "") == "numeric" and unit.q > NUMERIC_NOTE_Q:
+            print(f"note: {args.residual} has no vjp, so each gradient in theta costs about 11 q = "
+                  f"{11 * unit.q} unit calls (numeric derivatives, q = {unit.q}); up to --maxiter "
+                  f"{args.maxiter} iterations per start. Write vjp(X, theta, G) to make this fast.",
+                  file=sys.stderr)
+        report = verify(unit, data.X, data.y, args.loss, restarts=args.restarts, seed=args.seed,
                         maxiter=args.maxiter, gtol=args.gtol, data_name=data.name, progress=progress)
     except (UserUnitError, DataError, LossError, ValueError) as exc:
         kind = ("residual unit" if isinstance(exc, UserUnitError) else "data" if isinstance(exc, DataError)
