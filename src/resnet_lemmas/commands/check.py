@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 import sys
 
+from ._common import progress_factory
+
 NAME = "check"
 HELP = "check every registered lemma symbolically (proof kernel) and numerically (witnesses)"
 ORDER = 10
@@ -63,19 +65,7 @@ def run(args) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 
-    progress_factory = None
-    if not args.no_progress and not args.json:
-        from tqdm import tqdm
-
-        def progress_factory(name, total):
-            bar = tqdm(total=total, desc=name[:30], unit="inst", leave=False, file=sys.stderr)
-
-            def update(done, total_):
-                bar.n = done
-                bar.refresh()
-
-            update.close = bar.close
-            return update
+    progress = progress_factory(not args.no_progress and not args.json)
 
     def on_outcome(outcome):
         if not args.json:
@@ -83,7 +73,7 @@ def run(args) -> int:
             print(f"[{mark}] {outcome.name} ({outcome.seconds:.1f} s)", file=sys.stderr, flush=True)
 
     report = run_check(seed=args.seed, only=args.only, instances=args.instances,
-                       progress_factory=progress_factory, on_outcome=on_outcome)
+                       progress_factory=progress, on_outcome=on_outcome)
     payload = report.to_json()
     if args.output:
         write_json_atomic(args.output, payload)

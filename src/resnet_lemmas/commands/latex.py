@@ -13,6 +13,8 @@ import os
 import sys
 from pathlib import Path
 
+from ._common import progress_factory
+
 NAME = "latex"
 HELP = "write the checked derivations as a LaTeX document (and compile it with --pdf)"
 ORDER = 20
@@ -39,24 +41,6 @@ def add_arguments(parser) -> None:
                          help="take the numeric results from FILE, written by "
                               "'resnet-lemmas check --output FILE', instead of running witnesses")
     parser.add_argument("--no-progress", action="store_true", help="no progress output on stderr")
-
-
-def _progress_factory(enabled: bool):
-    if not enabled:
-        return None
-    from tqdm import tqdm
-
-    def factory(name, total):
-        bar = tqdm(total=total, desc=name[:30], unit="inst", leave=False, file=sys.stderr)
-
-        def update(done, total_):
-            bar.n = done
-            bar.refresh()
-
-        update.close = bar.close
-        return update
-
-    return factory
 
 
 def run(args) -> int:
@@ -108,7 +92,7 @@ def run(args) -> int:
 
     records = latex.build_records(
         selected, seed=seed, numeric=not args.no_numeric, report=report, instances=args.instances,
-        progress_factory=_progress_factory(not args.no_progress and not args.no_numeric
+        progress_factory=progress_factory(not args.no_progress and not args.no_numeric
                                            and report is None),
         log=log)
     document = latex.render_document(records, None if (args.no_numeric) else seed)

@@ -14,6 +14,8 @@ import json
 import sys
 from pathlib import Path
 
+from ._common import positive_int
+
 NAME = "sgd"
 HELP = "measure SGD on the tweaked architecture against the proven F_lin + B L b / sqrt(T) bound"
 ORDER = 40
@@ -21,20 +23,10 @@ ORDER = 40
 DEFAULT_STEPS = (100, 1_000, 10_000, 100_000)
 
 
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise ValueError
-    return value
-
-
-_positive.__name__ = "positive integer"  # argparse names the type in its error message
-
-
 def add_arguments(parser) -> None:
-    parser.add_argument("--steps", type=_positive, nargs="+", metavar="T", default=list(DEFAULT_STEPS),
+    parser.add_argument("--steps", type=positive_int, nargs="+", metavar="T", default=list(DEFAULT_STEPS),
                         help="horizons T (default: 100 1000 10000 100000)")
-    parser.add_argument("--seeds", type=_positive, default=20, metavar="K",
+    parser.add_argument("--seeds", type=positive_int, default=20, metavar="K",
                         help="runs per architecture and horizon (default 20, at least 2)")
     parser.add_argument("--seed", type=int, default=0, help="seed of every random choice (default 0)")
     parser.add_argument("--contrast-steps", type=int, default=10_000, metavar="T",
@@ -43,7 +35,7 @@ def add_arguments(parser) -> None:
                         help="nonlinear part of the labels' log-odds (default 0: linear is optimal)")
     parser.add_argument("--radius", type=float, default=5.0, metavar="B",
                         help="radius B of the output weights' ball (must be >= ||u*||; default 5)")
-    parser.add_argument("--population", type=_positive, default=4000, metavar="N",
+    parser.add_argument("--population", type=positive_int, default=4000, metavar="N",
                         help="size of the pool whose uniform distribution is the population D "
                              "(default 4000)")
     parser.add_argument("--plot", metavar="FILE.png", help="write the log-log plot (needs matplotlib)")

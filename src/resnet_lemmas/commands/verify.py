@@ -14,22 +14,14 @@ from __future__ import annotations
 import json
 import sys
 
+from ._common import positive_int
+
 NAME = "verify"
 HELP = "check that your residual unit has no local minimum worse than linear, on your data"
 ORDER = 30
 
 #: Above this many parameters a unit without vjp gets a note about the cost of numeric derivatives.
 NUMERIC_NOTE_Q = 50
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise ValueError
-    return value
-
-
-_positive.__name__ = "positive integer"  # argparse names the type in its error message
 
 
 def add_arguments(parser) -> None:
@@ -45,14 +37,14 @@ def add_arguments(parser) -> None:
     parser.add_argument("--loss", required=True, metavar="NAME",
                         help="a registered convex differentiable loss, e.g. squared (regression) or "
                              "logistic (labels +-1); an unknown name lists them all")
-    parser.add_argument("--restarts", type=_positive, default=RESTARTS, metavar="R",
+    parser.add_argument("--restarts", type=positive_int, default=RESTARTS, metavar="R",
                         help=f"independent starts of the local-minimum search (default {RESTARTS})")
     parser.add_argument("--seed", type=int, default=0, help="seed of every random choice (default 0)")
-    parser.add_argument("--maxiter", type=_positive, default=MAXITER,
+    parser.add_argument("--maxiter", type=positive_int, default=MAXITER,
                         help=f"L-BFGS-B iterations per start (default {MAXITER})")
     parser.add_argument("--gtol", type=float, default=GTOL,
                         help=f"a start converged iff max_j |dF/dparam_j| <= gtol (default {GTOL:g})")
-    parser.add_argument("--subsample", type=_positive, default=None, metavar="N",
+    parser.add_argument("--subsample", type=positive_int, default=None, metavar="N",
                         help="use a random subset of N rows (seeded by --seed)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of the report")
     parser.add_argument("--output", metavar="FILE", help="also write the JSON report to FILE (atomically)")
