@@ -517,12 +517,28 @@ class Proof:
                               f"{objective} of {rhs}")
         if set(variables) & _symbols_of(lhs):
             raise KernelError(f"{lhs} depends on {variables}: the bound is not uniform in them")
-        for hyp in self._all_hypotheses_of(earlier):
+        hypotheses = self._all_hypotheses_of(earlier)
+        for hyp in hypotheses:
             touched = set(hyp.constrains) | _free(hyp.equations)
             clash = touched & set(variables)
             if clash:
                 raise KernelError(f"hypothesis {hyp.name!r} constrains {sorted(map(str, clash))}: "
                                   "they are not arbitrary, so the infimum cannot be taken")
+        # the same at the component level: a named quantity whose *definition* involves the
+        # variables (not visible at the named level) must not occur in lhs or in a used hypothesis
+        for ctx in self.contexts:
+            components = set()
+            for v in variables:
+                value = ctx.definitions.get(v)
+                if value is not None:
+                    components |= set(value.free_symbols) if hasattr(value, "free_symbols") else set()
+            for label, expr in [(str(lhs), lhs)] + [
+                    (f"hypothesis {h.name!r}", sp.Tuple(*(list(h.equations) + list(h.equations.values()))))
+                    for h in hypotheses if h.equations]:
+                found = components & set(sp.sympify(ctx.instantiate(expr)).free_symbols)
+                if found:
+                    raise KernelError(f"{label} depends, through its definition at {ctx.label}, on "
+                                      f"{sorted(map(str, found))}: the comparator is not arbitrary")
         return (f"chain {source!r} holds for every {', '.join(map(str, variables))}, "
                 f"hence for the infimum")
 

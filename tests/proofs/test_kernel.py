@@ -218,3 +218,13 @@ def test_prove_zero_reports_the_nonvanishing_component():
     m = sp.Matrix([0, sp.Symbol("x")])
     with pytest.raises(KernelError, match="component 1"):
         prove_zero(m, timeout=5, what="vector")
+
+
+def test_infimum_is_refused_when_a_hypothesis_constrains_the_comparator_through_a_definition():
+    """The hypothesis names a derived quantity (E_r_gap, defined with a and b), not a itself."""
+    hidden = Hypothesis("hidden", "E[l'(p)(a^T x + b^T f - p)] = 0", equations={E_r_gap: 0})
+    chain, hyps = _below_every_comparator(extra_using=("hidden",))
+    report = check([chain, Chain("inf", F).le(F_feat, Infimum(from_chain="below"))],
+                   hyps + [hidden])
+    failure = only_failure(report)
+    assert failure.chain == "inf" and "through its definition" in failure.message
