@@ -30,6 +30,7 @@ from ..witness import InstanceResult, run_witness
 
 DEFAULT_INSTANCES = 200
 RANDOM_POINTS = 1
+MAX_ATTEMPTS = 5
 SEARCH_EVERY = 16
 MAXITER = 300
 GTOL = 1e-8
@@ -54,14 +55,21 @@ def one(seed: int) -> InstanceResult:
     rng = np.random.default_rng([seed, 6])
     slacks, unchecked = [], 0
     for _ in range(RANDOM_POINTS):
-        w, V = rng.normal(size=problem.d), rng.normal(size=(problem.d, problem.k))
-        slack = never_below_slack(problem, w, V, problem.unit.init(rng))
-        if slack is None:
+        # a point whose F_feat the solver cannot certify is counted and replaced by a fresh one, so
+        # every instance checks RANDOM_POINTS points (no instance passes unchecked)
+        for _attempt in range(MAX_ATTEMPTS):
+            w, V = rng.normal(size=problem.d), rng.normal(size=(problem.d, problem.k))
+            slack = never_below_slack(problem, w, V, problem.unit.init(rng))
+            if slack is not None:
+                slacks.append(slack)
+                break
             unchecked += 1
         else:
-            slacks.append(slack)
+            return InstanceResult(seed, float("-inf"),
+                                  f"{inst.description}; no random point with a certified F_feat in "
+                                  f"{MAX_ATTEMPTS} attempts", {"unchecked": unchecked})
     if seed % SEARCH_EVERY:
-        return InstanceResult(seed, float(min(slacks, default=0.0)),
+        return InstanceResult(seed, float(min(slacks)),
                               f"{inst.description}; random points only", {"unchecked": unchecked})
     lin = linear_benchmark(problem.X, problem.y, problem.loss)
     point = local_minimum_search(problem, seed, restarts=1, maxiter=MAXITER, gtol=GTOL)[0]
@@ -82,11 +90,11 @@ def _details(results):
     vals = [r.values for r in results if "beat_F_lin_by" in r.values]
     unchecked = sum(r.values.get("unchecked", 0) for r in results)
     if not vals:
-        return {"random_points_checked": RANDOM_POINTS * len(results) - unchecked,
+        return {"random_points_checked": RANDOM_POINTS * len(results),
                 "points_without_certified_F_feat_lower_bound": unchecked, "local_minimum_runs": 0}
     beat = np.array([v["beat_F_lin_by"] for v in vals])
     gap = np.array([v["F_minus_F_feat"] for v in vals])
-    return {"random_points_checked": RANDOM_POINTS * len(results) - unchecked,
+    return {"random_points_checked": RANDOM_POINTS * len(results),
             "points_without_certified_F_feat_lower_bound": unchecked, "local_minimum_runs": len(vals), "converged_runs": sum(v["converged"] for v in vals),
             "max_abs_F_minus_F_feat": float(np.max(np.abs(gap))),
             "runs_with_abs_F_minus_F_feat_below_1e-4": int(np.sum(np.abs(gap) < 1e-4)),
