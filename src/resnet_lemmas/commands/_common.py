@@ -25,8 +25,7 @@ def progress_factory(enabled: bool = True):
         bar = tqdm(total=total, desc=name[:30], unit="inst", leave=False, file=sys.stderr)
 
         def update(done, total_):
-            bar.n = done
-            bar.refresh()
+            bar.update(done - bar.n)  # tqdm redraws at most every 0.1 s (not once per instance)
 
         update.close = bar.close
         return update
