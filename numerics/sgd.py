@@ -462,7 +462,6 @@ def regret_tolerance(trace: Trace, runs: Runs) -> np.ndarray:
     ``||z_{t+1} - z*||^2`` by at most ``~8 eps (2B)^2``, adding ``16 eps B^2 / eta`` to the average
     through the telescoping term ``1/(2 eta)``.  A factor 4 covers the constants dropped here.
     """
-    T = trace.T
     eta = np.asarray(runs.eta)
     B = np.asarray(runs.B)
     sums = trace.abs_terms + np.max(np.abs(trace.comparator), axis=1) + eta * trace.grad_sq

@@ -14,7 +14,7 @@ from __future__ import annotations
 import sympy as sp
 
 from ..expressions import (E_rx, F, NamedScalar, V, c, d, grad_w, inner, k, loss_terms, named,
-                           standard_contexts, w)
+                           standard_contexts)
 from ..hypotheses import stationary_w, w_zero
 from ..kernel import Chain, Definiteness, Hypothesis, Identity, Proof
 from ..lemma import SymbolicLemma
