@@ -12,8 +12,8 @@ import argparse
 import time
 from pathlib import Path
 
-from resnet_lemmas.numerics.datasets import load_dataset
-from resnet_lemmas.numerics.verify import verify
+from resnet_lemmas.numerics.data.datasets import load_dataset
+from resnet_lemmas.numerics.verify.run import verify
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 

@@ -16,7 +16,7 @@ what LaTeX prints.  :func:`residual_context` gives them explicit values at concr
 
 The loss is the generic ``ell`` (an undefined function with derivatives ``ell'``, ``ell''``, whose
 convexity a lemma must assume by name) or a concrete :class:`~.losses.Loss`.  The numeric side
-(``resnet_lemmas.numerics.model``) implements the same formulas vectorised and is tested equal to
+(``resnet_lemmas.numerics.models.residual``) implements the same formulas vectorised and is tested equal to
 ``lambdify`` of these definitions on random inputs (``tests/proofs/test_expressions.py``).
 """
 from __future__ import annotations

@@ -11,7 +11,7 @@ import sympy as sp
 
 from resnet_lemmas import latex, registry
 from resnet_lemmas.check import LemmaOutcome
-from resnet_lemmas.numerics.witness import WitnessReport
+from resnet_lemmas.numerics.witnesses.harness import WitnessReport
 from resnet_lemmas.proofs.expressions import (E_rx, F, V, c, d, grad_V, grad_w, inner,
                                               standard_contexts, w)
 from resnet_lemmas.proofs.hypotheses import w_nonzero

@@ -13,9 +13,9 @@ import pytest
 # in the next ("cannot load module more than once").  Import them out here, before any inner run;
 # the losses module too, so that SymPy and the convexity proofs are not redone in every inner run.
 import numpy  # noqa: F401
-import resnet_lemmas.numerics.data  # noqa: F401
-import resnet_lemmas.numerics.datasets  # noqa: F401
-import resnet_lemmas.numerics.verify  # noqa: F401
+import resnet_lemmas.numerics.data.synthetic  # noqa: F401
+import resnet_lemmas.numerics.data.datasets  # noqa: F401
+import resnet_lemmas.numerics.verify.run  # noqa: F401
 from resnet_lemmas.proofs.losses import get_loss
 
 for _name in ("squared", "logistic"):
@@ -37,8 +37,8 @@ def _plugin_args() -> list[str]:
 
 UNITS = textwrap.dedent("""
     import numpy as np
-    from resnet_lemmas.numerics.data import regression_data
-    from resnet_lemmas.numerics.networks import MLPUnit
+    from resnet_lemmas.numerics.data.synthetic import regression_data
+    from resnet_lemmas.numerics.models.networks import MLPUnit
 
     X, y = regression_data(np.random.default_rng(0), 40, 3)
     good = MLPUnit(d=3, k=2, widths=(4,), activation="tanh")

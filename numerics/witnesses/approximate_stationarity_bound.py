@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..benchmarks import linear_benchmark
-from ..instances import sample_instance
-from ..stationarity_bound import batched_terms, sample_points
-from ..witness import InstanceResult, run_witness
+from resnet_lemmas.numerics.certificates.convex_benchmarks import linear_benchmark
+from resnet_lemmas.numerics.data.instances import sample_instance
+from resnet_lemmas.numerics.certificates.stationarity_bound import batched_terms, sample_points
+from resnet_lemmas.numerics.witnesses.harness import InstanceResult, run_witness
 
 DEFAULT_INSTANCES = 200
 THETAS = 2

@@ -29,14 +29,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..benchmarks import linear_benchmark
-from ..bounds import gap_bound, rounding_tolerance
-from ..fixed_features import FixedFeatureUnit
-from ..hessian import EPS as _EPS
-from ..hessian import dense_hessian, negative_curvature_certificate, stationarity_certificate
-from ..instances import sample_instance
-from ..model import ResNetProblem
-from ..witness import InstanceResult, run_witness
+from resnet_lemmas.numerics.certificates.convex_benchmarks import linear_benchmark
+from resnet_lemmas.numerics.certificates.bounds import gap_bound, rounding_tolerance
+from resnet_lemmas.numerics.models.fixed_features import FixedFeatureUnit
+from resnet_lemmas.numerics.certificates.hessian import EPS as _EPS
+from resnet_lemmas.numerics.certificates.hessian import dense_hessian, negative_curvature_certificate, stationarity_certificate
+from resnet_lemmas.numerics.data.instances import sample_instance
+from resnet_lemmas.numerics.models.residual import ResNetProblem
+from resnet_lemmas.numerics.witnesses.harness import InstanceResult, run_witness
 
 DEFAULT_INSTANCES = 200
 T_VALUES = (1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6)

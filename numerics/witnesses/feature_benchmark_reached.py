@@ -20,13 +20,13 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..benchmarks import feature_benchmark, linear_benchmark
-from ..bounds import rounding_tolerance
-from ..instances import sample_instance
-from ..main_theorem import TOLERANCE as POINT_TOLERANCE
-from ..main_theorem import check_point
-from ..search import local_minimum_search
-from ..witness import InstanceResult, run_witness
+from resnet_lemmas.numerics.certificates.convex_benchmarks import feature_benchmark, linear_benchmark
+from resnet_lemmas.numerics.certificates.bounds import rounding_tolerance
+from resnet_lemmas.numerics.data.instances import sample_instance
+from resnet_lemmas.numerics.certificates.main_theorem import TOLERANCE as POINT_TOLERANCE
+from resnet_lemmas.numerics.certificates.main_theorem import check_point
+from resnet_lemmas.numerics.solvers.search import local_minimum_search
+from resnet_lemmas.numerics.witnesses.harness import InstanceResult, run_witness
 
 DEFAULT_INSTANCES = 200
 RANDOM_POINTS = 1

@@ -2,7 +2,7 @@
 
 Per instance (a sampled unit, loss and data): ``F_lin`` by the certified convex solver, then
 ``RESTARTS`` L-BFGS runs over all of ``(w, V, theta)``; each returned point is checked by
-:func:`~resnet_lemmas.numerics.main_theorem.check_point`, whose tolerance is derived from the point's
+:func:`~resnet_lemmas.numerics.certificates.main_theorem.check_point`, whose tolerance is derived from the point's
 own gradient norms (the section-4 inequality), not guessed.  Details: how many points were certified
 stationary, and by how much they beat ``F_lin``.
 """
@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..benchmarks import linear_benchmark
-from ..instances import sample_instance
-from ..main_theorem import TOLERANCE as POINT_TOLERANCE
-from ..main_theorem import check_point
-from ..search import local_minimum_search
-from ..witness import InstanceResult, run_witness
+from resnet_lemmas.numerics.certificates.convex_benchmarks import linear_benchmark
+from resnet_lemmas.numerics.data.instances import sample_instance
+from resnet_lemmas.numerics.certificates.main_theorem import TOLERANCE as POINT_TOLERANCE
+from resnet_lemmas.numerics.certificates.main_theorem import check_point
+from resnet_lemmas.numerics.solvers.search import local_minimum_search
+from resnet_lemmas.numerics.witnesses.harness import InstanceResult, run_witness
 
 DEFAULT_INSTANCES = 200
 RESTARTS = 2

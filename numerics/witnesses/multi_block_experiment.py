@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..benchmarks import linear_benchmark
-from ..bounds import rounding_tolerance
-from ..data import data_for_loss
-from ..multiblock import MultiBlockProblem, last_block_slack, local_minimum
-from ..witness import InstanceResult, run_witness
-from ...proofs.losses import LOSSES, get_loss
+from resnet_lemmas.numerics.certificates.convex_benchmarks import linear_benchmark
+from resnet_lemmas.numerics.certificates.bounds import rounding_tolerance
+from resnet_lemmas.numerics.data.synthetic import data_for_loss
+from resnet_lemmas.numerics.models.multiblock import MultiBlockProblem, last_block_slack, local_minimum
+from resnet_lemmas.numerics.witnesses.harness import InstanceResult, run_witness
+from resnet_lemmas.proofs.losses import LOSSES, get_loss
 
 DEFAULT_INSTANCES = 4
 STARTS = (0.5, 1.0, 2.0)

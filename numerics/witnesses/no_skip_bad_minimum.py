@@ -18,16 +18,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..benchmarks import linear_benchmark
-from ..bounds import rounding_tolerance
-from ..data import data_for_loss
-from ..instances import sample_instance
-from ..model import ResNetProblem
-from ..no_skip import (TwoLayerNet, best_constant, kill_first_layer, no_skip_local_minimum,
+from resnet_lemmas.numerics.certificates.convex_benchmarks import linear_benchmark
+from resnet_lemmas.numerics.certificates.bounds import rounding_tolerance
+from resnet_lemmas.numerics.data.synthetic import data_for_loss
+from resnet_lemmas.numerics.data.instances import sample_instance
+from resnet_lemmas.numerics.models.residual import ResNetProblem
+from resnet_lemmas.numerics.models.no_skip import (TwoLayerNet, best_constant, kill_first_layer, no_skip_local_minimum,
                        symmetrised)
-from ..witness import InstanceResult, run_witness
-from ...proofs.losses import get_loss
-from ...proofs.lemmas.no_skip_bad_minimum import SYMMETRIC_LOSSES
+from resnet_lemmas.numerics.witnesses.harness import InstanceResult, run_witness
+from resnet_lemmas.proofs.losses import get_loss
+from resnet_lemmas.proofs.lemmas.no_skip_bad_minimum import SYMMETRIC_LOSSES
 
 DEFAULT_INSTANCES = 200
 MARGIN = 0.5

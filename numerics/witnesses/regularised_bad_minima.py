@@ -17,16 +17,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..benchmarks import linear_benchmark
-from ..bounds import rounding_tolerance
-from ..data import data_for_loss
-from ..fixed_features import FixedFeatureUnit
-from ..model import ResNetProblem
-from ..regularised import (ball_kkt_certificate, ball_kkt_point, regularised_certificate,
+from resnet_lemmas.numerics.certificates.convex_benchmarks import linear_benchmark
+from resnet_lemmas.numerics.certificates.bounds import rounding_tolerance
+from resnet_lemmas.numerics.data.synthetic import data_for_loss
+from resnet_lemmas.numerics.models.fixed_features import FixedFeatureUnit
+from resnet_lemmas.numerics.models.residual import ResNetProblem
+from resnet_lemmas.numerics.solvers.regularised import (ball_kkt_certificate, ball_kkt_point, regularised_certificate,
                            regularised_linear_benchmark, regularised_local_minimum,
                            regularised_value_grad)
-from ..witness import InstanceResult, run_witness
-from ...proofs.losses import LOSSES, get_loss
+from resnet_lemmas.numerics.witnesses.harness import InstanceResult, run_witness
+from resnet_lemmas.proofs.losses import LOSSES, get_loss
 
 DEFAULT_INSTANCES = 12
 LAMBDAS = (0.01, 0.1)

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..bounds import rounding_tolerance
-from ..derivatives import gradient_check
-from ..instances import sample_instance
-from ..witness import InstanceResult, run_witness
+from resnet_lemmas.numerics.certificates.bounds import rounding_tolerance
+from resnet_lemmas.numerics.certificates.derivatives import gradient_check
+from resnet_lemmas.numerics.data.instances import sample_instance
+from resnet_lemmas.numerics.witnesses.harness import InstanceResult, run_witness
 
 DEFAULT_INSTANCES = 200
 TOLERANCE = ("directional derivatives: |analytic - extrapolated| <= 10 * scipy error estimate + "

@@ -4,7 +4,7 @@ Per instance (all drawn from the instance seed): a loss (logistic with +-1 targe
 real targets), sizes ``d, k``, a hidden width, an architecture covered by the theorem (``tweak`` or
 ``split``), a pool of ``n`` points ``x`` uniform in a ball of random radius (the population ``D``), a
 radius ``B``, a bound ``R_V`` on ``||V||_F``, a horizon ``T`` and a step-size scale for ``V, theta``
-(anything is allowed there).  One SGD run (``numerics.sgd.run_sgd``, ``eta = B / (L b sqrt T)`` on the
+(anything is allowed there).  One SGD run (``numerics.solvers.sgd.run_sgd``, ``eta = B / (L b sqrt T)`` on the
 output weights) is measured against several comparators ``z* = (u, 0)``: on the sphere ``||u|| = B``,
 inside the ball, and ``u = 0``.  Deterministic claims checked, with margins ``bound - measured``:
 
@@ -14,17 +14,17 @@ inside the ball, and ``u = 0``.  Deterministic claims checked, with margins ``bo
    ``|p_t| <= B b`` (so ``L``, computed on ``[-B b, B b]``, was the right Lipschitz constant).  These
    are pass/fail: the instance's margin is the smallest of 1-2 unless one of them is violated.
 
-Tolerance: ``numerics.sgd.regret_tolerance`` (float64 summation and update rounding) on 1-2, relative
+Tolerance: ``numerics.solvers.sgd.regret_tolerance`` (float64 summation and update rounding) on 1-2, relative
 ``1e-12`` on 3.  ``bound_scale < 1`` shrinks the theorem's bound (tests use it to see the check fail).
 """
 from __future__ import annotations
 
 import numpy as np
 
-from ...proofs.losses import get_loss
-from ..sgd import (BoundedUnit, Population, Runs, feature_bound, lipschitz_on_range, pathwise_bound,
+from resnet_lemmas.proofs.losses import get_loss
+from resnet_lemmas.numerics.solvers.sgd import (BoundedUnit, Population, Runs, feature_bound, lipschitz_on_range, pathwise_bound,
                    regret_bound, regret_tolerance, run_sgd, step_size)
-from ..witness import InstanceResult, run_witness
+from resnet_lemmas.numerics.witnesses.harness import InstanceResult, run_witness
 
 DEFAULT_INSTANCES = 200
 TOLERANCE = ("regret and pathwise bound: 4 (eps sum_t |terms| + 16 eps B^2 / eta) (float64 summation "

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..bounds import rounding_tolerance
-from ..instances import sample_instance
-from ..search import local_minimum_from_seed
-from ..witness import InstanceResult, run_witness
+from resnet_lemmas.numerics.certificates.bounds import rounding_tolerance
+from resnet_lemmas.numerics.data.instances import sample_instance
+from resnet_lemmas.numerics.solvers.search import local_minimum_from_seed
+from resnet_lemmas.numerics.witnesses.harness import InstanceResult, run_witness
 
 DEFAULT_INSTANCES = 200
 TOLERANCE = "exact norm relations; slack 64 n eps (1 + magnitudes) for float64 rounding"

@@ -21,11 +21,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..bounds import rounding_tolerance
-from ..instances import sample_instance
-from ..vector_outputs import (VectorResNetProblem, local_minimum, vector_benchmark,
+from resnet_lemmas.numerics.certificates.bounds import rounding_tolerance
+from resnet_lemmas.numerics.data.instances import sample_instance
+from resnet_lemmas.numerics.models.vector_outputs import (VectorResNetProblem, local_minimum, vector_benchmark,
                               vector_first_order_gap, vector_gap_bound, vector_targets)
-from ..witness import InstanceResult, run_witness
+from resnet_lemmas.numerics.witnesses.harness import InstanceResult, run_witness
 
 DEFAULT_INSTANCES = 200
 SEARCH_EVERY = 10

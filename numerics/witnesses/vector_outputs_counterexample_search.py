@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..bounds import rounding_tolerance
-from ..networks import MLPUnit
-from ..vector_outputs import VectorResNetProblem, local_minimum, vector_benchmark, vector_targets
-from ..witness import InstanceResult, run_witness
-from ...proofs.losses import LOSSES, get_loss
+from resnet_lemmas.numerics.certificates.bounds import rounding_tolerance
+from resnet_lemmas.numerics.models.networks import MLPUnit
+from resnet_lemmas.numerics.models.vector_outputs import VectorResNetProblem, local_minimum, vector_benchmark, vector_targets
+from resnet_lemmas.numerics.witnesses.harness import InstanceResult, run_witness
+from resnet_lemmas.proofs.losses import LOSSES, get_loss
 
 DEFAULT_INSTANCES = 4
 STARTS = (0.5, 1.0, 2.0)
@@ -60,7 +60,7 @@ def one(seed: int) -> InstanceResult:
                           + rounding_tolerance(g.F, feat.value, n=n * m))
             sanity = "checked"
         except RuntimeError as exc:
-            # the separability LP of numerics.benchmarks can fail on large features (reported); the
+            # the separability LP of numerics.certificates.convex_benchmarks can fail on large features (reported); the
             # sanity check is then skipped for this run and counted, never hidden
             sanity = f"feature benchmark failed: {exc}"
         grad = np.sqrt(np.sum(g.grad_W ** 2) + np.sum(g.grad_V ** 2) + np.sum(g.grad_theta ** 2))

@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..bounds import rounding_tolerance
-from ..derivatives import derivative_tolerance, directional_derivative
-from ..instances import sample_instance
-from ..witness import InstanceResult, run_witness
+from resnet_lemmas.numerics.certificates.bounds import rounding_tolerance
+from resnet_lemmas.numerics.certificates.derivatives import derivative_tolerance, directional_derivative
+from resnet_lemmas.numerics.data.instances import sample_instance
+from resnet_lemmas.numerics.witnesses.harness import InstanceResult, run_witness
 
 DEFAULT_INSTANCES = 200
 TOLERANCE = ("flatness: 64 n eps (1 + |F|); second derivative: 10 * scipy error estimate + "

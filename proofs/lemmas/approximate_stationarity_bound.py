@@ -34,7 +34,7 @@ E_l_u = NamedScalar("E_l_u", r"\mathbb{E}\,\ell\left(u^{\top} x;\, y\right)")
 E_bregman_u = NamedScalar("E_bregman_u", r"\mathbb{E}\left[D_{\ell}\left(u^{\top} x,\, p\right)\right]")
 eps = NamedScalar("eps_stat", r"\varepsilon", positive=True)
 
-#: The right-hand sides, written once: the numeric side (numerics.bounds) is tested equal to them.
+#: The right-hand sides, written once: the numeric side (numerics.certificates.bounds) is tested equal to them.
 FIRST_ORDER = inner(w - u, grad_w) + inner(u, V * c)
 BOUND = norm(w - u) * norm(grad_w) + norm(u) * opnorm(V) * norm(grad_V) / norm(w)
 EPS_BOUND = eps * (norm(w - u) + norm(u) * opnorm(V) / norm(w))

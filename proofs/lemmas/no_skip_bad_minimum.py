@@ -18,7 +18,7 @@ Model without skip connection: ``p(x) = w^T V f_theta(x)`` (and the plain two-la
 
 The kernel proves 3 (the inequality for every ``w, V, f0``) and 4 at concrete symmetric losses and sizes;
 1-2 are certified numerically per instance (the dead-region margin and radius, and the 1-D optimality
-of the constant: :mod:`~resnet_lemmas.numerics.no_skip`).  With the skip connection the same point is not
+of the constant: :mod:`~resnet_lemmas.numerics.models.no_skip`).  With the skip connection the same point is not
 stationary (``grad_w F = E[l'(s) x] != 0``), as the main theorem requires.
 """
 from __future__ import annotations

@@ -9,7 +9,7 @@ gives valid counterexamples) and variables ``(w, V)``:
   only ``w c^T = -mu V`` (``mu >= 0``), which leaves ``E[l'(p) x] = -V c != 0`` possible.
 
 The witness searches sampled instances by multi-start local optimisation, certifies what it finds with
-first- and second-order KKT conditions (:mod:`~resnet_lemmas.numerics.regularised`), and records how many
+first- and second-order KKT conditions (:mod:`~resnet_lemmas.numerics.solvers.regularised`), and records how many
 certified strict local minima are worse than the corresponding benchmark, and by how much.  Numeric
 only (``build=None``).
 """

@@ -13,7 +13,7 @@ class LemmaOutcome:
     kind: str
     statement: str
     symbolic: object  # kernel.ProofReport or None (experiments)
-    numeric: object  # numerics.witness.WitnessReport or None
+    numeric: object  # numerics.witnesses.harness.WitnessReport or None
     seconds: float
     error: str = ""
 

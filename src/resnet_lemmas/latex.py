@@ -317,7 +317,7 @@ def fmt_number(value) -> str:
 class NumericResult:
     """The numeric side of one lemma: a ``WitnessReport``, or why there is none."""
 
-    report: object = None  # numerics.witness.WitnessReport (or the same read back from JSON)
+    report: object = None  # numerics.witnesses.harness.WitnessReport (or the same read back from JSON)
     reason: str = ""  # "no witness", "not run", "missing from report", or an error message
     error: bool = False
 
@@ -369,7 +369,7 @@ class ReportError(ValueError):
 
 
 def _witness_from_json(payload: dict):
-    from .numerics.witness import WitnessReport
+    from .numerics.witnesses.harness import WitnessReport
 
     try:
         return WitnessReport(

@@ -4,18 +4,18 @@ Enabled automatically once resnet-lemmas is installed (entry point ``pytest11``)
 ``pytest -p resnet_lemmas.pytest_plugin``.  It provides
 
 - :func:`assert_no_bad_local_minima` ``(residual, X, y, loss=..., restarts=..., seed=...)``: runs
-  :func:`resnet_lemmas.numerics.verify.verify` and raises ``AssertionError`` with the full report
+  :func:`resnet_lemmas.numerics.verify.run.verify` and raises ``AssertionError`` with the full report
   unless the verdict is ``verified``; when the architecture violates a precondition (non-convex or
   unknown loss, unit output of the wrong shape or not finite, a wrong ``vjp``, unusable data) it raises
   :class:`PreconditionViolated` (an ``AssertionError``) saying which precondition and why.  Returns the
-  :class:`~resnet_lemmas.numerics.verify.VerifyReport` when verified;
+  :class:`~resnet_lemmas.numerics.verify.run.VerifyReport` when verified;
 - the fixture ``no_bad_local_minima``: the same function, with defaults taken from the test's
   ``@pytest.mark.resnet_lemmas(loss=..., restarts=..., seed=..., maxiter=...)`` marker, then from the
   command-line options ``--resnet-lemmas-seed`` / ``--resnet-lemmas-restarts``, then from the built-in
   defaults (arguments given in the call win over all of these).  Every verification made through the
   fixture is listed in the terminal summary (verdict, margins, seed);
 - the fixture ``resnet_lemmas_dataset``: ``resnet_lemmas_dataset("builtin:diabetes")`` or a file path
-  -> :class:`~resnet_lemmas.numerics.datasets.Dataset` (``.X``, ``.y``);
+  -> :class:`~resnet_lemmas.numerics.data.datasets.Dataset` (``.X``, ``.y``);
 - the marker ``resnet_lemmas`` (registered; tests using the fixture get it automatically, so
   ``pytest -m resnet_lemmas`` selects them, and ``-m "not resnet_lemmas"`` skips the slower checks).
 """
@@ -41,17 +41,17 @@ def assert_no_bad_local_minima(residual, X=None, y=None, *, data=None, loss: str
 
     ``residual``: a NumPy unit (callable ``unit(X, theta) -> (n, k)`` with ``theta0``, optional
     ``vjp``), a ``torch.nn.Module``, or ``"MODULE:ATTR"``.  Data: ``X (n, d)`` and ``y (n,)``, or
-    ``data=`` a :class:`~resnet_lemmas.numerics.datasets.Dataset` or a spec such as
+    ``data=`` a :class:`~resnet_lemmas.numerics.data.datasets.Dataset` or a spec such as
     ``"builtin:diabetes"`` / ``"file.csv"``.  Returns the report when the verdict is ``verified``;
     raises ``AssertionError`` (with the report's text) otherwise, and :class:`PreconditionViolated`
     when a precondition fails.  ``restarts``, ``maxiter``, ``gtol`` default (``None``) to those of
-    :func:`~resnet_lemmas.numerics.verify.verify` (3, 1500, 1e-9).
+    :func:`~resnet_lemmas.numerics.verify.run.verify` (3, 1500, 1e-9).
     """
     __tracebackhide__ = True
-    from .numerics import verify as _verify
-    from .numerics.data import DataError
-    from .numerics.datasets import Dataset, load_dataset
-    from .numerics.user_units import UserUnitError
+    from .numerics.verify import run as _verify
+    from .numerics.data.synthetic import DataError
+    from .numerics.data.datasets import Dataset, load_dataset
+    from .numerics.verify.user_units import UserUnitError
     from .proofs.losses import LossError
 
     restarts = _verify.RESTARTS if restarts is None else restarts
@@ -143,7 +143,7 @@ def no_bad_local_minima(request):
 @pytest.fixture
 def resnet_lemmas_dataset():
     """``load(spec, subsample=None, seed=0)`` -> a Dataset (``builtin:NAME``, ``.npz`` or ``.csv``)."""
-    from .numerics.datasets import load_dataset
+    from .numerics.data.datasets import load_dataset
 
     return load_dataset
 

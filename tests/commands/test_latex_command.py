@@ -6,7 +6,7 @@ import pytest
 
 from resnet_lemmas import latex, registry
 from resnet_lemmas.cli import main
-from resnet_lemmas.numerics.witness import WitnessReport
+from resnet_lemmas.numerics.witnesses.harness import WitnessReport
 from resnet_lemmas.proofs.expressions import E_rx, V, c, grad_w, standard_contexts
 from resnet_lemmas.proofs.kernel import Chain, Identity, Proof
 from resnet_lemmas.proofs.lemma import SymbolicLemma

@@ -10,13 +10,13 @@ import numpy as np
 import pytest
 
 from resnet_lemmas.cli import main
-from resnet_lemmas.numerics.data import regression_data
+from resnet_lemmas.numerics.data.synthetic import regression_data
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 UNITS = textwrap.dedent("""
     import numpy as np
-    from resnet_lemmas.numerics.networks import MLPUnit
+    from resnet_lemmas.numerics.models.networks import MLPUnit
 
     good = MLPUnit(d=3, k=2, widths=(4,), activation="tanh")
 

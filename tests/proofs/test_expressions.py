@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from resnet_lemmas.numerics.model import ResNetProblem
+from resnet_lemmas.numerics.models.residual import ResNetProblem
 from resnet_lemmas.proofs import expressions as ex
 from resnet_lemmas.proofs.losses import LOSSES, get_loss
 from resnet_lemmas.proofs.primitives import lambdify

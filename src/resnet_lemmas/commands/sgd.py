@@ -4,7 +4,7 @@ For each horizon ``T`` and each architecture (original, tweak, split), ``--seeds
 estimate the average risk of the iterates on a held-out evaluation stream and compare it with
 ``F_lin`` and ``F_lin + B L b / sqrt(T)`` (theorem ``sgd_regret``); then the original and the tweaked
 architecture are started at the bad saddle of the ``w = 0`` construction (the contrast).  See
-``resnet_lemmas.numerics.sgd`` for the method and every tolerance.  Exit status 0 iff every check of
+``resnet_lemmas.numerics.solvers.sgd`` for the method and every tolerance.  Exit status 0 iff every check of
 every architecture covered by the theorem passes.
 """
 from __future__ import annotations
@@ -186,7 +186,7 @@ def run(args) -> int:
     if args.contrast_steps < 0:
         print("error: --contrast-steps must be >= 0", file=sys.stderr)
         return 2
-    from ..numerics.sgd import HypothesisViolation, SGDSetup, run_campaign
+    from ..numerics.solvers.sgd import HypothesisViolation, SGDSetup, run_campaign
 
     setup = SGDSetup(wiggle=args.wiggle, B=args.radius, population_size=args.population)
     bar = None

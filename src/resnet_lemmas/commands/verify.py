@@ -5,7 +5,7 @@ loads the unit (a NumPy unit or a ``torch.nn.Module``; ``MODULE`` is importable 
 directory or is a path to a ``.py`` file), the data (``.npz`` with arrays ``X``, ``y``; ``.csv`` with ``y``
 last; or ``builtin:diabetes`` / ``builtin:breast_cancer``), computes ``F_lin`` with its certificate, runs
 the multi-start search on ``F(w, V, theta)`` and checks the theorem and the section-4 bound at every
-point visited (``resnet_lemmas.numerics.verify``).  Exit status: 0 iff the verdict is ``verified``;
+point visited (``resnet_lemmas.numerics.verify.run``).  Exit status: 0 iff the verdict is ``verified``;
 1 for ``inconclusive`` or ``violated``; 2 when a precondition fails (the unit, the data or the loss is
 unusable: the message says which and why).
 """
@@ -25,7 +25,7 @@ NUMERIC_NOTE_Q = 50
 
 
 def add_arguments(parser) -> None:
-    from ..numerics.verify import GTOL, MAXITER, RESTARTS
+    from ..numerics.verify.run import GTOL, MAXITER, RESTARTS
 
     parser.add_argument("--residual", required=True, metavar="MODULE:ATTR",
                         help="your residual unit f_theta: a NumPy unit (callable unit(X, theta) with "
@@ -77,10 +77,10 @@ class _ProgressBar:
 
 
 def run(args) -> int:
-    from ..numerics.data import DataError
-    from ..numerics.datasets import load_dataset
-    from ..numerics.user_units import UserUnitError, load_unit
-    from ..numerics.verify import verify
+    from ..numerics.data.synthetic import DataError
+    from ..numerics.data.datasets import load_dataset
+    from ..numerics.verify.user_units import UserUnitError, load_unit
+    from ..numerics.verify.run import verify
     from ..proofs.losses import LossError
     from ..reports import write_json_atomic
 

@@ -4,9 +4,9 @@ import dataclasses
 import numpy as np
 import pytest
 
-from resnet_lemmas.numerics import main_theorem
-from resnet_lemmas.numerics.instances import sample_instance
-from resnet_lemmas.numerics.model import ResNetProblem
+from resnet_lemmas.numerics.certificates import main_theorem
+from resnet_lemmas.numerics.data.instances import sample_instance
+from resnet_lemmas.numerics.models.residual import ResNetProblem
 from resnet_lemmas.numerics.witnesses import (local_minima_beat_linear, residual_gradients,
                                               stationarity_consequences, zero_w_case)
 

@@ -1,6 +1,6 @@
 import numpy as np
 
-from resnet_lemmas.numerics import stationarity_bound
+from resnet_lemmas.numerics.certificates import stationarity_bound
 from resnet_lemmas.numerics.witnesses import approximate_stationarity_bound as wit
 
 

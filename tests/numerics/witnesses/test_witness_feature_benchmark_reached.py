@@ -1,6 +1,6 @@
 import numpy as np
 
-from resnet_lemmas.numerics.instances import sample_instance
+from resnet_lemmas.numerics.data.instances import sample_instance
 from resnet_lemmas.numerics.witnesses import feature_benchmark_reached as wit
 
 
@@ -21,7 +21,7 @@ def test_instances_with_a_search_reach_the_feature_benchmark():
 def test_search_check_rejects_an_end_point_that_is_not_a_local_minimum(monkeypatch):
     """With the gradient slack dropped and a one-iteration 'search', the end point lies above F_feat:
     the check F <= F_feat + slack must fail."""
-    import resnet_lemmas.numerics.main_theorem as mt
+    import resnet_lemmas.numerics.certificates.main_theorem as mt
     monkeypatch.setattr(mt, "gap_bound", lambda *args: 0.0)
     monkeypatch.setattr(wit, "MAXITER", 1)
     assert not wit.one(wit.SEARCH_EVERY).ok

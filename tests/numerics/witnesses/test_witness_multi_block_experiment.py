@@ -1,4 +1,4 @@
-from resnet_lemmas.numerics import multiblock
+from resnet_lemmas.numerics.models import multiblock
 from resnet_lemmas.numerics.witnesses import multi_block_experiment as wit
 
 

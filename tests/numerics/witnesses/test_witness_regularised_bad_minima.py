@@ -10,7 +10,7 @@ def test_experiment_runs_and_records_its_outcome():
 
 def test_local_minimum_probes_catch_a_false_certificate(monkeypatch):
     """If the certificate accepted a point that is not a minimum, the perturbation probes must fail."""
-    from resnet_lemmas.numerics.regularised import PointCertificate
+    from resnet_lemmas.numerics.solvers.regularised import PointCertificate
 
     def accept_anything(problem, lam, z, **kw):
         return PointCertificate(True, 0.0, 0.0, 1.0, 0.0, "accepted without checking")

@@ -1,6 +1,6 @@
 import numpy as np
 
-from resnet_lemmas.numerics import vector_outputs
+from resnet_lemmas.numerics.models import vector_outputs
 from resnet_lemmas.numerics.witnesses import vector_outputs as wit
 from resnet_lemmas.numerics.witnesses import vector_outputs_counterexample_search as search
 
@@ -63,7 +63,7 @@ def test_counterexample_search_sanity_check_can_fail(monkeypatch):
 
 
 def test_fd_hessian_of_a_quadratic_is_exact(losses, rng):
-    from resnet_lemmas.numerics.fixed_features import table_unit
+    from resnet_lemmas.numerics.models.fixed_features import table_unit
     X, Y = vector_outputs.vector_targets(rng, rng.normal(size=(10, 1)), losses["squared"], 2)
     problem = vector_outputs.VectorResNetProblem(table_unit(X, np.zeros((10, 1))), X, Y, losses["squared"])
     # with f = 0 the objective is a convex quadratic in W: smallest eigenvalue >= 0 (V is flat: 0)

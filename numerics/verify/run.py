@@ -1,0 +1,444 @@
+"""Verify the main theorem on a user's own residual unit and data: the procedure behind ``verify``.
+
+Given a residual unit ``f_theta`` (any object :func:`~.user_units.adapt_unit` accepts, or
+``"MODULE:ATTR"``), data ``X (n, d)``, ``y (n,)`` and a convex differentiable loss ``l``,
+:func:`verify`:
+
+1. checks the preconditions, each with a clear error: the loss is known, convex and differentiable
+   (``proofs.losses.get_loss``) and the targets suit it; the data are finite with matching shapes; the
+   unit maps ``X`` to a finite ``(n, k)`` array at its ``theta0``; a user-supplied ``vjp`` agrees with
+   Richardson extrapolation of the unit (:func:`~.user_units.check_vjp`);
+2. computes ``F_lin = inf_u E l(u^T x; y)`` with its certificate (:func:`~.benchmarks.linear_benchmark`):
+   a minimiser ``u*`` with a suboptimality bound, or -- when the infimum is not attained (separable
+   data under a margin loss) -- the exact infimum and the ray ``u_C + t u_S`` approaching it;
+3. runs ``restarts`` L-BFGS-B searches on ``F(w, V, theta)`` over all parameters of the user's
+   architecture (:func:`~.search.local_minimum_from_seed`, start seeds :func:`~.search.start_seeds`);
+4. at **every point the search evaluates** (iterates and line-search trials) checks, for each linear
+   comparator ``u`` (``u*``; or ``u_C + t u_S``, ``t = 0, 1, 10, 100``, when not attained), the
+   approximate-stationarity inequalities of design section 4 (``numerics.certificates.bounds``)::
+
+       F - E l(u^T x) <= (w - u)^T grad_w F + u^T V c                                 (convexity)
+       F - E l(u^T x) <= ||w - u|| ||grad_w F|| + ||u|| ||V||_2 ||grad_V F||_F / ||w||   (bound)
+
+   each up to the float64 allowance ``64 n eps (1 + |F| + |E l| + ||w - u|| E|r| max_i ||x_i||)``
+   (rounding of means of ``n`` terms: :func:`~.bounds.rounding_tolerance`, plus the rounding of
+   ``grad_w F = E[r x] + V c``, whose terms have size ``|r| ||x||``);
+5. at each start's final point checks the main theorem ``F <= F_feat(theta) <= F_lin`` with the
+   tolerance derived from that point's gradient (:func:`~.main_theorem.check_point`).
+
+Verdict, per start: ``violation`` if any check failed; else ``beats linear`` if ``F < F_lin - s - tol``
+(``s`` the certified suboptimality of ``F_lin``'s point, ``tol = 64 n eps (1 + |F| + |F_lin|)``: it beats
+the infimum itself), ``ties linear`` if ``F <= F_lin + tol``; else ``stationary`` if the start converged
+(``max_j |d F / d param_j| <= gtol``: then ``F - F_lin`` is within the rigorous gradient slack of step
+5); else ``not converged`` (the search stopped at ``maxiter`` above ``F_lin``: says nothing).  Overall:
+``violated`` if any start has a violation, ``verified`` if every start is beats/ties/stationary,
+else ``inconclusive``.  When ``F_lin`` is an infimum that is not attained, every finite point has
+``F > F_lin``; a start can then only be verified by converging, and the report says so.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from resnet_lemmas.numerics._blas import single_threaded_blas
+from resnet_lemmas.numerics.certificates.convex_benchmarks import linear_benchmark
+from resnet_lemmas.numerics.certificates.bounds import first_order_gap, gap_bound, rounding_tolerance
+from resnet_lemmas.numerics.data.synthetic import DataError, validate_data
+from resnet_lemmas.numerics.certificates.main_theorem import TOLERANCE as TOLERANCE_THEOREM
+from resnet_lemmas.numerics.certificates.main_theorem import check_point, comparators
+from resnet_lemmas.numerics.models.residual import ResNetProblem
+from resnet_lemmas.numerics.solvers.search import local_minimum_from_seed, start_point, start_seeds
+from resnet_lemmas.numerics.verify.user_units import (UserUnitError, adapt_unit, check_unit_output, check_vjp, load_unit,
+                         torch_single_threaded)
+
+#: Defaults of :func:`verify` (and of the CLI and the pytest plugin).  ``maxiter`` bounds each start's
+#: L-BFGS-B iterations; ``gtol`` is the search's stationarity test ``max_j |dF/dparam_j| <= gtol``.
+RESTARTS = 3
+MAXITER = 1500
+GTOL = 1e-9
+
+STATUSES = ("beats linear", "ties linear", "stationary", "not converged", "violation")
+
+
+class VjpError(UserUnitError):
+    """The user's ``vjp`` disagrees with the derivative of the unit (finite-difference check)."""
+
+
+@dataclass
+class StartResult:
+    """One start of the search, and every check made on it.
+
+    ``F``, ``F_feat`` (feature benchmark at the final ``theta``), ``beats_linear_by = F_lin - F``;
+    stationarity at the final point: ``grad_norm_w/V/theta`` (2-norms), ``max_abs_grad``, ``converged``
+    (``max_abs_grad <= gtol``), ``eps_bound = max(||grad_w F||, ||grad_V F||) (||w - u|| + ||u|| ||V||_2 /
+    ||w||)`` (the section-4 bound on ``F - E l(u^T x)``, ``u`` the linear minimiser or base point);
+    ``theorem_margin``/``gradient_slack`` from :func:`~.main_theorem.check_point`; over the visited
+    points: ``points_checked``, ``nonfinite_points`` (skipped: ``F`` or a gradient overflowed),
+    ``bound_margin``/``convexity_margin`` (the smallest slack of each inequality over all points and
+    comparators, ``>= 0`` iff it held everywhere), ``violations`` and the first one (``first_violation``).
+    """
+
+    index: int
+    seed: int
+    status: str
+    F: float
+    F_feat: float
+    beats_linear_by: float
+    converged: bool
+    max_abs_grad: float
+    grad_norm_w: float
+    grad_norm_V: float
+    grad_norm_theta: float
+    eps_bound: float
+    param_norm: float
+    nit: int
+    theorem_margin: float
+    gradient_slack: float
+    points_checked: int
+    nonfinite_points: int
+    bound_margin: float
+    convexity_margin: float
+    violations: int
+    first_violation: str
+    optimiser_message: str
+    message: str
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        return self.status != "violation"
+
+
+@dataclass
+class VerifyReport:
+    """Everything :func:`verify` found.  ``verdict`` in ``verified``/``inconclusive``/``violated``;
+    ``ok`` iff verified.  ``to_json()`` gives the same as one JSON-ready dict (non-finite floats as the
+    strings ``"inf"``/``"-inf"``/``"nan"``)."""
+
+    verdict: str
+    summary: str
+    seed: int
+    restarts: int
+    loss: str
+    data: str
+    n: int
+    d: int
+    k: int
+    q: int
+    unit: str
+    F_lin: float
+    linear_attained: bool
+    linear_message: str
+    linear_grad_norm: float
+    linear_suboptimality_bound: float
+    linear_n_separated: int
+    starts: list = field(default_factory=list)
+    settings: dict = field(default_factory=dict)
+    vjp_check: str = ""
+    tolerance: str = ""
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return self.verdict == "verified"
+
+    @property
+    def counts(self) -> dict:
+        return {s: sum(1 for r in self.starts if r.status == s) for s in STATUSES}
+
+    @property
+    def worst_theorem_margin(self) -> float:
+        return min((r.theorem_margin for r in self.starts), default=float("nan"))
+
+    @property
+    def worst_bound_margin(self) -> float:
+        return min((r.bound_margin for r in self.starts), default=float("nan"))
+
+    def to_json(self) -> dict:
+        out = asdict(self)
+        out["ok"] = self.ok
+        out["counts"] = self.counts
+        out["worst_theorem_margin"] = self.worst_theorem_margin
+        out["worst_bound_margin"] = self.worst_bound_margin
+        return _jsonable(out)
+
+    def text(self) -> str:
+        """A human-readable report (what the CLI prints and the pytest plugin shows on failure)."""
+        lines = [
+            f"resnet-lemmas verify: {self.verdict.upper()}: {self.summary}",
+            f"  unit: {self.unit}; k = {self.k}, q = {self.q}",
+            f"  data: {self.data} (n = {self.n}, d = {self.d}); loss: {self.loss}; seed {self.seed}, "
+            f"{self.restarts} restarts, maxiter {self.settings.get('maxiter')}, gtol {self.settings.get('gtol')}",
+            f"  F_lin = {self.F_lin:.10g} ({'attained' if self.linear_attained else 'NOT attained'}): "
+            f"{self.linear_message}",
+        ]
+        if self.vjp_check:
+            lines.append(f"  vjp check: {self.vjp_check}")
+        header = (f"  {'start':>5} {'seed':>10} {'status':<14} {'F':>12} {'F_lin - F':>11} {'F_feat':>12} "
+                  f"{'max|grad|':>9} {'thm margin':>10} {'bound margin':>12} {'points':>6}")
+        lines += [header, "  " + "-" * (len(header) - 2)]
+        for r in self.starts:
+            lines.append(f"  {r.index:>5} {r.seed:>10} {r.status:<14} {r.F:>12.6g} {r.beats_linear_by:>11.3g} "
+                         f"{r.F_feat:>12.6g} {r.max_abs_grad:>9.2e} {r.theorem_margin:>10.3g} "
+                         f"{r.bound_margin:>12.3g} {r.points_checked:>6}")
+        for r in self.starts:
+            if r.status in ("violation", "not converged"):
+                lines.append(f"  start {r.index} (seed {r.seed}): {r.message}")
+        lines.append(f"  tolerances: {self.tolerance}")
+        lines.append(f"  {self.seconds:.1f} s")
+        return "\n".join(lines)
+
+
+def _jsonable(value):
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        value = float(value)
+        return value if np.isfinite(value) else str(value)
+    return value
+
+
+# -- monitoring every point the search visits ------------------------------------------------------
+class _Monitor:
+    """Stands in for a :class:`~.model.ResNetProblem` in the search: delegates everything to it, and
+    checks the section-4 inequalities (module docstring, step 4) at every ``fun_and_grad`` call."""
+
+    def __init__(self, problem: ResNetProblem, comps: list[tuple[np.ndarray, float]]):
+        self._problem = problem
+        self._comps = comps
+        self._zeros_k = np.zeros(problem.k)
+        self._x_max = float(np.max(np.linalg.norm(problem.X, axis=1)))
+        self.reset()
+
+    def reset(self):
+        self.points = 0
+        self.nonfinite = 0
+        self.bound_margin = float("inf")
+        self.convexity_margin = float("inf")
+        self.violations = 0
+        self.first_violation = ""
+
+    def __getattr__(self, name):
+        return getattr(self._problem, name)
+
+    def observe(self, w, V, g) -> None:
+        if not (np.isfinite(g.F) and np.all(np.isfinite(g.grad_w)) and np.all(np.isfinite(g.grad_V))):
+            self.nonfinite += 1
+            return
+        self.points += 1
+        n = self._problem.n
+        r_scale = float(np.mean(np.abs(g.r))) * self._x_max
+        for u, E_l_u in self._comps:
+            gap = g.F - E_l_u
+            first = first_order_gap(g, w, V, u, self._zeros_k)
+            bound = gap_bound(g, w, V, u, self._zeros_k)
+            tol = rounding_tolerance(g.F, E_l_u, float(np.linalg.norm(w - u)) * r_scale, n=n)
+            m_first = first + tol - gap
+            m_bound = bound + tol - gap if np.isfinite(bound) else float("inf")
+            self.convexity_margin = min(self.convexity_margin, m_first)
+            self.bound_margin = min(self.bound_margin, m_bound)
+            if not (m_first >= 0 and m_bound >= 0):
+                self.violations += 1
+                if not self.first_violation:
+                    self.first_violation = (
+                        f"at evaluation {self.points}: F - E l(u^T x) = {gap:.6g} exceeds "
+                        + (f"the first-order term {first:.6g}" if m_first < 0 else f"the bound {bound:.6g}")
+                        + f" by {-min(m_first, m_bound):.3g} (tolerance {tol:.2e}, ||w|| = "
+                        f"{np.linalg.norm(w):.3g})")
+
+    def fun_and_grad(self, flat):
+        w, V, theta = self._problem.unpack(flat)
+        g = self._problem.gradients(w, V, theta)
+        self.observe(w, V, g)
+        if g.grad_theta is None:
+            raise TypeError("the unit has no vjp")
+        return g.F, np.concatenate((g.grad_w, g.grad_V.ravel(), g.grad_theta))
+
+
+# -- the procedure --------------------------------------------------------------------------------
+def _resolve_loss(loss):
+    from resnet_lemmas.proofs.losses import get_loss
+
+    if isinstance(loss, str):
+        return get_loss(loss)      # UnknownLossError / NonConvexLossError / NonDifferentiableLossError
+    loss.convexity  # noqa: B018  (a Loss object: raises unless convexity is proven)
+    return loss
+
+
+def _linear_comparators(lin, X, y, loss) -> list[tuple[np.ndarray, float]]:
+    out = []
+    for u in comparators(lin, X.shape[1]):
+        with np.errstate(over="ignore"):
+            E_l = float(np.mean(loss.value(X @ u, y)))
+        if np.isfinite(E_l):
+            out.append((np.asarray(u, dtype=np.float64), E_l))
+    return out
+
+
+def _start_status(F, F_lin, n, converged, pc_ok, violations, suboptimality: float = 0.0):
+    """Status of a start (module docstring).  ``F_lin`` is the benchmark's value, an upper bound on the
+    infimum by at most ``suboptimality`` (its certificate): "beats" must beat the infimum itself."""
+    tol = rounding_tolerance(F, F_lin, n=n)
+    if violations or not pc_ok:
+        return "violation"
+    if F < F_lin - suboptimality - tol:
+        return "beats linear"
+    if F <= F_lin + tol:
+        return "ties linear"
+    return "stationary" if converged else "not converged"
+
+
+def _check_user_vjp(problem, unit, seed) -> str:
+    """A user-supplied ``vjp`` must be the derivative of the unit (:func:`~.user_units.check_vjp` at
+    the first start's ``theta``); torch's autograd and the numeric vjp are not re-checked."""
+    if getattr(unit, "vjp_source", "") != "user" or problem.q == 0:
+        return ""
+    _, _, theta = start_point(problem, start_seeds(seed, 1)[0])
+    passed, message = check_vjp(unit, problem.X, theta, np.random.default_rng(seed))
+    if not passed:
+        raise VjpError(f"the unit's vjp is wrong: {message} at the first start's theta; fix "
+                       "vjp(X, theta, G) = sum_i J_theta(x_i)^T g_i (shape (q,)), or remove it to use "
+                       "numeric derivatives")
+    return message
+
+
+def verify(residual, X, y, loss="squared", *, restarts: int = RESTARTS, seed: int = 0,
+           maxiter: int = MAXITER, gtol: float = GTOL, init_scale: float = 1.0, data_name: str = "",
+           progress: Callable[[int, int, StartResult | None], None] | None = None) -> VerifyReport:
+    """Run the verification procedure of the module docstring and return its :class:`VerifyReport`.
+
+    ``residual``: a unit object (NumPy unit, ``torch.nn.Module``, adapted unit) or ``"MODULE:ATTR"``;
+    ``X (n, d)``, ``y (n,)``; ``loss``: a registered loss name or a ``proofs.losses.Loss``.
+    ``progress(done, total, start_result)`` is called before the first start (``None``) and after each.
+    Raises (before any search) :class:`~.user_units.UserUnitError` / :class:`VjpError` for a bad unit,
+    :class:`~.data.DataError` for bad data, ``proofs.losses.LossError`` for a bad loss or targets.
+    """
+    t0 = time.perf_counter()
+    if not isinstance(restarts, (int, np.integer)) or restarts < 1:
+        raise ValueError(f"restarts must be a positive integer; got {restarts!r}")
+    if not isinstance(maxiter, (int, np.integer)) or maxiter < 1:
+        raise ValueError(f"maxiter must be a positive integer; got {maxiter!r}")
+    if not gtol > 0:
+        raise ValueError(f"gtol must be positive; got {gtol!r}")
+    loss = _resolve_loss(loss)
+    X, y = validate_data(X, y)
+    loss.check_targets(y)
+    unit = load_unit(residual) if isinstance(residual, str) else adapt_unit(residual)
+    with single_threaded_blas(), torch_single_threaded():
+        k = check_unit_output(unit, X)
+        problem = ResNetProblem(unit, X, y, loss)
+        vjp_check = _check_user_vjp(problem, unit, seed)
+        lin = linear_benchmark(X, y, loss)
+        comps = _linear_comparators(lin, X, y, loss)
+        u_ref = comps[0][0] if comps else np.zeros(problem.d)
+        monitor = _Monitor(problem, comps)
+        seeds = start_seeds(seed, restarts)
+        starts: list[StartResult] = []
+        if progress is not None:
+            progress(0, restarts, None)
+        for index, start_seed in enumerate(seeds):
+            ts = time.perf_counter()
+            monitor.reset()
+            res = local_minimum_from_seed(monitor, start_seed, init_scale=init_scale, gtol=gtol,
+                                          maxiter=maxiter)
+            with np.errstate(over="ignore", invalid="ignore"):
+                g = problem.gradients(res.w, res.V, res.theta)
+                pc = check_point(problem, res.w, res.V, res.theta, linear=lin)
+            flat_grad = np.concatenate((g.grad_w, g.grad_V.ravel(), g.grad_theta))
+            eps = max(res.grad_norm_w, res.grad_norm_V)
+            norm_w = float(np.linalg.norm(res.w))
+            eps_bound = (eps * (np.linalg.norm(res.w - u_ref)
+                                + np.linalg.norm(u_ref) * np.linalg.norm(res.V, 2) / norm_w)
+                         if norm_w > 0 else float("inf"))
+            status = _start_status(res.F, lin.value, problem.n, res.converged, pc.ok, monitor.violations,
+                                   lin.suboptimality_bound)
+            message = _start_message(status, res, pc, monitor, lin, maxiter)
+            starts.append(StartResult(
+                index=index, seed=start_seed, status=status, F=res.F, F_feat=pc.F_feat,
+                beats_linear_by=lin.value - res.F, converged=res.converged,
+                max_abs_grad=float(np.max(np.abs(flat_grad), initial=0.0)),
+                grad_norm_w=res.grad_norm_w, grad_norm_V=res.grad_norm_V,
+                grad_norm_theta=res.grad_norm_theta, eps_bound=float(eps_bound),
+                param_norm=res.param_norm, nit=res.nit, theorem_margin=pc.margin,
+                gradient_slack=pc.gradient_slack, points_checked=monitor.points,
+                nonfinite_points=monitor.nonfinite, bound_margin=monitor.bound_margin,
+                convexity_margin=monitor.convexity_margin, violations=monitor.violations,
+                first_violation=monitor.first_violation, optimiser_message=res.message,
+                message=message, seconds=time.perf_counter() - ts))
+            if progress is not None:
+                progress(index + 1, restarts, starts[-1])
+    verdict, summary = _verdict(starts, lin)
+    tolerance = (f"visited points: F - E l(u^T x) <= first-order term and <= section-4 bound, each + "
+                 f"64 n eps (1 + |F| + |E l| + ||w - u|| E|r| max||x||); final points: "
+                 f"{TOLERANCE_THEOREM}; status: |F - F_lin| <= 64 n eps (1 + |F| + |F_lin|) is a tie")
+    unit_text = unit.describe() if hasattr(unit, "describe") else type(unit).__name__
+    return VerifyReport(
+        verdict=verdict, summary=summary, seed=int(seed), restarts=int(restarts), loss=loss.name,
+        data=data_name or "arrays", n=problem.n, d=problem.d, k=k, q=problem.q, unit=unit_text,
+        F_lin=lin.value, linear_attained=lin.attained, linear_message=lin.message,
+        linear_grad_norm=lin.grad_norm, linear_suboptimality_bound=lin.suboptimality_bound,
+        linear_n_separated=lin.n_separated, starts=starts,
+        settings={"maxiter": int(maxiter), "gtol": float(gtol), "init_scale": float(init_scale),
+                  "start_seeds": [int(s) for s in seeds]},
+        vjp_check=vjp_check, tolerance=tolerance, seconds=time.perf_counter() - t0)
+
+
+def _start_message(status, res, pc, monitor, lin, maxiter) -> str:
+    if status == "violation":
+        if monitor.violations:
+            return (f"{monitor.violations} visited points violate the section-4 inequalities; first: "
+                    f"{monitor.first_violation}")
+        return f"the main theorem fails at the final point: {pc.message} (margin {pc.margin:.3g})"
+    if status == "not converged":
+        why = (" -- the linear infimum is not attained, so no finite point reaches it; a local minimum "
+               "would have to be certified by convergence" if not lin.attained else "")
+        return (f"stopped after {res.nit} iterations (maxiter {maxiter}: {res.message}) with max|grad| "
+                f"above gtol and F = {res.F:.6g} > F_lin = {lin.value:.6g}: not a local minimum "
+                f"(gradient slack {pc.gradient_slack:.3g}, ||params|| = {res.param_norm:.3g}){why}; "
+                "raise maxiter to decide")
+    if status == "stationary":
+        text = (f"converged (max|grad| <= gtol) with F - F_lin = {res.F - lin.value:.3g} within its "
+                f"gradient slack {pc.gradient_slack:.3g}")
+        if not lin.attained:
+            text += (f"; F_lin is an unattained infimum, so this is an approximately stationary point "
+                     f"on a path to infinity (||params|| = {res.param_norm:.3g}, the gradient is small "
+                     "because F is), not a local minimum")
+        return text
+    return f"{status}: F_lin - F = {lin.value - res.F:.3g}"
+
+
+def _verdict(starts, lin) -> tuple[str, str]:
+    counts = {s: sum(1 for r in starts if r.status == s) for s in STATUSES}
+    total = len(starts)
+    points = sum(r.points_checked for r in starts)
+    infimum = "" if lin.attained else (
+        f" Note: F_lin = {lin.value:.6g} is an infimum that no linear predictor attains "
+        f"({lin.message.split(';')[0]}); every start is compared with that infimum, which no finite "
+        "point reaches: a start counts only if it beats it or is certified stationary.")
+    if counts["violation"]:
+        return "violated", (f"{counts['violation']} of {total} starts violate a check (see below): "
+                            "the theorem's inequalities failed numerically, so a precondition is broken "
+                            "(e.g. the unit is not a deterministic function of x) or the numerics are "
+                            f"wrong.{infimum}")
+    good = counts["beats linear"] + counts["ties linear"] + counts["stationary"]
+    parts = ", ".join(f"{counts[s]} {s}" for s in STATUSES if counts[s])
+    if good == total:
+        return "verified", (f"no bad local minimum: every start ended no worse than the best linear "
+                            f"predictor or at a certified stationary point within its gradient slack "
+                            f"({parts}); the section-4 bound held at all {points} visited points.{infimum}")
+    return "inconclusive", (f"{counts['not converged']} of {total} starts stopped above F_lin without "
+                            f"converging ({parts}); no check failed at the {points} visited points, but "
+                            f"those starts do not decide the question (raise maxiter).{infimum}")
+
+
+__all__ = ["verify", "VerifyReport", "StartResult", "VjpError", "RESTARTS", "MAXITER", "GTOL",
+           "DataError", "UserUnitError"]

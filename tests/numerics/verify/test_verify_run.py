@@ -1,0 +1,179 @@
+"""The verification procedure on users' units: verdicts, margins, seeds, and that every check can fail."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from resnet_lemmas.numerics.data.synthetic import DataError, classification_data, regression_data
+from resnet_lemmas.numerics.models.networks import MLPUnit
+from resnet_lemmas.numerics.solvers.search import start_seeds
+from resnet_lemmas.numerics.verify.user_units import UnitOutputError
+from resnet_lemmas.numerics.verify.run import VjpError, _start_status, verify
+from resnet_lemmas.proofs.losses import LossError, NonConvexLossError, UnknownLossError, get_loss
+
+
+@pytest.fixture(scope="module")
+def regression():
+    return regression_data(np.random.default_rng(11), 40, 3)
+
+
+def _mlp(d=3, k=2):
+    return MLPUnit(d=d, k=k, widths=(4,), activation="tanh")
+
+
+def test_verified_architecture_reports_margins_seeds_and_every_visited_point(regression):
+    X, y = regression
+    report = verify(_mlp(), X, y, "squared", restarts=2, seed=5, maxiter=400)
+    assert report.verdict == "verified" and report.ok
+    assert [s.seed for s in report.starts] == start_seeds(5, 2) == report.settings["start_seeds"]
+    for start in report.starts:
+        assert start.status in ("beats linear", "ties linear", "stationary")
+        assert start.points_checked > start.nit >= 1        # line-search trials are checked too
+        assert start.bound_margin >= 0 and start.convexity_margin >= 0 and start.theorem_margin >= 0
+        assert start.violations == 0
+        assert start.F_feat <= report.F_lin + 1e-12        # F_feat <= F_lin (certified, rounding 1e-12)
+    assert report.linear_attained and report.F_lin > 0
+    again = verify(_mlp(), X, y, "squared", restarts=2, seed=5, maxiter=400)
+    assert [s.F for s in again.starts] == [s.F for s in report.starts]   # a seed replays exactly
+
+
+def test_unit_without_features_ties_linear(regression):
+    """f = 0: F(w, V, theta) = E l(w^T x), whose local minima are exactly the linear optimum."""
+    X, y = regression
+
+    class Zero:
+        theta0 = np.zeros(1)
+
+        def __call__(self, X, theta):
+            return np.zeros((X.shape[0], 1))
+
+        def vjp(self, X, theta, G):
+            return np.zeros(1)
+
+    report = verify(Zero(), X, y, "squared", restarts=1, seed=0)
+    (start,) = report.starts
+    assert start.status == "ties linear" and report.verdict == "verified"
+    # L-BFGS-B stops at max|grad| ~ 1e-9 here, so F - F_lin ~ |grad|^2 / lambda ~ 1e-18: 1e-12 is ample
+    assert abs(start.F - report.F_lin) <= 1e-12
+
+
+def test_search_stopped_above_linear_is_inconclusive_not_verified(regression):
+    X, y = regression
+    report = verify(_mlp(), X, y, "squared", restarts=1, seed=0, maxiter=1)
+    (start,) = report.starts
+    assert start.status == "not converged" and report.verdict == "inconclusive" and not report.ok
+    assert "raise maxiter" in start.message and start.F > report.F_lin
+
+
+def test_wrong_loss_gradient_is_caught_at_the_visited_points(regression):
+    """A broken instance: the loss's derivative has the wrong constant, so the convexity inequality
+    ``F - E l(u^T x) <= E[r (p - u^T x)]`` the monitor checks is false at the start points."""
+    X, y = regression
+    squared = get_loss("squared")
+
+    class HalfGradient:
+        name, targets, infimum_attained = "half_gradient", "real", True
+        convexity = squared.convexity
+        value = staticmethod(squared.value)
+        curvature = staticmethod(squared.curvature)
+        check_targets = staticmethod(squared.check_targets)
+
+        @staticmethod
+        def grad(p, y):
+            return 0.5 * squared.grad(p, y)
+
+    report = verify(_mlp(), X, y, HalfGradient(), restarts=1, seed=0, maxiter=50)
+    (start,) = report.starts
+    assert report.verdict == "violated" and start.status == "violation" and start.violations > 0
+    assert start.convexity_margin < 0
+    assert "exceeds the first-order term" in start.first_violation
+    assert "violate" in report.summary
+
+
+def test_start_status_classifies_and_rejects_a_failed_theorem_check():
+    n = 100
+    assert _start_status(0.5, 0.6, n, False, True, 0) == "beats linear"
+    assert _start_status(0.6, 0.6, n, False, True, 0) == "ties linear"
+    # 1e-6 above F_lin is far beyond rounding (64 n eps ~ 1.4e-12): not a tie
+    assert _start_status(0.6 + 1e-6, 0.6, n, False, True, 0) == "not converged"
+    assert _start_status(0.6 + 1e-6, 0.6, n, True, True, 0) == "stationary"
+    assert _start_status(0.5, 0.6, n, True, False, 0) == "violation"     # theorem check failed
+    assert _start_status(0.5, 0.6, n, True, True, 3) == "violation"      # bound failed somewhere
+    # beating the benchmark's point is not beating the infimum unless by more than its certificate
+    assert _start_status(0.59, 0.6, n, False, True, 0, suboptimality=0.05) == "ties linear"
+    assert _start_status(0.5, 0.6, n, False, True, 0, suboptimality=0.05) == "beats linear"
+
+
+def test_unattained_linear_infimum_is_said_plainly_and_used_as_is():
+    X, y = classification_data(np.random.default_rng(3), 30, 2, separable=True)
+    report = verify(_mlp(d=2), X, y, "logistic", restarts=1, seed=0, maxiter=3)
+    assert not report.linear_attained and report.F_lin == 0.0
+    assert "not attained" in report.linear_message
+    assert "infimum that no linear predictor attains" in report.summary
+    (start,) = report.starts
+    assert start.F > 0.0 and start.status == "not converged" and report.verdict == "inconclusive"
+    assert "not attained" in start.message
+    assert start.bound_margin >= 0 and start.theorem_margin >= 0
+
+
+def test_wrong_user_vjp_is_a_precondition_error(regression):
+    X, y = regression
+    mlp = _mlp()
+
+    class WrongVjp:
+        theta0 = mlp.init(np.random.default_rng(0))
+
+        def __call__(self, X, theta):
+            return mlp(X, theta)
+
+        def vjp(self, X, theta, G):
+            return -mlp.vjp(X, theta, G)            # wrong sign
+
+    with pytest.raises(VjpError, match="vjp is wrong"):
+        verify(WrongVjp(), X, y, "squared", restarts=1)
+
+
+def test_preconditions_loss_data_and_unit_output_fail_clearly(regression):
+    X, y = regression
+    with pytest.raises(NonConvexLossError, match="not convex"):
+        verify(_mlp(), X, y, "sigmoid")
+    with pytest.raises(UnknownLossError, match="unknown loss 'nope'"):
+        verify(_mlp(), X, y, "nope")
+    with pytest.raises(LossError, match=r"needs targets in \{-1, \+1\}"):
+        verify(_mlp(), X, y, "logistic")
+    X_nan = X.copy()
+    X_nan[0, 0] = np.nan
+    with pytest.raises(DataError, match="NaN"):
+        verify(_mlp(), X_nan, y, "squared")
+
+    def flat(X, theta):
+        return X[:, 0]
+
+    flat.theta0 = np.zeros(1)
+    with pytest.raises(UnitOutputError, match="shape"):
+        verify(flat, X, y, "squared")
+    with pytest.raises(ValueError, match="restarts"):
+        verify(_mlp(), X, y, "squared", restarts=0)
+
+
+def test_report_is_strict_json_and_readable_text(regression):
+    X, y = regression
+    report = verify(_mlp(), X, y, "squared", restarts=1, seed=2, maxiter=100, data_name="toy")
+    payload = json.loads(json.dumps(report.to_json(), allow_nan=False))
+    assert payload["seed"] == 2 and payload["verdict"] == report.verdict and payload["data"] == "toy"
+    assert {"F", "F_feat", "theorem_margin", "bound_margin", "max_abs_grad", "status"} <= set(payload["starts"][0])
+    assert payload["counts"][report.starts[0].status] == 1
+    text = report.text()
+    assert report.verdict.upper() in text and "F_lin = " in text and "seed 2" in text
+
+
+def test_torch_module_is_verified_end_to_end(regression):
+    torch = pytest.importorskip("torch")
+    X, y = regression
+    torch.manual_seed(0)
+    block = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 2))
+    report = verify(block, X, y, "squared", restarts=1, seed=0, maxiter=200)
+    assert report.verdict == "verified" and "PyTorch" in report.unit
+    assert report.starts[0].bound_margin >= 0
