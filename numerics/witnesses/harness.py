@@ -11,28 +11,107 @@ import numpy as np
 from resnet_lemmas.numerics._blas import single_threaded_blas
 
 
+RELATIONS = ("<=", ">=", "=")
+
+
+@dataclass(frozen=True)
+class Claim:
+    """One relation of a lemma's statement, evaluated on one instance: ``lhs relation rhs``.
+
+    ``allowance`` names each error term the comparison may absorb, with its size: float64 rounding
+    of the quantities compared (``"rounding"``), a convex solver's *certified* suboptimality
+    (``"F_feat solver"``), a derivative estimate's error bound, ... .  Every term must be a bound on an
+    error of the computation, never a quantity that grows with the violation it should catch (the
+    point's own gradient, a loosened threshold); the witness's ``TOLERANCE`` sentence says how each is
+    derived.  The harness alone turns a claim into a margin (:attr:`margin`): ``>= 0`` iff the relation
+    held within the allowance.
+    """
+
+    label: str
+    lhs: float
+    relation: str
+    rhs: float
+    allowance: dict = field(default_factory=dict)
+
+    def __post_init__(self):
+        if self.relation not in RELATIONS:
+            raise ValueError(f"claim {self.label!r}: relation must be one of {RELATIONS}, "
+                             f"got {self.relation!r}")
+        for name, value in self.allowance.items():
+            if not (np.isfinite(value) and value >= 0):
+                raise ValueError(f"claim {self.label!r}: allowance {name!r} must be finite and >= 0, "
+                                 f"got {value!r}")
+
+    @property
+    def slack(self) -> float:
+        return float(sum(self.allowance.values()))
+
+    @property
+    def margin(self) -> float:
+        lhs, rhs = float(self.lhs), float(self.rhs)
+        if not (np.isfinite(lhs) and np.isfinite(rhs)):
+            return float("-inf")
+        if self.relation == "<=":
+            return rhs - lhs + self.slack
+        if self.relation == ">=":
+            return lhs - rhs + self.slack
+        return self.slack - abs(lhs - rhs)
+
+    def to_json(self) -> dict:
+        return {"label": self.label, "lhs": float(self.lhs), "relation": self.relation,
+                "rhs": float(self.rhs), "allowance": {k: float(v) for k, v in self.allowance.items()},
+                "margin": self.margin}
+
+
 @dataclass
 class InstanceResult:
-    """One sampled instance: its own seed (replayable), its margin, and what was measured."""
+    """One sampled instance: its own seed (replayable), the claims evaluated on it, and what was measured.
+
+    ``claims`` are the statement's relations at this instance; the margin is the smallest claim margin
+    (computed here, never by the witness).  ``checked=False`` marks an instance on which nothing could
+    be certified (no certified local minimum, an uncertifiable benchmark): it is counted as unchecked,
+    never as a pass with margin 0.  ``margin=`` may still be given directly by witnesses not yet
+    converted to claims.
+    """
 
     seed: int
-    margin: float
+    margin: float | None = None
     description: str = ""
     values: dict = field(default_factory=dict)
+    claims: list = field(default_factory=list)
+    checked: bool = True
+
+    def __post_init__(self):
+        if self.claims:
+            computed = min(claim.margin for claim in self.claims)
+            if self.margin is not None and self.margin != computed:
+                raise ValueError("InstanceResult: give claims or a margin, not both")
+            self.margin = computed
+        elif self.margin is None:
+            if self.checked:
+                raise ValueError("InstanceResult: a checked instance needs claims (or a margin)")
+            self.margin = float("nan")
 
     @property
     def ok(self) -> bool:
+        if not self.checked:
+            return True  # counted separately; never a failure, never a pass
         return bool(np.isfinite(self.margin) and self.margin >= 0)
 
 
 @dataclass
 class WitnessReport:
-    """Outcome of a numeric witness.
+    """Outcome of a numeric witness (``kind="witness"``) or of an experiment (``kind="experiment"``).
 
-    ``worst_margin`` is the smallest margin over instances (``>= 0`` means every instance satisfied
-    the claim); ``tolerance`` states how the allowed slack was derived; ``failures`` lists the first
-    few failing instances with their seeds, so each can be replayed; ``details`` holds extra figures
-    (e.g. how much local minima beat ``F_lin``).
+    ``worst_margin`` is the smallest margin over the *checked* instances (``>= 0``: every checked
+    instance satisfied every claim); ``unchecked`` counts instances on which nothing could be
+    certified (they neither pass nor fail; a witness with no checked instance is ``inconclusive``);
+    ``tolerance`` states how each allowance was derived; ``failures`` lists the first few failing
+    instances with their seeds, so each can be replayed; ``details`` holds extra figures.
+
+    A witness is ``verified`` or ``failed`` (or ``inconclusive``).  An experiment never "verifies": it
+    is ``completed`` when it ran and its sanity claims held (``failed`` otherwise), and ``outcome``
+    says what it found (found / not found, counts, best excess, over what space).
     """
 
     name: str
@@ -43,20 +122,38 @@ class WitnessReport:
     failures: list = field(default_factory=list)
     details: dict = field(default_factory=dict)
     seconds: float = 0.0
+    kind: str = "witness"
+    unchecked: int = 0
+    outcome: str = ""
+    minimum_checked: int = 1
+
+    @property
+    def checked(self) -> int:
+        return self.instances - self.unchecked
+
+    @property
+    def conclusive(self) -> bool:
+        return self.checked >= self.minimum_checked
 
     @property
     def ok(self) -> bool:
-        return self.instances > 0 and not self.failures and np.isfinite(self.worst_margin) \
-            and self.worst_margin >= 0
+        return (self.instances > 0 and self.conclusive and not self.failures
+                and np.isfinite(self.worst_margin) and self.worst_margin >= 0)
 
     @property
     def status(self) -> str:
-        return "verified" if self.ok else "failed"
+        if self.failures or (self.checked and not (np.isfinite(self.worst_margin)
+                                                   and self.worst_margin >= 0)):
+            return "failed"
+        if not self.conclusive:
+            return "inconclusive"
+        return "completed" if self.kind == "experiment" else "verified"
 
     def to_json(self) -> dict:
         out = asdict(self)
         out["status"] = self.status
-        out["worst_margin"] = float(self.worst_margin)
+        out["checked"] = self.checked
+        out["worst_margin"] = float(self.worst_margin) if np.isfinite(self.worst_margin) else None
         return out
 
 
@@ -98,14 +195,21 @@ def _guarded(one: Callable[[int], InstanceResult], seed: int) -> InstanceResult:
 def run_witness(name: str, seed: int, instances: int, tolerance: str,
                 one: Callable[[int], InstanceResult], progress=None,
                 details: Callable[[list], dict] | None = None, n_jobs: int | None = None,
-                parallel_threshold: int = 40, heavy: bool = False) -> WitnessReport:
+                parallel_threshold: int = 40, heavy: bool = False, kind: str = "witness",
+                outcome: Callable[[list], str] | None = None,
+                minimum_checked: int = 1) -> WitnessReport:
     """Evaluate ``one(instance_seed)`` on ``instances`` seeds derived from ``seed``.
 
     ``one`` must be a module-level function (it is sent to worker processes when there are at least
     ``parallel_threshold`` instances and more than one job, see :func:`default_jobs`; results do not
     depend on the number of jobs).  ``progress`` is an optional callable ``progress(done, total)``.  An exception inside an
     instance is a failure of that instance (reported with its seed), never silently skipped.
+    ``kind="experiment"`` makes a report whose status is ``completed`` (never ``verified``), with
+    ``outcome(results)`` the sentence saying what was found.  ``minimum_checked`` is the number of
+    checked (certified) instances below which the report is ``inconclusive``.
     """
+    if kind not in ("witness", "experiment"):
+        raise ValueError(f"{name}: kind must be 'witness' or 'experiment', got {kind!r}")
     if instances < 1:
         raise ValueError(f"{name}: instances must be >= 1; got {instances}")
     started = time.perf_counter()
@@ -127,11 +231,16 @@ def run_witness(name: str, seed: int, instances: int, tolerance: str,
             results.append(result)
             if not result.ok and len(failures) < 5:
                 failures.append({"seed": result.seed, "margin": float(result.margin),
-                                 "description": result.description, "values": result.values})
+                                 "description": result.description, "values": result.values,
+                                 "claims": [c.to_json() for c in result.claims]})
             if progress is not None:
                 progress(index + 1, len(seeds))
-    worst = min(r.margin for r in results)
+    checked = [r for r in results if r.checked]
+    worst = min((r.margin for r in checked), default=float("nan"))
     extra = details(results) if details else {}
     extra["failed_instances"] = sum(not r.ok for r in results)
     return WitnessReport(name, seed, len(results), float(worst), tolerance, failures, extra,
-                         time.perf_counter() - started)
+                         time.perf_counter() - started, kind=kind,
+                         unchecked=len(results) - len(checked),
+                         outcome=outcome(results) if outcome else "",
+                         minimum_checked=minimum_checked)
