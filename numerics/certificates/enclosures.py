@@ -96,11 +96,18 @@ def _compile(expr: sp.Expr) -> Callable[[arb, arb], arb]:
     raise TypeError(f"no ball evaluation for {type(expr).__name__} in {sp.sstr(expr)}")
 
 
+_COMPILED: dict = {}
+
+
 def loss_enclosure(loss, order: int = 0) -> Callable[[arb, arb], arb]:
-    """``(p, y) -> ball containing l^(order)(p; y)``, compiled from the loss's SymPy expression."""
+    """``(p, y) -> ball containing l^(order)(p; y)``, compiled from the loss's SymPy expression (cached
+    per loss expression and order)."""
     if order not in (0, 1, 2):
         raise ValueError(f"order must be 0, 1 or 2; got {order}")
-    return _compile((loss.expr, loss.d1, loss.d2)[order])
+    key = (loss.name, loss.expr, order)
+    if key not in _COMPILED:
+        _COMPILED[key] = _compile((loss.expr, loss.d1, loss.d2)[order])
+    return _COMPILED[key]
 
 
 def ball(value: float) -> arb:
@@ -156,3 +163,36 @@ def mean_derivative(loss, y, s: float, order: int = 1) -> arb:
         for yi in y:
             total += fn(ss, ball(yi))
         return total / len(y)
+
+
+def loss_balls(loss, order: int, predictions, y) -> list[arb]:
+    """``[l^(order)(p_i; y_i)]`` as balls (``predictions``: floats or balls).  Call inside
+    ``ctx.workprec(PRECISION_BITS)`` (as every function here that returns balls) to keep them narrow."""
+    fn = loss_enclosure(loss, order)
+    return [fn(p if isinstance(p, arb) else ball(p), ball(yi)) for p, yi in zip(predictions, y)]
+
+
+def weighted_mean(weights, M) -> list[arb]:
+    """``(1/n) sum_i weights_i M_i`` for balls ``weights (n)`` and a float matrix ``M (n, j)``: ``j`` balls."""
+    M = np.asarray(M, dtype=np.float64)
+    n = M.shape[0]
+    out = []
+    for col in range(M.shape[1]):
+        total = arb(0)
+        for i in range(n):
+            total += weights[i] * ball(M[i, col])
+        out.append(total / n)
+    return out
+
+
+def matvec(A, v) -> list[arb]:
+    """``A v`` for a float matrix ``A (d, k)`` and balls ``v (k)``."""
+    return [dot(row, v) for row in np.asarray(A, dtype=np.float64)]
+
+
+def squared_norm(v) -> arb:
+    """``sum_i v_i^2`` for balls ``v``."""
+    total = arb(0)
+    for x in v:
+        total += x * x
+    return total

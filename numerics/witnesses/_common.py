@@ -44,6 +44,21 @@ RETRY_FRACTION = 1e-3
 SHORT_STEP_DIVISOR = 32.0
 
 
+#: The linear benchmark's point ``u`` when ``F_lin`` is not attained: ``point + FAR_ALONG direction`` (any
+#: ``u`` gives ``E l(u^T x) >= F_lin``; far along the direction of the infimum it is close to it).
+FAR_ALONG = 100.0
+
+
+def benchmark_point(lin) -> np.ndarray:
+    """A linear predictor ``u`` with ``E l(u^T x) >= F_lin`` close to ``F_lin`` (``lin``: a
+    :class:`~..convex_benchmarks.BenchmarkResult`): the minimiser, else the solver's point moved
+    ``FAR_ALONG`` along the direction of the unattained infimum."""
+    if lin.argmin is not None:
+        return np.asarray(lin.argmin, dtype=np.float64)
+    base = np.zeros_like(lin.direction) if lin.point is None else np.asarray(lin.point, dtype=np.float64)
+    return base + FAR_ALONG * np.asarray(lin.direction, dtype=np.float64)
+
+
 def rounding(*values: float, n: int = 1) -> float:
     """``ROUNDING_FACTOR n eps (1 + sum |values|)``: float64 rounding of means of ``n`` terms."""
     return ROUNDING_FACTOR * max(int(n), 1) * EPS * (1.0 + float(sum(abs(float(v)) for v in values)))
