@@ -223,6 +223,11 @@ def directional_checks(problem, w, V, theta, directions, analytic):
     is re-estimated from the shorter first step and one-sided as well, keeping the smallest error."""
     fun = objective_batch(problem)
     x = np.concatenate((np.asarray(w, float), np.asarray(V, float).ravel(), np.asarray(theta, float)))
+    return checked_derivatives(fun, x, directions, analytic)
+
+
+def checked_derivatives(fun, x, directions, analytic):
+    """:func:`directional_checks` for any batched function ``fun`` (``(P, N) -> (P,)``) at ``x``."""
     F = float(fun(x[None, :])[0])
     est, err = directional_derivatives(fun, x, directions)
     analytic = np.asarray(analytic, dtype=np.float64)
