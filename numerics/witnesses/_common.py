@@ -226,8 +226,29 @@ def directional_checks(problem, w, V, theta, directions, analytic):
     return checked_derivatives(fun, x, directions, analytic)
 
 
-def checked_derivatives(fun, x, directions, analytic):
-    """:func:`directional_checks` for any batched function ``fun`` (``(P, N) -> (P,)``) at ``x``."""
+def prediction_scales(predict, x, directions, step: float = 1e-7) -> np.ndarray:
+    """``max(1, max_i |d p_i / dt|)`` along each direction (a central difference of the predictions
+    ``predict(x) -> (n,)``): dividing a direction by it makes a unit step move every prediction by at most
+    about 1, so the extrapolation's steps suit the loss even far out (large weights).  Only a step size:
+    any positive value gives a valid extrapolation."""
+    h = step * (1.0 + float(np.linalg.norm(x)))
+    with np.errstate(over="ignore", invalid="ignore"):
+        rates = [np.max(np.abs(predict(x + h * v) - predict(x - h * v))) / (2 * h) for v in directions]
+    return np.maximum(1.0, np.nan_to_num(np.array(rates, dtype=np.float64), nan=1.0, posinf=1.0))
+
+
+def checked_derivatives(fun, x, directions, analytic, scales=None):
+    """:func:`directional_checks` for any batched function ``fun`` (``(P, N) -> (P,)``) at ``x``; with
+    ``scales (m,)`` each direction is extrapolated as ``v / scale`` and the estimate scaled back (see
+    :func:`prediction_scales`)."""
+    if scales is not None:
+        scales = np.asarray(scales, dtype=np.float64)
+        F, est, allowances = checked_derivatives(fun, x, directions / scales[:, None],
+                                                 np.asarray(analytic, dtype=np.float64) / scales)
+        for a, sc in zip(allowances, scales):
+            a["extrapolation"] *= sc
+            a["rounding"] *= sc
+        return F, est * scales, allowances
     F = float(fun(x[None, :])[0])
     est, err = directional_derivatives(fun, x, directions)
     analytic = np.asarray(analytic, dtype=np.float64)
