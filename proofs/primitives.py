@@ -90,4 +90,5 @@ NUMPY_PRIMITIVES = {"sigmoid": expit, "softplus": _np_softplus}
 
 def lambdify(args, expr):
     """``sympy.lambdify`` with the overflow-free kernels above; the one bridge from symbols to arrays."""
-    return sp.lambdify(args, expr, modules=[NUMPY_PRIMITIVES, "numpy"])
+    # dummify: named quantities print under their paper names, which are not identifiers
+    return sp.lambdify(args, expr, modules=[NUMPY_PRIMITIVES, "numpy"], dummify=True)
