@@ -27,12 +27,26 @@ def _fmt_margin(value) -> str:
     return "-" if value is None else f"{value:.3g}"
 
 
+def _sizes(report) -> str:
+    if report is None or report.theorem is None:
+        return ""
+    if report.theorem.sizes == "all":
+        return ", all sizes"
+    return ", at " + "; ".join(",".join(str(v) for k, v in s.items() if k != "loss")
+                               for s in report.theorem.sizes)
+
+
 def _row(outcome) -> list[str]:
     sym = outcome.symbolic
     num = outcome.numeric
-    symbolic = "n/a" if sym is None else f"{sym.status} ({len(sym.steps)} steps)"
+    if outcome.dependency_failed:
+        symbolic = f"not verified: depends on {outcome.dependency_failed}"
+    else:
+        symbolic = "n/a" if sym is None else f"{sym.status} ({len(sym.steps)} steps{_sizes(sym)})"
     numeric = "n/a" if num is None else (
         f"{num.status} ({num.instances} inst, worst margin {_fmt_margin(num.worst_margin)})")
+    if num is not None and getattr(num, "outcome", ""):
+        numeric += f": {num.outcome}"
     if outcome.error:
         numeric = f"error: {outcome.error[:60]}"
     return [outcome.name, outcome.kind, symbolic, numeric, f"{outcome.seconds:.1f}"]
@@ -54,7 +68,8 @@ def run(args) -> int:
 
     if args.list:
         for registered in registry.lemmas():
-            print(f"{registered.name:36s} {registered.lemma.kind:10s} {registered.lemma.title}")
+            cites = (f"  [cites: {', '.join(registered.depends_on)}]" if registered.depends_on else "")
+            print(f"{registered.name:36s} {registered.lemma.kind:10s} {registered.lemma.title}{cites}")
         return 0
     if args.instances is not None and args.instances < 1:
         print("error: --instances must be a positive integer", file=sys.stderr)
@@ -82,6 +97,7 @@ def run(args) -> int:
     else:
         print(_table([_row(o) for o in report.outcomes]))
         for outcome in report.outcomes:
+            print(f"  {outcome.name}: {outcome.statement}")
             if outcome.symbolic is not None:
                 for failure in outcome.symbolic.failures[:3]:
                     print(f"  {outcome.name}: chain {failure.chain!r} step {failure.index} FAILED: "
