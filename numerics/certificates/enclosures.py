@@ -22,7 +22,7 @@ from typing import Callable
 
 import numpy as np
 import sympy as sp
-from flint import arb, ctx
+from flint import arb, arb_mat, ctx
 
 from resnet_lemmas.proofs.losses import P, Y
 from resnet_lemmas.proofs.primitives import sigmoid, softplus
@@ -136,58 +136,82 @@ def lower(x: arb) -> float:
     return float(x.lower())
 
 
+def _loss_sum(fn, predictions, y) -> arb:
+    """``sum_i fn(p_i, y_i)`` on balls.  Float predictions are grouped: each distinct ``(p, y)`` pair is
+    evaluated once and multiplied by its count (exact), which makes constant predictions (``p = 0``, a
+    dead network's constant) cost one evaluation per distinct target."""
+    total = arb(0)
+    floats = [(float(p), float(t)) for p, t in zip(predictions, y) if not isinstance(p, arb)]
+    for p, t in zip(predictions, y):
+        if isinstance(p, arb):
+            total += fn(p, ball(t))
+    counts: dict = {}
+    for key in floats:
+        counts[key] = counts.get(key, 0) + 1
+    for (p, t), count in counts.items():
+        total += count * fn(ball(p), ball(t))
+    return total
+
+
 def mean_loss_gap(loss, y, p_first, p_second) -> arb:
     """Ball containing ``E l(p_first; y) - E l(p_second; y)`` (rows given as floats or balls)."""
     value = loss_enclosure(loss, 0)
     with ctx.workprec(PRECISION_BITS):
-        total = arb(0)
-        for yi, a, b in zip(y, p_first, p_second):
-            yy = ball(yi)
-            total += value(a if isinstance(a, arb) else ball(a), yy)
-            total -= value(b if isinstance(b, arb) else ball(b), yy)
-        return total / len(y)
+        return (_loss_sum(value, p_first, y) - _loss_sum(value, p_second, y)) / len(y)
+
+
+def _matrix(A) -> arb_mat:
+    """A float64 matrix as an exact ``arb_mat`` (every float is a rational number); refuses NaN/inf."""
+    A = np.atleast_2d(np.asarray(A, dtype=np.float64))
+    if not np.all(np.isfinite(A)):
+        raise ValueError("cannot enclose a non-finite input")
+    return arb_mat(A.tolist())
 
 
 def linear_predictions(X, u) -> list[arb]:
-    """Balls containing ``u^T x_i`` for every row of ``X``."""
+    """Balls containing ``u^T x_i`` for every row of ``X`` (one ``arb_mat`` product)."""
     with ctx.workprec(PRECISION_BITS):
-        return [dot(row, u) for row in np.asarray(X, dtype=np.float64)]
+        product = _matrix(X) * _matrix(np.asarray(u, dtype=np.float64)[:, None])
+        return [product[i, 0] for i in range(product.nrows())]
 
 
 def mean_derivative(loss, y, s: float, order: int = 1) -> arb:
     """Ball containing ``E l^(order)(s; y)`` at the constant prediction ``s``."""
     fn = loss_enclosure(loss, order)
     with ctx.workprec(PRECISION_BITS):
-        ss = ball(s)
-        total = arb(0)
-        for yi in y:
-            total += fn(ss, ball(yi))
-        return total / len(y)
+        return _loss_sum(fn, [float(s)] * len(y), y) / len(y)
 
 
 def loss_balls(loss, order: int, predictions, y) -> list[arb]:
     """``[l^(order)(p_i; y_i)]`` as balls (``predictions``: floats or balls).  Call inside
     ``ctx.workprec(PRECISION_BITS)`` (as every function here that returns balls) to keep them narrow."""
     fn = loss_enclosure(loss, order)
-    return [fn(p if isinstance(p, arb) else ball(p), ball(yi)) for p, yi in zip(predictions, y)]
+    cache: dict = {}
+    out = []
+    for p, yi in zip(predictions, y):
+        if isinstance(p, arb):
+            out.append(fn(p, ball(yi)))
+            continue
+        key = (float(p), float(yi))      # repeated (p, y) pairs (p = 0, sign targets) evaluated once
+        if key not in cache:
+            cache[key] = fn(ball(key[0]), ball(key[1]))
+        out.append(cache[key])
+    return out
 
 
 def weighted_mean(weights, M) -> list[arb]:
     """``(1/n) sum_i weights_i M_i`` for balls ``weights (n)`` and a float matrix ``M (n, j)``: ``j`` balls."""
     M = np.asarray(M, dtype=np.float64)
     n = M.shape[0]
-    out = []
-    for col in range(M.shape[1]):
-        total = arb(0)
-        for i in range(n):
-            total += weights[i] * ball(M[i, col])
-        out.append(total / n)
-    return out
+    row = arb_mat(1, n, list(weights))
+    product = row * _matrix(M)
+    return [product[0, j] / n for j in range(product.ncols())]
 
 
 def matvec(A, v) -> list[arb]:
     """``A v`` for a float matrix ``A (d, k)`` and balls ``v (k)``."""
-    return [dot(row, v) for row in np.asarray(A, dtype=np.float64)]
+    product = _matrix(A) * arb_mat(len(v), 1, list(v))
+    return [product[i, 0] for i in range(product.nrows())]
 
 
 def squared_norm(v) -> arb:

@@ -112,7 +112,7 @@ def enclosed_saddle(problem, Fx, V0, u, s) -> dict:
     ``||a_0 + V_0 c_0||`` (the exact ``grad_w F``) and of ``E[l''(0; y)(u^T phi)^2] - 2 s ||u||^2 ||c_0||^2``."""
     X, y, n = problem.X, problem.y, problem.n
     with ctx.workprec(arb_.PRECISION_BITS):
-        zeros = [arb(0)] * n
+        zeros = [0.0] * n      # floats: repeated (0, y) pairs are evaluated once
         r0 = arb_.loss_balls(problem.loss, 1, zeros, y)
         q0 = arb_.loss_balls(problem.loss, 2, zeros, y)
         a0 = arb_.weighted_mean(r0, X)

@@ -73,7 +73,7 @@ SIGMA_MIN = 1e-6
 #: Share of the searches that must end checked, else the witness is inconclusive.
 MINIMUM_STATIONARY_SHARE = 0.4
 #: Random directions of the gradient check at the random point.
-DIRECTIONS = 2
+DIRECTIONS = 1
 RANK_IDENTITY_FACTOR = 1e3
 EPS = np.finfo(np.float64).eps
 TOLERANCE = (f"rank identity {RANK_IDENTITY_FACTOR:g} eps cond(W W^T) (1 + ||C||); means of n m terms "
