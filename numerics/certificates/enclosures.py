@@ -127,13 +127,18 @@ def dot(row, vector) -> arb:
 
 
 def upper(x: arb) -> float:
-    """A float64 upper bound of the ball ``x`` (rounded outward)."""
-    return float(x.upper())
+    """A float64 upper bound of the ball ``x``: its upper end converted to float64, moved one step up
+    when the conversion (to nearest) rounded down."""
+    end = x.upper()
+    value = float(end)
+    return float(np.nextafter(value, np.inf)) if arb(value) < end else value
 
 
 def lower(x: arb) -> float:
-    """A float64 lower bound of the ball ``x`` (rounded outward)."""
-    return float(x.lower())
+    """A float64 lower bound of the ball ``x`` (the mirror of :func:`upper`)."""
+    end = x.lower()
+    value = float(end)
+    return float(np.nextafter(value, -np.inf)) if arb(value) > end else value
 
 
 def _loss_sum(fn, predictions, y) -> arb:

@@ -26,7 +26,7 @@ from dataclasses import dataclass
 import numpy as np
 from flint import arb, ctx
 
-from resnet_lemmas.numerics.certificates.enclosures import PRECISION_BITS, mean_derivative
+from resnet_lemmas.numerics.certificates.enclosures import PRECISION_BITS, mean_derivative, upper
 
 EPS = np.finfo(np.float64).eps
 
@@ -159,8 +159,8 @@ def constant_suboptimality(loss, y, s0: float) -> float:
     lo, hi = certified_bracket(loss, y, lo, hi)
     with ctx.workprec(PRECISION_BITS):
         # upper ends as floats (a max of overlapping balls would not be rigorous), then one ball product
-        spread = max(float(abs(arb(s0) - arb(lo)).upper()), float(abs(arb(s0) - arb(hi)).upper()))
-        return float((abs(g0) * arb(spread)).upper())
+        spread = max(upper(abs(arb(s0) - arb(lo))), upper(abs(arb(s0) - arb(hi))))
+        return upper(abs(g0) * arb(spread))
 
 
 @dataclass

@@ -125,7 +125,7 @@ def enclosed_saddle(problem, Fx, V0, u, s) -> dict:
             E_l2 += qi * up * up
         E_l2 = E_l2 / n
         d2 = E_l2 - 2 * arb_.ball(s) * arb_.squared_norm([arb_.ball(v) for v in u]) * arb_.squared_norm(c0)
-        return {"grad_w_norm_upper": float(arb_.squared_norm(grad_w).sqrt().upper()),
+        return {"grad_w_norm_upper": arb_.upper(arb_.squared_norm(grad_w).sqrt()),
                 "d2F_upper": arb_.upper(d2)}
 
 

@@ -113,7 +113,7 @@ def one(seed: int) -> InstanceResult:
     for i, scale in enumerate(STARTS):
         W, V, theta, g = local_minimum(problem, seed * 7 + i, maxiter=MAXITER, init_scale=scale)
         full_grad = float(np.sqrt(np.sum(g.grad_W ** 2) + np.sum(g.grad_V ** 2) + np.sum(g.grad_theta ** 2)))
-        fixed, z = second_stage(problem, W, V, theta)
+        fixed, z = second_stage(problem, W, V, theta, maxiter=SECOND_STAGE_MAXITER)
         with np.errstate(over="ignore", invalid="ignore"):
             F, grad = fixed.fun_and_grad(np.concatenate((z, empty)))
         point = {"full_grad_norm_stage_1": full_grad, "F": float(F), "F_minus_F_lin": float(F - lin.value)}
