@@ -38,6 +38,11 @@ def symmetrised(X, y):
     return np.vstack((X, -X)), np.concatenate((y, -y))
 
 
+#: Rounding of a pre-activation ``A_j x_i + beta_j`` (a dot product of ``d + 1`` terms):
+#: ``DEAD_ROUNDING_FACTOR (d + 1) eps (1 + max |z|)``.
+DEAD_ROUNDING_FACTOR = 64.0
+#: The best-constant certificate accepts ``delta <= CONSTANT_ROUNDING_FACTOR n eps (1 + |F|)``.
+CONSTANT_ROUNDING_FACTOR = 64.0
 #: A sign of ``G'`` that Arb cannot prove at a bracket end widens the bracket (doubling the width, from
 #: at least ``BRACKET_MIN_WIDTH (1 + |end|)``) at most this many times.
 BRACKET_EXPANSIONS = 60
@@ -61,7 +66,7 @@ def _dead(Z: np.ndarray, X: np.ndarray) -> DeadRegion:
     """``Z`` (n, width): first-layer pre-activations on the rows of ``X``."""
     i, j = np.unravel_index(int(np.argmax(Z)), Z.shape)
     top = float(Z[i, j])
-    tol = 64 * (X.shape[1] + 1) * EPS * (1.0 + float(np.max(np.abs(Z))))  # rounding of a dot product
+    tol = DEAD_ROUNDING_FACTOR * (X.shape[1] + 1) * EPS * (1.0 + float(np.max(np.abs(Z))))  # a dot product
     if not top < -tol:
         return DeadRegion(False, -top, 0.0,
                           f"first-layer unit {j} is active on sample {i} (pre-activation {top:.3e} "
@@ -181,7 +186,7 @@ def no_skip_local_minimum(problem, w, V, theta) -> LocalMinimumCertificate:
         raise ValueError("no_skip_local_minimum is for the model without the skip connection (skip=False)")
     region = dead_first_layer(problem.unit, problem.X, theta)
     F = problem.objective(w, V, theta)
-    tol = 64 * problem.n * EPS * (1.0 + abs(F))
+    tol = CONSTANT_ROUNDING_FACTOR * problem.n * EPS * (1.0 + abs(F))
     if not region.ok:
         return LocalMinimumCertificate(False, F, 0.0, np.inf, tol, region.message)
     Fx = problem.features(theta)
@@ -221,7 +226,7 @@ class TwoLayerNet:
         """Dead first layer => ``p = 0`` on a neighbourhood => ``F = E l(0; y)`` is constant there."""
         region = _dead(self.X @ np.asarray(A).T + beta, self.X)
         F = self.objective(A, beta, v)
-        tol = 64 * len(self.y) * EPS * (1.0 + abs(F))
+        tol = CONSTANT_ROUNDING_FACTOR * len(self.y) * EPS * (1.0 + abs(F))
         if not region.ok:
             return LocalMinimumCertificate(False, F, 0.0, np.inf, tol, region.message)
         return LocalMinimumCertificate(True, F, region.radius, 0.0, tol,

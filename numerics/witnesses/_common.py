@@ -30,6 +30,10 @@ from resnet_lemmas.numerics.witnesses.harness import Claim
 #: (a naive sum of ``n`` terms errs by at most ``n eps sum |terms|``; 64 is the safety factor).
 ROUNDING_FACTOR = 64.0
 
+#: Comparing two float64 computations of the same quantity (the model's and the definition's): each side
+#: carries its own error bound, so the allowance is this many times one bound.
+BOTH_SIDES = 2.0
+
 #: A derivative check must resolve relative errors this small: the extrapolation allowance of every
 #: compared derivative must stay below ``DERIVATIVE_RESOLUTION (|F| + |derivative| + 1)``.  A check whose
 #: allowance is looser (a tolerance loosened by a large factor, an extrapolation that did not converge)

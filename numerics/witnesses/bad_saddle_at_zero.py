@@ -64,7 +64,7 @@ from resnet_lemmas.numerics.certificates.hessian import (dense_hessian, negative
 from resnet_lemmas.numerics.data.instances import sample_instance
 from resnet_lemmas.numerics.models.fixed_features import FixedFeatureUnit
 from resnet_lemmas.numerics.models.residual import ResNetProblem
-from resnet_lemmas.numerics.witnesses._common import (DERIVATIVE_RESOLUTION, ROUNDING_FACTOR,
+from resnet_lemmas.numerics.witnesses._common import (BOTH_SIDES, DERIVATIVE_RESOLUTION, ROUNDING_FACTOR,
                                                       benchmark_point, from_data, objective_batch,
                                                       resolution_claim, rounding)
 from resnet_lemmas.numerics.witnesses.harness import Claim, InstanceResult, run_witness
@@ -84,6 +84,15 @@ GRADIENT_FALL_SMALL_W = 1e-2
 #: ``||grad F||`` at ``R = 1e6`` must be at most this fraction of its value at ``R = 1`` (it falls like
 #: ``1 / R``), plus the convex solver's stopping tolerance on ``grad_w``.
 GRADIENT_FALL_LARGE_V = 1e-4
+#: The convex solver stops at ``||grad_w||`` = its ``grad_norm``; the large-``V`` family's gradient cannot
+#: fall below this many times it (times ``1 + ||P||``).
+SOLVER_FLOOR_FACTOR = 10.0
+#: The value of ``d^T H d`` (and of the second derivative along ``d``) that the kernel proves with
+#: ``s = s*`` (lemma bad_saddle_at_zero, chain ``negative_curvature``).
+PROVEN_CURVATURE = -1.0
+#: Rounding of the quadratic form ``d^T H d``: ``QUADRATIC_FORM_ROUNDING N eps |d|^T |H| |d|`` (a sum of
+#: ``N^2`` products; the factor of :mod:`~..hessian`), plus the entries' own bound ``|d|^T Eb |d|``.
+QUADRATIC_FORM_ROUNDING = 64.0
 TOLERANCE = (f"stationarity {STATIONARITY_FACTOR:g} (n + d + k) eps (||a_0|| + ||V_0|| ||c_0||), enclosed in "
              "Arb balls and for the model's gradient; F > F_lin and d2F_saddle < 0 enclosed in Arb balls; "
              f"extrapolated d2F_saddle = -1 within {ERROR_FACTOR:g} x error estimate + "
@@ -199,7 +208,7 @@ def large_V_family(problem, u_star):
         margins.append(rows[-1].margin)
         grads.append(float(np.hypot(gw, gv)))
     without, _, _ = _bound(data, w, V, u_star, with_V=False)
-    solver_floor = 10 * fit.grad_norm * (1 + np.linalg.norm(P, 2))
+    solver_floor = SOLVER_FLOOR_FACTOR * fit.grad_norm * (1 + np.linalg.norm(P, 2))
     claims = [rows[int(np.argmin(margins))],
               Claim("F - E l(u*^T x) > bound without ||V||_2 (largest R)", data.F - E_lu, ">=",
                     without + data.err_F + rounding(E_lu, without, n=n)),
@@ -242,7 +251,7 @@ def one(seed: int) -> InstanceResult:
     E_l0 = float(np.mean(l0))
     F0 = problem.objective(zero, V0, theta)
     claims.append(Claim("F(0, V_0, theta) = E_l0", F0, "=", E_l0,
-                        {"rounding": 2.0 * rounding(float(np.mean(np.abs(l0))), n=n)}))
+                        {"rounding": BOTH_SIDES * rounding(float(np.mean(np.abs(l0))), n=n)}))
     lin = linear_benchmark(problem.X, problem.y, problem.loss)
     u_lin = benchmark_point(lin)
     gap = arb_.mean_loss_gap(problem.loss, problem.y, np.zeros(n), arb_.linear_predictions(problem.X, u_lin))
@@ -257,7 +266,7 @@ def one(seed: int) -> InstanceResult:
                                               np.concatenate((zero, V0.ravel())), (direction / sigma)[None, :])
     d2, d2_err = float(est[0]) * sigma ** 2, float(err[0]) * sigma ** 2
     allow = derivative_allowance(d2_err, F0, d2)
-    claims += [Claim("d2F_saddle = -1 (extrapolated from F)", d2, "=", -1.0, allow),
+    claims += [Claim("d2F_saddle = -1 (extrapolated from F)", d2, "=", PROVEN_CURVATURE, allow),
                Claim("d2F_saddle = E_l2_uphi - 2 s* ||u||^2 ||c_0||^2 < 0 (Arb enclosure, upper end)",
                      balls["d2F_upper"], "<=", 0.0),
                resolution_claim(allow["extrapolation"] / ((abs(F0) + 1.0) * sigma ** 2 + abs(d2)))]
@@ -267,8 +276,8 @@ def one(seed: int) -> InstanceResult:
     curvature = negative_curvature_certificate(H, n, None, error=Eb, scaling=scaling)
     rq_value = float(direction @ H @ direction)
     ad = np.abs(direction)
-    rq_tol = float(ad @ Eb @ ad) + 64 * H.shape[0] * _EPS * float(ad @ np.abs(H) @ ad)
-    claims += [Claim("d^T H d = -1 (Hessian code)", rq_value, "=", -1.0, {"rounding": rq_tol}),
+    rq_tol = float(ad @ Eb @ ad) + QUADRATIC_FORM_ROUNDING * H.shape[0] * _EPS * float(ad @ np.abs(H) @ ad)
+    claims += [Claim("d^T H d = -1 (Hessian code)", rq_value, "=", PROVEN_CURVATURE, {"rounding": rq_tol}),
                Claim("lambda_min(S H S) < 0 (Hessian code, certified)", curvature.eigenvalue, "<=",
                      -curvature.tolerance)]
     values = {"lambda_min": curvature.eigenvalue, "F_minus_F_lin_lower": arb_.lower(gap),

@@ -10,7 +10,7 @@ Per instance, two certified bad local minima:
    ``V`` corrected so that ``w^T V f_0 = s*`` (the best constant, ``0`` by symmetry).  Claims: the first
    layer is dead (largest pre-activation below minus its rounding bound: every ReLU stays inactive within
    the certified radius, so the prediction is constant there); the constant is the best one up to
-   rounding (``E l(s_0; y) - inf_s E l(s; y) <= ROUNDING_FACTOR n eps (1 + |F|)``, the bracket of ``s*``
+   rounding (``E l(s_0; y) - inf_s E l(s; y) <= CONSTANT_ROUNDING_FACTOR n eps (1 + |F|)``, the bracket of ``s*``
    *proven* in Arb balls, :func:`~..no_skip.constant_suboptimality`): a local minimum; and ``F - F_lin > 0``
    *enclosed in Arb balls* (``F - E l(u^T x)`` for the linear benchmark's point ``u``, so no float64
    comparison decides it);
@@ -25,8 +25,8 @@ symmetric losses for item 1; for item 2 the losses cycle by seed, ``n`` uniform 
 
 Tolerance
 ---------
-Dead layer: ``64 (d + 1) eps (1 + max |z|)`` (rounding of a dot product); best constant:
-``ROUNDING_FACTOR n eps (1 + |F|)``; ``F > F_lin``: none (Arb ball, lower end ``> 0``).  Details: how much
+Dead layer: ``DEAD_ROUNDING_FACTOR (d + 1) eps (1 + max |z|)`` (rounding of a dot product); best constant:
+``CONSTANT_ROUNDING_FACTOR n eps (1 + |F|)``; ``F > F_lin``: none (Arb ball, lower end ``> 0``).  Details: how much
 worse than ``F_lin`` the minima are, the certified radii, and, as a contrast, ``||grad_w F||`` at the same
 point *with* the skip connection (nonzero: not even stationary there).
 """
@@ -38,11 +38,12 @@ from resnet_lemmas.numerics.certificates import enclosures as arb_
 from resnet_lemmas.numerics.certificates.convex_benchmarks import linear_benchmark
 from resnet_lemmas.numerics.data.instances import sample_instance
 from resnet_lemmas.numerics.data.synthetic import data_for_loss
-from resnet_lemmas.numerics.models.no_skip import (TwoLayerNet, best_constant, dead_first_layer,
+from resnet_lemmas.numerics.models.no_skip import (CONSTANT_ROUNDING_FACTOR, DEAD_ROUNDING_FACTOR, TwoLayerNet,
+                                                   best_constant, dead_first_layer,
                                                    kill_first_layer, no_skip_local_minimum, symmetrised)
 from resnet_lemmas.numerics.models.no_skip import _dead
 from resnet_lemmas.numerics.models.residual import ResNetProblem
-from resnet_lemmas.numerics.witnesses._common import ROUNDING_FACTOR, benchmark_point
+from resnet_lemmas.numerics.witnesses._common import benchmark_point
 from resnet_lemmas.numerics.witnesses.harness import Claim, InstanceResult, run_witness
 from resnet_lemmas.proofs.lemmas.no_skip_bad_minimum import SYMMETRIC_LOSSES
 from resnet_lemmas.proofs.losses import get_loss
@@ -52,9 +53,10 @@ DEFAULT_INSTANCES = 200
 MARGIN = 0.5
 #: Losses of the plain two-layer network, cycled by seed.
 TWO_LAYER_LOSSES = ("exponential", "logistic", "poisson", "pseudo_huber", "softplus_hinge", "squared")
-TOLERANCE = ("dead first layer: largest pre-activation below -64 (d + 1) eps (1 + max|z|); best constant: "
-             f"E l(s_0; y) - inf_s E l(s; y) <= {ROUNDING_FACTOR:g} n eps (1 + |F|) (bracket proven in Arb "
-             "balls); F > F_lin: Arb enclosure of F - E l(u^T x) for the benchmark's point u, lower end > 0")
+TOLERANCE = (f"dead first layer: largest pre-activation below -{DEAD_ROUNDING_FACTOR:g} (d + 1) eps (1 + "
+             f"max|z|); best constant: E l(s_0; y) - inf_s E l(s; y) <= {CONSTANT_ROUNDING_FACTOR:g} n eps "
+             "(1 + |F|) (bracket proven in Arb balls); F > F_lin: Arb enclosure of F - E l(u^T x) for the "
+             "benchmark's point u, lower end > 0")
 
 
 def _worse_than_linear(loss, X, y, predictions) -> tuple[float, object]:

@@ -35,7 +35,7 @@ import numpy as np
 
 from resnet_lemmas.numerics.certificates.derivatives import ERROR_FACTOR, ROUNDING_MULTIPLE
 from resnet_lemmas.numerics.data.instances import sample_instance
-from resnet_lemmas.numerics.witnesses._common import (DERIVATIVE_RESOLUTION, ROUNDING_FACTOR, componentwise,
+from resnet_lemmas.numerics.witnesses._common import (BOTH_SIDES, DERIVATIVE_RESOLUTION, ROUNDING_FACTOR, componentwise,
                                                       directional_checks, extrapolated_gradient,
                                                       from_data, resolution_claim, rounding,
                                                       rounding_array, worst_ratio)
@@ -74,14 +74,14 @@ def one(seed: int) -> InstanceResult:
              + rounding_array(np.abs(data.E_rx) + absV @ np.abs(data.c), k + 1))
     err_V = np.outer(aw, data.err_c) + rounding_array(np.outer(aw, np.abs(data.c)), 1)
     claims = [Claim("F = E[l(p; y)] (model vs definition)", model.F, "=", data.F,
-                    {"rounding": 2.0 * data.err_F})]
+                    {"rounding": BOTH_SIDES * data.err_F})]
     claims += componentwise("c = E[l'(p) f] (model vs definition)", model.c, data.c,
-                            {"rounding": 2.0 * data.err_c})
+                            {"rounding": BOTH_SIDES * data.err_c})
     claims += componentwise("E_rx = E[l'(p) x] (model vs definition)", model.r_x, data.E_rx,
-                            {"rounding": 2.0 * data.err_E_rx})
-    claims += componentwise("grad_w = E_rx + V c (model)", model.grad_w, formula_w, {"rounding": 2.0 * err_w})
+                            {"rounding": BOTH_SIDES * data.err_E_rx})
+    claims += componentwise("grad_w = E_rx + V c (model)", model.grad_w, formula_w, {"rounding": BOTH_SIDES * err_w})
     claims += componentwise("grad_V = w c^T (model)", model.grad_V, np.outer(w, data.c),
-                            {"rounding": 2.0 * err_V})
+                            {"rounding": BOTH_SIDES * err_V})
     # the lemma, with the gradients extrapolated from F
     claims += componentwise("grad_w = E_rx + V c", fd.grad_w, formula_w,
                             {"extrapolation": fd.allow_w["extrapolation"],

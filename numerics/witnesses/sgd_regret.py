@@ -33,7 +33,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from resnet_lemmas.numerics.solvers.sgd import (BoundedUnit, Population, Runs, feature_bound,
+from resnet_lemmas.numerics.solvers.sgd import (PROJECTION_ROUNDING, REGRET_SAFETY, BoundedUnit, Population, Runs,
+                                                feature_bound,
                                                 lipschitz_on_range, pathwise_bound, regret_bound,
                                                 regret_tolerance, run_sgd, step_size)
 from resnet_lemmas.numerics.witnesses.harness import Claim, InstanceResult, run_witness
@@ -45,9 +46,9 @@ REL = 1e-12
 #: Relative rounding allowance of the step-size claim (a handful of products and one square root).
 STEP_ROUNDING = 64.0
 EPS = np.finfo(np.float64).eps
-TOLERANCE = ("regret and pathwise bound: 4 (eps sum_t |terms| + 16 eps B^2 / eta) (float64 summation "
-             f"and projected-update rounding); step size: {STEP_ROUNDING:g} eps relative; path hypotheses: "
-             f"relative {REL:g}")
+TOLERANCE = (f"regret and pathwise bound: {REGRET_SAFETY:g} (eps sum_t |terms| + {PROJECTION_ROUNDING:g} eps "
+             f"B^2 / eta) (float64 summation and projected-update rounding); step size: {STEP_ROUNDING:g} eps "
+             f"relative; path hypotheses: relative {REL:g}")
 
 
 def _instance(seed: int):

@@ -42,7 +42,7 @@ from resnet_lemmas.numerics.certificates.derivatives import ERROR_FACTOR, ROUNDI
 from resnet_lemmas.numerics.data.instances import sample_instance
 from resnet_lemmas.numerics.models.fixed_features import table_unit
 from resnet_lemmas.numerics.models.residual import ResNetProblem
-from resnet_lemmas.numerics.witnesses._common import (DERIVATIVE_RESOLUTION, ROUNDING_FACTOR, componentwise,
+from resnet_lemmas.numerics.witnesses._common import (BOTH_SIDES, DERIVATIVE_RESOLUTION, ROUNDING_FACTOR, componentwise,
                                                       extrapolated_gradient, from_data, resolution_claim,
                                                       rounding, rounding_array, worst_ratio)
 from resnet_lemmas.numerics.witnesses.harness import Claim, InstanceResult, run_witness
@@ -121,10 +121,10 @@ def one(seed: int) -> InstanceResult:
                "rounding": float(np.linalg.norm(data.err_E_rx))
                + rounding(eps_w + opnorm_V * eps_V / norm_w, n=d * k)}),
         # the model that made the point stationary computes the definitions
-        Claim("F = E[l(p; y)] (model vs definition)", model.F, "=", data.F, {"rounding": 2.0 * data.err_F}),
+        Claim("F = E[l(p; y)] (model vs definition)", model.F, "=", data.F, {"rounding": BOTH_SIDES * data.err_F}),
     ]
     claims += componentwise("c = E[l'(p) f] (model vs definition)", model.c, data.c,
-                            {"rounding": 2.0 * data.err_c})
+                            {"rounding": BOTH_SIDES * data.err_c})
     claims += componentwise("grad_w (model) = grad_w (extrapolated)", model.grad_w, fd.grad_w,
                             {"extrapolation": fd.allow_w["extrapolation"],
                              "rounding": fd.allow_w["rounding"] + data.err_E_rx + absV @ data.err_c

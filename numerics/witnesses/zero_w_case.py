@@ -39,7 +39,8 @@ from resnet_lemmas.numerics.certificates.derivatives import (ERROR_FACTOR, ROUND
                                                              directional_derivatives,
                                                              second_directional_derivatives)
 from resnet_lemmas.numerics.data.instances import sample_instance
-from resnet_lemmas.numerics.witnesses._common import (DERIVATIVE_RESOLUTION, ROUNDING_FACTOR, from_data,
+from resnet_lemmas.numerics.witnesses._common import (BOTH_SIDES, DERIVATIVE_RESOLUTION, ROUNDING_FACTOR,
+                                                      from_data,
                                                       objective_batch, resolution_claim, rounding,
                                                       worst_ratio)
 from resnet_lemmas.numerics.witnesses.harness import Claim, InstanceResult, run_witness
@@ -51,6 +52,8 @@ S_MAX = 3.0
 SHIFT = 1.0
 #: ``c`` counts as nonzero when ``||c||`` exceeds this many times its float64 error bound.
 C_NONZERO_FACTOR = 1e3
+#: Roundings in evaluating the formula ``E_l2_uphi - 2 s ||u||^2 ||c||^2`` from its parts.
+FORMULA_TERMS = 4
 TOLERANCE = (f"extrapolated derivatives: {ERROR_FACTOR:g} x error estimate + {ROUNDING_MULTIPLE:g} eps "
              f"(|F| + |derivative| + 1), each resolving relative errors of {DERIVATIVE_RESOLUTION:g}; "
              f"means of n terms: {ROUNDING_FACTOR:g} n eps (1 + magnitudes); c != 0 when ||c|| > "
@@ -83,7 +86,7 @@ def one(seed: int) -> InstanceResult:
     E_l0 = float(np.mean(l0))
     F0 = problem.objective(zero, V, theta)
     claims = [Claim("F(0, V, theta) = E_l0", F0, "=", E_l0,
-                    {"rounding": 2.0 * rounding(float(np.mean(np.abs(l0))), n=n)})]
+                    {"rounding": BOTH_SIDES * rounding(float(np.mean(np.abs(l0))), n=n)})]
 
     fun = objective_batch(problem, theta)
     z0 = np.concatenate((zero, V.ravel()))
@@ -124,7 +127,8 @@ def one(seed: int) -> InstanceResult:
         est, err, sigma = _second_derivative(fun, z0, direction, sensitivity)
         formula = E_l2_uphi - 2.0 * s * uu * c_sq
         allow = derivative_allowance(err, data.F, est)
-        allow["rounding"] += err_E_l2 + 2.0 * s * uu * err_c_sq + rounding(formula, n=4)
+        # the formula's own products: a handful of roundings of its magnitude
+        allow["rounding"] += err_E_l2 + 2.0 * s * uu * err_c_sq + rounding(formula, n=FORMULA_TERMS)
         label = "s_1" if j == 0 else "s_2 = 2 s_0 + 1"
         claims.append(Claim(f"d2F = E_l2_uphi - 2 s ||u||^2 ||c||^2 (at {label})", est, "=", formula, allow))
         # relative to the derivative's natural scale along the rescaled direction (sigma^2 per unit t^2)
