@@ -28,7 +28,9 @@ Tolerance
 ``ROUNDING_FACTOR n eps (1 + sum of the magnitudes of F, E l(u^T x), E[l'(p)(u^T x - p)] and the bound's
 terms)`` (float64 rounding of means of ``n`` terms); at ``u = u*`` also the certified suboptimality of
 ``u*`` and the rounding of ``F_lin``.  Details: points checked per loss and depth, and the smallest
-relative slack ``(bound - gap) / bound`` among points with ``gap > 0`` (how tight the bound is).
+relative slack ``(bound - gap) / bound`` among points with ``gap > 0`` (how tight the bound is).  A point
+where a loss value overflows float64 (exponential-type losses at large predictions) cannot be evaluated:
+it is left out of the claims and counted in the details.
 """
 from __future__ import annotations
 
@@ -51,8 +53,9 @@ TOLERANCE = (f"{ROUNDING_FACTOR:g} n eps (1 + magnitudes of F, E l(u^T x), E[l'(
 
 def _worst(label, lhs, relation, rhs, allowance, keep):
     """The claim ``lhs relation rhs`` at the point (among ``keep``) with the smallest margin."""
-    slack = np.asarray(allowance, dtype=np.float64)
-    margin = {"<=": rhs - lhs + slack, ">=": lhs - rhs + slack, "=": slack - np.abs(lhs - rhs)}[relation]
+    slack = np.where(keep, np.asarray(allowance, dtype=np.float64), 0.0)
+    with np.errstate(invalid="ignore"):
+        margin = {"<=": rhs - lhs + slack, ">=": lhs - rhs + slack, "=": slack - np.abs(lhs - rhs)}[relation]
     margin = np.where(np.isfinite(lhs) & np.isfinite(rhs), margin, -np.inf)
     margin = np.where(keep, margin, np.inf)
     j = int(np.argmin(margin))
@@ -67,16 +70,23 @@ def one(seed: int) -> InstanceResult:
     lin = linear_benchmark(problem.X, problem.y, problem.loss)
     u_star = lin.argmin  # None when F_lin is not attained (then no u = u* points)
     n = problem.n
-    counts = {"points": 0, "positive_gap": 0, "u_star_points": 0}
+    counts = {"points": 0, "positive_gap": 0, "u_star_points": 0, "overflowed": 0}
     tightest = np.inf
     per_theta = []
     for _ in range(THETAS):
         theta = problem.unit.init(rng, scale=float(np.exp(rng.uniform(np.log(0.5), np.log(2.0)))))
         Fx = problem.features(theta)
         W, Vs, U = sample_points(rng, POINTS_PER_THETA, problem.d, problem.k, u_star)
-        t = batched_terms(problem.X, problem.y, Fx, problem.loss, W, Vs, U)
-        tol = t.tolerance(n)
-        everywhere = np.ones(len(tol), bool)
+        with np.errstate(over="ignore", invalid="ignore"):
+            t = batched_terms(problem.X, problem.y, Fx, problem.loss, W, Vs, U)
+            tol = t.tolerance(n)
+        # a point where a loss value overflows float64 (exponential-type losses at large p) cannot be
+        # evaluated: it is counted, never passed or failed
+        everywhere = np.all(np.isfinite(np.vstack((t.gap, t.first_order, t.bregman, t.bound, t.eps_bound(),
+                                                   tol))), axis=0)
+        counts["overflowed"] += int(np.sum(~everywhere))
+        if not everywhere.any():
+            continue
         candidates = [
             _worst("F - E l(u^T x) = first_order - E[D_l]", t.gap, "=", t.first_order - t.bregman, tol,
                    everywhere),
@@ -87,17 +97,17 @@ def one(seed: int) -> InstanceResult:
                    tol, everywhere),
         ]
         if u_star is not None:
-            at_star = np.all(U == u_star, axis=1)
+            at_star = np.all(U == u_star, axis=1) & everywhere
             counts["u_star_points"] += int(at_star.sum())
             if at_star.any():
                 F_lin_lower = lin.value - lin.suboptimality_bound
-                allowance = tol + ROUNDING_FACTOR * n * EPS * abs(lin.value)
+                allowance = np.where(everywhere, tol, 0.0) + ROUNDING_FACTOR * n * EPS * abs(lin.value)
                 candidates.append(_worst("F - F_lin <= ||w - u*|| ||grad_w F|| + ||u*|| ||V||_2 "
                                          "||grad_V F||_F / ||w||", t.F - F_lin_lower, "<=", t.bound,
                                          allowance, at_star))
         per_theta.append([claim for claim, _ in candidates])
-        positive = t.gap > 0
-        counts["points"] += len(tol)
+        positive = everywhere & (np.nan_to_num(t.gap, nan=0.0) > 0)
+        counts["points"] += int(np.sum(everywhere))
         counts["positive_gap"] += int(positive.sum())
         if positive.any():
             tightest = min(tightest, float(np.min((t.bound[positive] - t.gap[positive])
@@ -110,6 +120,10 @@ def one(seed: int) -> InstanceResult:
             if key not in claims or claim.margin < claims[key].margin:
                 claims[key] = claim
     claims = list(claims.values())
+    if not claims:
+        return InstanceResult(seed, checked=False, values={**counts, "loss": problem.loss.name,
+                                                           "depth": problem.unit.depth},
+                              description=f"{inst.description}: every point overflowed float64")
     worst = min(c.margin for c in claims)
     return InstanceResult(seed, claims=claims,
                           description=(f"{inst.description}; worst slack {worst:.3e} over "
@@ -130,6 +144,7 @@ def _details(results):
     return {"points_checked": points,
             "points_with_F_above_comparator": sum(r.values.get("positive_gap", 0) for r in results),
             "points_at_u_star": sum(r.values.get("u_star_points", 0) for r in results),
+            "points_overflowed_float64": sum(r.values.get("overflowed", 0) for r in results),
             "points_by_loss": dict(sorted(by_loss.items())),
             "points_by_unit_depth": dict(sorted(by_depth.items())),
             "smallest_relative_slack_of_bound": float(min(tight)) if tight else None}
