@@ -31,7 +31,8 @@ def test_symbolic_proof_verifies(registered):
 @pytest.mark.parametrize("registered", WITNESSED, ids=lambda r: r.name)
 def test_numeric_witness_verifies_on_a_few_instances(registered):
     report = registered.witness(seed=0, instances=3)
-    assert report.status == "verified", report.failures
+    expected = "completed" if registered.lemma.kind == "experiment" else "verified"
+    assert report.status == expected, report.failures
     assert report.seed == 0
 
 

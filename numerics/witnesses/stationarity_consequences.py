@@ -18,7 +18,8 @@ Sampling
 --------
 ``DEFAULT_INSTANCES`` instances (:func:`~..instances.sample_instance`), a random ``theta`` (``unit.init``)
 and start ``(w, V)`` (standard normal, scaled by ``1 / sqrt(d)``); one L-BFGS-B run on ``(w, V) -> F``
-(``SOLVE_MAXITER`` iterations, gradient tolerance ``SOLVE_GTOL``).  An instance is *checked* when its end
+(``SOLVE_MAXITER`` iterations, gradient tolerance ``SOLVE_GTOL``), repeated with a fresh ``theta`` and start
+up to ``SOLVE_ATTEMPTS`` times until one ends stationary.  An instance is *checked* when its end
 point has ``w != 0`` and is certified stationary: ``||(grad_w, grad_V)||`` (extrapolated, plus its
 allowance) ``<= STATIONARY_TOLERANCE (1 + |F|)``; otherwise its claims (which hold at every point) are
 still evaluated but the instance is unchecked (at an end point beyond ``ESCAPE_NORM``, only the
@@ -61,6 +62,10 @@ STATIONARY_TOLERANCE = 1e-7
 #: cancellation in ``p`` and a loss that bends within the steps); only its rounding-level claims (model vs
 #: definition) are evaluated there.
 ESCAPE_NORM = 1e3
+#: An instance whose solve escapes or does not end stationary tries again with a fresh ``theta`` and start,
+#: at most this many times in all (a margin loss on features that separate the data has no stationary
+#: point with ``w != 0`` to find: another ``theta`` changes the features).
+SOLVE_ATTEMPTS = 3
 #: At least this share of the instances must end certified stationary, else the witness is inconclusive.
 MINIMUM_STATIONARY_SHARE = 0.5
 TOLERANCE = (f"propagated allowances of the extrapolated gradients ({ERROR_FACTOR:g} x extrapolation "
@@ -99,9 +104,18 @@ def stationary_point(problem, theta, rng, maxiter: int = SOLVE_MAXITER):
 
 def one(seed: int) -> InstanceResult:
     inst = sample_instance(seed)
+    rng = np.random.default_rng([seed, 3])
+    for attempt in range(1, SOLVE_ATTEMPTS + 1):
+        result = _attempt(inst, rng, seed, attempt)
+        if result.checked:
+            break
+    return result
+
+
+def _attempt(inst, rng, seed: int, attempt: int) -> InstanceResult:
+    """One ``theta`` and one solve (docstring of the module); ``checked`` iff certified stationary."""
     problem = inst.problem
     d, k = problem.d, problem.k
-    rng = np.random.default_rng([seed, 3])
     theta = problem.unit.init(rng)
     w, V, nit = stationary_point(problem, theta, rng, maxiter=SOLVE_MAXITER)
     norm_w = float(np.linalg.norm(w))
@@ -119,8 +133,9 @@ def one(seed: int) -> InstanceResult:
     if size > ESCAPE_NORM:
         return InstanceResult(seed, claims=definitions, checked=False,
                               description=(f"{inst.description}; escaped: ||(w, V)|| = {size:.3g} > "
-                                           f"{ESCAPE_NORM:g} after {nit} L-BFGS iterations"),
-                              values={"stationary": False, "escaped": True})
+                                           f"{ESCAPE_NORM:g} after {nit} L-BFGS iterations (attempt "
+                                           f"{attempt})"),
+                              values={"stationary": False, "escaped": True, "attempts": attempt})
     fd = extrapolated_gradient(problem, w, V, theta)
     eps_w, eps_V = float(np.linalg.norm(fd.grad_w)), float(np.linalg.norm(fd.grad_V))
     tol_w, tol_V = float(np.linalg.norm(fd.tolerance_w)), float(np.linalg.norm(fd.tolerance_V))
@@ -156,7 +171,7 @@ def one(seed: int) -> InstanceResult:
         description=(f"{inst.description}; {'stationary' if stationary else 'NOT stationary'} after "
                      f"{nit} L-BFGS iterations: ||grad|| <= {grad_bound:.3e}, ||w|| = {norm_w:.3g}; "
                      f"||c|| = {c_norm:.3e}, ||E_rx|| = {rx_norm:.3e}"),
-        values={"stationary": stationary, "grad_bound": grad_bound, "c_norm": c_norm,
+        values={"stationary": stationary, "attempts": attempt, "grad_bound": grad_bound, "c_norm": c_norm,
                 "E_rx_norm": rx_norm, "w_norm": norm_w, "worst_ratio": worst, "resolution": ratio})
 
 
@@ -165,6 +180,7 @@ def _details(results):
     stat = [v for v in vals if v["stationary"]]
     return {"stationary_points": len(stat), "not_stationary": len(vals) - len(stat),
             "escaped": sum(bool(r.values.get("escaped")) for r in results),
+            "solves": sum(r.values.get("attempts", 1) for r in results),
             "max_grad_bound_at_stationary_points": max((v["grad_bound"] for v in stat), default=None),
             "max_c_norm_at_stationary_points": max((v["c_norm"] for v in stat), default=None),
             "max_E_rx_norm_at_stationary_points": max((v["E_rx_norm"] for v in stat), default=None),
