@@ -39,7 +39,7 @@ import numpy as np
 from resnet_lemmas.numerics.certificates.convex_benchmarks import linear_benchmark
 from resnet_lemmas.numerics.certificates.stationarity_bound import batched_terms, sample_points
 from resnet_lemmas.numerics.data.instances import sample_instance
-from resnet_lemmas.numerics.witnesses._common import ROUNDING_FACTOR, rounding
+from resnet_lemmas.numerics.witnesses._common import ROUNDING_FACTOR
 from resnet_lemmas.numerics.witnesses.harness import Claim, InstanceResult, run_witness
 
 DEFAULT_INSTANCES = 200

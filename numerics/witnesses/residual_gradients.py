@@ -58,7 +58,7 @@ def _unit(rng, size, mask):
 def one(seed: int) -> InstanceResult:
     inst = sample_instance(seed)
     problem = inst.problem
-    n, d, k, q = problem.n, problem.d, problem.k, problem.q
+    d, k, q = problem.d, problem.k, problem.q
     rng = np.random.default_rng([seed, 1])
     w, V = rng.normal(size=d), rng.normal(size=(d, k))
     theta = problem.unit.init(rng)
