@@ -65,7 +65,11 @@ def instantiate(expr, sizes: Mapping, at: Mapping | None = None,
     the key ``"theta_size"`` tells ``residual_names`` that ``f`` depends on ``theta``) and free indices
     ``at`` (``{index: integer}``)."""
     env = dict(at or {})
-    return _value(expr, {s: v for s, v in sizes.items() if isinstance(s, sp.Basic)}, sizes, env, names)
+    return _value(expr, _size_subs(sizes), sizes, env, names)
+
+
+def _size_subs(sizes: Mapping) -> dict:
+    return {s: sp.Integer(v) for s, v in sizes.items() if isinstance(s, sp.Basic)}
 
 
 def _int(expr, subs, env) -> int:
@@ -132,7 +136,7 @@ def _factor(f, subs, sizes, env, names):
 
 def components(expr, sizes: Mapping, order=(), names: Callable = residual_names) -> dict:
     """``{(values of order...): value}`` over every value of the free indices listed in ``order``."""
-    subs = {s: v for s, v in sizes.items() if isinstance(s, sp.Basic)}
+    subs = _size_subs(sizes)
     out = {}
     ranges = [range(_int(i.lower, subs, {}), _int(i.upper, subs, {}) + 1) for i in order]
     for values in itertools.product(*ranges):

@@ -5,7 +5,7 @@ indices to a canonical labelling, and collects equal monomials; ``expr`` is zero
 coefficient cancels (``sympy.cancel``: a decision procedure for rational functions).  The rules, each
 an identity valid at every size:
 
-* delta:    ``delta(e, e) = 1``; ``delta(c1, c2) = 0`` for distinct integers;
+* delta:    ``delta(e, e) = 1``; ``delta(e, e + c) = 0`` for a nonzero integer ``c``;
             ``sum_{j in R} delta(j, e) X(j) = X(e)`` when ``e`` (an index or integer) provably lies in
             ``R`` and no other range depends on ``j``;
 * sqrt:     ``sqrt(S) sqrt(S) = S``;
@@ -77,9 +77,10 @@ def _step(term: Term, assume: Assume, depth: int):
             continue
         a, b = f.args
         rest = facs[:pos] + facs[pos + 1:]
-        if a == b:
+        gap = sp.expand(a - b)
+        if gap == 0:
             return [Term(term.coef, rest, term.dummies)]
-        if isinstance(a, sp.Integer) and isinstance(b, sp.Integer):
+        if gap.is_number:          # delta(t, t + 1) = delta(0, 1) = 0
             return []
         for j, e in ((a, b), (b, a)):
             if (j in term.dummies and j not in range_deps and j not in indices_in(e)

@@ -55,17 +55,30 @@ def key_of(obj) -> str:
     return sp.srepr(obj)
 
 
+def bounds(arg):
+    """``(lowest, highest)`` value of an index argument: an index, an index plus an integer offset, or
+    an integer expression in sizes (``0``, ``T + 1``); ``None`` for anything else."""
+    arg = sp.sympify(arg)
+    if isinstance(arg, sp.Idx):
+        return arg.lower, arg.upper
+    if not arg.atoms(sp.Idx):
+        return (arg, arg) if arg.is_integer else None
+    if isinstance(arg, sp.Add):
+        idx = [x for x in arg.args if isinstance(x, sp.Idx)]
+        offset = arg - idx[0] if len(idx) == 1 else None
+        if offset is not None and offset.is_integer and not offset.atoms(sp.Idx):
+            return idx[0].lower + offset, idx[0].upper + offset
+    return None
+
+
 @lru_cache(maxsize=None)
 def within(arg, lo, hi) -> bool:
-    """``arg`` (an index or an integer) provably lies in ``lo..hi`` at every size."""
-    if isinstance(arg, sp.Idx):
-        a_lo, a_hi = arg.lower, arg.upper
-    elif isinstance(arg, sp.Integer):
-        a_lo = a_hi = arg
-    else:
+    """``arg`` (see :func:`bounds`) provably lies in ``lo..hi`` at every size."""
+    found = bounds(arg)
+    if found is None:
         return False
-    return (sp.expand(a_lo - lo).is_nonnegative is True
-            and sp.expand(hi - a_hi).is_nonnegative is True)
+    return (sp.expand(found[0] - lo).is_nonnegative is True
+            and sp.expand(hi - found[1]).is_nonnegative is True)
 
 
 def indices_in(arg) -> set:
@@ -107,14 +120,13 @@ class Tensor:
 
 def check_slot(name: str, slot, arg) -> None:
     """Refuse an argument that does not provably lie in the slot's range (e.g. a k-index in a d-slot)."""
-    if not indices_in(arg) and not isinstance(arg, sp.Integer):
-        raise IndexAlgebraError(f"{name}: index argument {arg} is neither an index nor an integer")
+    if bounds(arg) is None:
+        raise IndexAlgebraError(f"{name}: index argument {arg} is not an index plus an integer offset "
+                                "or an integer")
     if slot == SEQ:
-        if not arg.is_integer:
-            raise IndexAlgebraError(f"{name}: argument {arg} of a sequence slot is not an integer")
         return
     if not within(arg, sp.Integer(0), slot - 1):
-        rng = f"{arg.lower}..{arg.upper}" if isinstance(arg, sp.Idx) else str(arg)
+        rng = "{}..{}".format(*bounds(arg))
         raise IndexAlgebraError(f"{name}: index {arg} (range {rng}) does not fit a slot of size {slot}")
 
 
@@ -141,8 +153,9 @@ class Delta:
 
     def __post_init__(self):
         for arg in self.args:
-            if not indices_in(arg) and not isinstance(arg, sp.Integer):
-                raise IndexAlgebraError(f"delta: argument {arg} is neither an index nor an integer")
+            if bounds(arg) is None:
+                raise IndexAlgebraError(f"delta: argument {arg} is not an index plus an offset or an "
+                                        "integer")
 
 
 @dataclass(frozen=True)
@@ -335,6 +348,12 @@ def as_expr(value) -> Expr:
 def zero(*free) -> Expr:
     """The zero expression with free indices ``free`` (e.g. the zero vector)."""
     return Expr((), frozenset(free))
+
+
+def constant_in(expr: Expr, *idx) -> Expr:
+    """``expr`` viewed as constant along the extra free indices ``idx`` (explicit broadcasting: ``z_s -
+    z*`` is ``z[s, a] - constant_in(zs[a], s)``; adding different shapes is otherwise refused)."""
+    return Expr(expr.terms, expr.free | set(idx))
 
 
 def shape(expr) -> str:
