@@ -22,7 +22,7 @@ import sympy as sp
 
 from .normal import is_zero
 from .terms import (SEQ, Delta, Expr, Fn, IndexAlgebraError, Lam, Ten, Tensor, Term, as_expr,
-                    check_slot, delta, factor_indices, freshen, rename_lam, zero)
+                    bind_into, check_slot, delta, factor_indices, freshen, rename_lam, zero)
 
 #: The chain of derivatives in the first argument of the generic loss.
 DERIVATIVE_IN_FIRST_ARGUMENT = {"ell": "ell_p", "ell_p": "ell_pp"}
@@ -49,11 +49,13 @@ def diff(expr: Expr, var, *new) -> Expr:
         raise IndexAlgebraError(f"cannot differentiate with respect to {var}")
     terms = []
     for term in expr.terms:
-        terms.extend(_diff_term(freshen(term), var, new))
+        if set(term.dummies) & set(new):
+            term = freshen(term)
+        terms.extend(_diff_term(term, var, new, expr.free | set(new)))
     return Expr(tuple(terms), expr.free | set(new))
 
 
-def _diff_term(term: Term, var, new) -> list:
+def _diff_term(term: Term, var, new, taken) -> list:
     out = []
     if not isinstance(var, Tensor):
         dc = sp.diff(term.coef, var)
@@ -62,7 +64,7 @@ def _diff_term(term: Term, var, new) -> list:
     for pos, f in enumerate(term.factors):
         rest = term.factors[:pos] + term.factors[pos + 1:]
         for piece in _diff_factor(f, var, new).terms:
-            piece = freshen(piece)
+            piece = bind_into(term, piece, taken)
             out.append(Term(term.coef * piece.coef, rest + piece.factors, term.dummies + piece.dummies))
     return out
 
@@ -98,7 +100,8 @@ def _diff_factor(f, var, new) -> Expr:
             raise NoRule(f"no rule for the derivative of {f.name} (third derivative of the loss)")
         return Expr.of(Fn(DERIVATIVE_IN_FIRST_ARGUMENT[f.name], f.lams)) * dp
     for lam in f.lams:
-        lam = rename_lam(lam, {})
+        if set(lam.bound) & set(new):
+            lam = rename_lam(lam, {}, fresh_all=True)
         if not is_zero(diff(lam.body, var, *new)):
             raise NoRule(f"no rule for the derivative of {f.name} when its argument depends on {name}")
     return zero(*here)
@@ -123,13 +126,13 @@ def substitute(expr: Expr, tensor: Tensor, value: Lam) -> Expr:
         raise IndexAlgebraError(f"value for {tensor.name} has free indices {sorted(map(str, value.free))}")
     terms = []
     for term in expr.terms:
-        term = freshen(term)
-        partial = [Term(term.coef)]
+        partial = [Term(term.coef, (), term.dummies)]
         for f in term.factors:
             piece = _substitute_factor(f, tensor, value)
             partial = [Term(a.coef * b.coef, a.factors + b.factors, a.dummies + b.dummies)
-                       for a in partial for b in (freshen(t) for t in piece.terms)]
-        terms += [Term(t.coef, t.factors, t.dummies + term.dummies) for t in partial]
+                       for a in partial for b in (bind_into(Term(sp.Integer(0), term.factors, a.dummies), t,
+                                                            expr.free) for t in piece.terms)]
+        terms += partial
     return Expr(tuple(terms), expr.free)
 
 

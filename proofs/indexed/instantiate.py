@@ -64,7 +64,7 @@ def instantiate(expr, sizes: Mapping, at: Mapping | None = None,
     """The value of ``expr`` at concrete ``sizes`` (``{d: 3, k: 2, ...}`` keyed by the size symbols;
     the key ``"theta_size"`` tells ``residual_names`` that ``f`` depends on ``theta``) and free indices
     ``at`` (``{index: integer}``)."""
-    env = dict(at or {})
+    env = {idx: sp.Integer(v) for idx, v in (at or {}).items()}
     return _value(expr, _size_subs(sizes), sizes, env, names)
 
 

@@ -32,11 +32,12 @@ from __future__ import annotations
 import itertools
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import sympy as sp
 
 from .terms import (Delta, Expr, Fn, IndexAlgebraError, Lam, Quotient, Ten, Term, _rename_factor,
-                    as_expr, dependency_order, factor_indices, indices_in, key_of, rename, rename_term,
+                    as_expr, bind_into, dependency_order, factor_indices, indices_in, key_of, rename, rename_term,
                     render, shape, within)
 
 #: Budget of one normal form: monomials produced and labellings tried per monomial.  Exceeding it raises
@@ -112,7 +113,7 @@ def _step(term: Term, assume: Assume, depth: int):
 
 
 def _times(term: Term, other: Term) -> Term:
-    other = rename_term(other, {})
+    other = bind_into(term, other)
     return Term(term.coef * other.coef, term.factors + other.factors, term.dummies + other.dummies)
 
 
@@ -241,14 +242,15 @@ def _signatures(term: Term) -> dict:
 
 
 def _canonical(term: Term, depth: int, assume: Assume):
-    """``(key, canonical monomial)``: the minimum key over labellings consistent with signatures."""
+    """``(key, recipe)``: the minimum key over labellings consistent with signatures, and what
+    ``_build`` needs to write the canonical monomial."""
     prefix = (f"_c{depth}_", f"_b{depth}_")
     for idx in term.free():
         if str(idx.label).startswith(prefix):
             raise IndexAlgebraError(f"internal: free index {idx} carries a canonical label")
     if not term.dummies:
-        keys = sorted(((_factor_key(f, {}, depth, assume), f) for f in term.factors), key=lambda kf: kf[0])
-        return "|".join(k for k, _ in keys), Term(term.coef, tuple(f for _, f in keys), ())
+        keys = sorted(((_factor_key(f, {}, depth, assume), i) for i, f in enumerate(term.factors)))
+        return "|".join(k for k, _ in keys), (term, {}, (), [i for _, i in keys])
     sig = _signatures(term)
     groups = [list(g) for _, g in itertools.groupby(sorted(term.dummies, key=lambda x: sig[x]),
                                                      key=lambda x: sig[x])]
@@ -269,12 +271,21 @@ def _canonical(term: Term, depth: int, assume: Assume):
         if best is None or key < best[0]:
             best = (key, pi, order, [i for _, i in keys])
     key, pi, order, positions = best
+    return key, (term, pi, order, positions)
+
+
+def _build(recipe) -> Term:
+    """The canonical monomial of a labelling found by ``_canonical`` (built only when needed)."""
+    term, pi, order, positions = recipe
     factors = tuple(_rename_factor(term.factors[i], pi) for i in positions)
-    return key, Term(term.coef, factors, tuple(pi[x] for x in order))
+    return Term(term.coef, factors, tuple(pi[x] for x in order))
 
 
 # -- the normal form ------------------------------------------------------------------------------
-def _collect(expr: Expr, assume: Assume, depth: int) -> list:
+@lru_cache(maxsize=8192)
+def _collect(expr: Expr, assume: Assume, depth: int) -> tuple:
+    """``((key, collected coefficient, recipe of the canonical monomial), ...)`` sorted by key (cached: expressions
+    are immutable, and structurally equal expressions have the same normal form)."""
     if isinstance(expr, Quotient):
         raise IndexAlgebraError("the normal form of a quotient: compare with equal()")
     acc: dict = {}
@@ -290,13 +301,14 @@ def _collect(expr: Expr, assume: Assume, depth: int) -> list:
         coef = sp.cancel(sp.together(acc[key][0]))
         if coef != 0:
             out.append((key, coef, acc[key][1]))
-    return out
+    return tuple(out)
 
 
 def normal(expr: Expr, assume: Assume = NOTHING, depth: int = 0) -> Expr:
     """The normal form of ``expr``: canonical monomials with nonzero collected coefficients."""
     collected = _collect(expr, assume, depth)
-    return Expr(tuple(Term(coef, canon.factors, canon.dummies) for _, coef, canon in collected),
+    canon = [_build(recipe) for _, _, recipe in collected]
+    return Expr(tuple(Term(coef, c.factors, c.dummies) for (_, coef, _), c in zip(collected, canon)),
                 expr.free)
 
 

@@ -72,19 +72,24 @@ def bounds(arg):
 
 
 @lru_cache(maxsize=None)
+def _bounds_cached(arg):
+    return bounds(arg)
+
+
+@lru_cache(maxsize=None)
 def within(arg, lo, hi) -> bool:
     """``arg`` (see :func:`bounds`) provably lies in ``lo..hi`` at every size."""
-    found = bounds(arg)
+    found = _bounds_cached(arg)
     if found is None:
         return False
     return (sp.expand(found[0] - lo).is_nonnegative is True
             and sp.expand(hi - found[1]).is_nonnegative is True)
 
 
-def indices_in(arg) -> set:
+@lru_cache(maxsize=None)
+def indices_in(arg) -> frozenset:
     """The indices an index argument mentions (including those its range depends on)."""
-    arg = sp.sympify(arg)
-    return set(arg.atoms(sp.Idx))
+    return frozenset(sp.sympify(arg).atoms(sp.Idx))
 
 
 @dataclass(frozen=True)
@@ -120,7 +125,7 @@ class Tensor:
 
 def check_slot(name: str, slot, arg) -> None:
     """Refuse an argument that does not provably lie in the slot's range (e.g. a k-index in a d-slot)."""
-    if bounds(arg) is None:
+    if _bounds_cached(arg) is None:
         raise IndexAlgebraError(f"{name}: index argument {arg} is not an index plus an integer offset "
                                 "or an integer")
     if slot == SEQ:
@@ -309,9 +314,10 @@ class Expr:
         other = as_expr(other)
         terms = []
         for left in self.terms:
-            left = freshen(left)
-            for right in other.terms:
-                right = freshen(right)
+            for right in other.terms:  # independent monomials: bound indices are renamed apart
+                if set(left.dummies) & (right.mentioned() | set(right.dummies) | other.free):
+                    left = freshen(left)
+                right = bind_into(left, right, self.free)
                 terms.append(Term(left.coef * right.coef, left.factors + right.factors,
                                   left.dummies + right.dummies))
         return Expr(tuple(terms), self.free | other.free)
@@ -441,18 +447,50 @@ def _rebuild_index(idx, mapping, label):
     return sp.Idx(label, (sp.sympify(idx.lower).xreplace(mapping), sp.sympify(idx.upper).xreplace(mapping)))
 
 
-def rename_term(term: Term, mapping: dict) -> Term:
-    """Replace free indices by index expressions in a monomial, renaming its dummies apart first."""
+def _rebind(binders, mapping: dict, fresh_all: bool):
+    """New binders and the mapping to apply under them: a binder gets a fresh label when a replacement
+    mentions it (it would capture) or it is itself a key (it shadows the key); its range follows the
+    mapping.  Returns ``(binders, local mapping)``."""
+    hazards = set().union(*(indices_in(v) for v in mapping.values())) if mapping else set()
     local = dict(mapping)
-    new_dummies = []
-    for dum in dependency_order(term.dummies):
-        local[dum] = _rebuild_index(dum, local, f"_f{next(_FRESH)}")
-        new_dummies.append(local[dum])
-    return Term(term.coef, tuple(_rename_factor(f, local) for f in term.factors), tuple(new_dummies))
+    out = []
+    for idx in binders:
+        if fresh_all or idx in hazards or idx in mapping:
+            new = _rebuild_index(idx, local, f"_f{next(_FRESH)}")
+        else:
+            new = _rebuild_index(idx, local, idx.label) if local else idx
+        if new != idx:
+            local[idx] = new
+        out.append(new)
+    return out, local
+
+
+def rename_term(term: Term, mapping: dict, fresh_all: bool = False) -> Term:
+    """Replace free indices by index expressions in a monomial, capture-avoiding (see ``_rebind``);
+    ``fresh_all`` gives every dummy a new label."""
+    mapping = {key: value for key, value in mapping.items() if key != value}
+    if not mapping and not fresh_all:
+        return term
+    order = dependency_order(term.dummies)
+    new, local = _rebind(order, mapping, fresh_all)
+    renamed = dict(zip(order, new))
+    dummies = tuple(renamed[x] for x in term.dummies)
+    if not local:
+        return term
+    return Term(term.coef, tuple(_rename_factor(f, local) for f in term.factors), dummies)
 
 
 def freshen(term: Term) -> Term:
-    return rename_term(term, {})
+    """``term`` with every dummy relabelled freshly."""
+    return rename_term(term, {}, fresh_all=True)
+
+
+def bind_into(outer: Term, inner: Term, taken=frozenset()) -> Term:
+    """``inner`` (which may refer to the indices of ``outer``) with its own dummies relabelled if they
+    clash with an index of ``outer`` or with ``taken``: ready to be multiplied into ``outer``."""
+    if set(inner.dummies) & (outer.mentioned() | set(outer.dummies) | set(taken)):
+        return freshen(inner)
+    return inner
 
 
 def _rename_factor(f, mapping):
@@ -464,12 +502,11 @@ def _rename_factor(f, mapping):
               tuple(sp.sympify(a).xreplace(mapping) for a in f.args))
 
 
-def rename_lam(lam: Lam, mapping: dict) -> Lam:
-    local = {k: v for k, v in mapping.items() if k not in lam.bound}
-    bound = []
-    for idx in lam.bound:
-        local[idx] = _rebuild_index(idx, local, f"_f{next(_FRESH)}")
-        bound.append(local[idx])
+def rename_lam(lam: Lam, mapping: dict, fresh_all: bool = False) -> Lam:
+    mapping = {k: v for k, v in mapping.items() if k in lam.free and k != v}
+    if not mapping and not fresh_all:
+        return lam
+    bound, local = _rebind(lam.bound, mapping, fresh_all)
     return Lam(tuple(bound), rename(lam.body, local))
 
 
@@ -477,6 +514,9 @@ def rename(expr: Expr, mapping: dict) -> Expr:
     """``expr`` with free indices replaced by index expressions (``{a: b}``, ``{t: t + 1}``)."""
     if isinstance(expr, Quotient):
         return Quotient(rename(expr.num, mapping), tuple(rename(d, mapping) for d in expr.dens))
+    mapping = {k: v for k, v in mapping.items() if k in expr.free and k != v}
+    if not mapping:
+        return expr
     free = set()
     for idx in expr.free:
         free |= indices_in(sp.sympify(idx).xreplace(mapping)) if idx in mapping else {idx}

@@ -1,0 +1,164 @@
+"""The identity steps of the lemmas, proven at symbolic sizes d, k, n, q, m by the index algebra.
+
+Every ``Identity`` link of residual_gradients, stationarity_consequences, zero_w_case,
+local_minima_beat_linear, approximate_stationarity_bound and vector_outputs is unfolded the way the
+kernel unfolds it (definitions, hypothesis values) and decided by the normal form.  Two steps divide by
+a quantity whose nonzero-ness they do not cite; the algebra refuses them until the hypothesis is added.
+"""
+import importlib
+
+import pytest
+import sympy as sp
+
+from resnet_lemmas.proofs import expressions as ex
+from resnet_lemmas.proofs.indexed import model
+from resnet_lemmas.proofs.indexed.matrix import translate
+from resnet_lemmas.proofs.indexed.model import prove_identity
+from resnet_lemmas.proofs.indexed.normal import IdentityFailure, equal
+from resnet_lemmas.proofs.indexed.terms import IndexAlgebraError, index, sum_over
+from resnet_lemmas.proofs.kernel import Certificate, Identity
+from resnet_lemmas.proofs.lemmas import vector_outputs as vo
+from resnet_lemmas.proofs.linalg import inner, norm
+
+LEMMAS = ["residual_gradients", "stationarity_consequences", "zero_w_case",
+          "local_minima_beat_linear", "approximate_stationarity_bound", "vector_outputs"]
+#: (lemma, chain, link): steps that divide without citing the nonzero hypothesis, and that hypothesis
+UNDECLARED_DENOMINATOR = {("stationarity_consequences", "c_vanishes", 2): "w_nonzero",
+                          ("zero_w_case", "norm_c_vanishes", 2): "t_nonzero"}
+
+TABLE = {**model.DEFINITIONS, **model.lemma_definitions()}
+VECTOR_TABLE, VECTOR_VARIABLES = model.vector_model()
+
+
+def identity_steps():
+    """``(lemma, chain, index, lhs, rhs, equations, nonzero, proof)`` for every identity link."""
+    for name in LEMMAS:
+        proof = importlib.import_module(f"resnet_lemmas.proofs.lemmas.{name}").build()
+        facts = {}
+        for chain in proof.chains:
+            previous = chain.start
+            for position, link in enumerate(chain.links, start=1):
+                if isinstance(link.justification, Identity):
+                    equations, nonzero = {}, []
+                    for used in link.justification.using:
+                        hyp = facts.get(used) or proof.hypothesis(used)
+                        equations.update(hyp.equations)
+                        nonzero += list(hyp.nonzero)
+                    yield name, chain.name, position, previous, link.expr, equations, nonzero, proof
+                previous = link.expr
+            if chain.fact:
+                facts[chain.name] = type(proof.hypotheses[0])(chain.name, "",
+                                                             equations={chain.start: chain.end})
+
+
+STEPS = list(identity_steps())
+
+
+def _tables(lemma):
+    return (VECTOR_TABLE, VECTOR_VARIABLES) if lemma == "vector_outputs" else (TABLE, model.VARIABLES)
+
+
+@pytest.mark.parametrize("step", STEPS, ids=[f"{s[0]}:{s[1]}:{s[2]}" for s in STEPS])
+def test_identity_step_holds_at_symbolic_sizes(step):
+    lemma, chain, position, lhs, rhs, equations, nonzero, proof = step
+    table, variables = _tables(lemma)
+    missing = UNDECLARED_DENOMINATOR.get((lemma, chain, position))
+    if missing is None:
+        assert prove_identity(lhs, rhs, table, variables, equations=equations, nonzero=nonzero)
+        return
+    with pytest.raises(IdentityFailure, match="which is not declared nonzero"):
+        prove_identity(lhs, rhs, table, variables, equations=equations, nonzero=nonzero)
+    extra = list(proof.hypothesis(missing).nonzero)
+    assert prove_identity(lhs, rhs, table, variables, equations=equations, nonzero=nonzero + extra)
+
+
+def test_every_lemma_contributes_identity_steps():
+    assert {s[0] for s in STEPS} == set(LEMMAS)
+    assert len([s for s in STEPS if s[0] == "residual_gradients"]) == 6
+
+
+def _certificate_links():
+    for name in ("local_minima_beat_linear", "approximate_stationarity_bound"):
+        proof = importlib.import_module(f"resnet_lemmas.proofs.lemmas.{name}").build()
+        for chain in proof.chains:
+            previous = chain.start
+            for position, link in enumerate(chain.links, start=1):
+                just = link.justification
+                if isinstance(just, Certificate) and all(
+                        type(a).__name__ in ("CauchySchwarzGap", "BregmanMean") for a in just.atoms):
+                    gap = link.expr - previous if link.relation == "<=" else previous - link.expr
+                    yield f"{name}:{chain.name}:{position}", gap, sp.Add(*[a.expr for a in just.atoms])
+                previous = link.expr
+
+
+CERTIFICATES = list(_certificate_links())
+
+
+@pytest.mark.parametrize("case", CERTIFICATES, ids=[c[0] for c in CERTIFICATES])
+def test_certificate_gap_equals_its_atoms_at_symbolic_sizes(case):
+    _, gap, atoms = case
+    assert prove_identity(gap, atoms, TABLE)
+
+
+# -- the statements the issue names, directly --------------------------------------------------------
+def test_frobenius_norm_of_grad_V_is_norm_c_times_norm_w():
+    lhs = inner(ex.c, ex.c) * inner(ex.w, ex.w)
+    assert prove_identity(lhs, inner(ex.grad_V, ex.grad_V), TABLE)
+
+
+@pytest.mark.parametrize("pair", [(ex.w - ex.u, ex.grad_w), (ex.u, ex.V * ex.c), (ex.a, ex.E_rx)],
+                         ids=["w-u,grad_w", "u,Vc", "a,E_rx"])
+def test_lagrange_identity_for_cauchy_schwarz_at_symbolic_d(pair):
+    """``||a||^2 ||b||^2 - (a^T b)^2 = (1/2) sum_{i,j} (a_i b_j - a_j b_i)^2`` for every d."""
+    first, second = pair
+    i, i2 = index("i", ex.d), index("i2", ex.d)
+    A = lambda idx: translate(first, TABLE, (idx,)).num   # noqa: E731
+    B = lambda idx: translate(second, TABLE, (idx,)).num  # noqa: E731
+    lhs = (translate(inner(first, first), TABLE).num * translate(inner(second, second), TABLE).num
+           - translate(inner(first, second), TABLE).num ** 2)
+    cross = A(i) * B(i2) - A(i2) * B(i)
+    assert equal(lhs, sp.Rational(1, 2) * sum_over(cross * cross, i, i2))
+
+
+def test_perturbation_identity_of_the_zero_w_case_at_symbolic_sizes():
+    from resnet_lemmas.proofs.lemmas import zero_w_case as zw
+    lhs = zw.inner(zw.e1, zw.grad_w_shift - ex.grad_w) / zw.t
+    assert prove_identity(lhs, inner(ex.c, ex.c), TABLE, equations={ex.w: sp.ZeroMatrix(ex.d, 1)},
+                          nonzero=(zw.t,))
+
+
+# -- false variants are refused ----------------------------------------------------------------------
+def test_a_gradient_with_a_wrong_sign_is_refused():
+    with pytest.raises(IdentityFailure, match="differ"):
+        prove_identity(ex.grad_w, ex.E_rx - ex.V * ex.c, TABLE)
+
+
+def test_a_gradient_missing_a_term_is_refused():
+    with pytest.raises(IdentityFailure, match="differ"):
+        prove_identity(ex.grad_w, ex.E_rx, TABLE)
+
+
+def test_rank_one_gradient_with_a_wrong_factor_is_refused():
+    with pytest.raises(IdentityFailure, match="differ"):
+        prove_identity(ex.grad_V, 2 * ex.w * ex.c.T, TABLE)
+
+
+def test_recovering_C_without_the_rank_condition_is_refused():
+    with pytest.raises(IndexAlgebraError, match="without declaring it invertible"):
+        prove_identity(vo.C, vo.C_RECOVERED, VECTOR_TABLE, VECTOR_VARIABLES)
+
+
+def test_recovering_c_without_w_nonzero_is_refused():
+    with pytest.raises(IdentityFailure, match="not declared nonzero"):
+        prove_identity(ex.c, ex.grad_V.T * ex.w / inner(ex.w, ex.w), TABLE)
+
+
+def test_the_zero_w_flatness_fails_without_w_zero():
+    from resnet_lemmas.proofs.lemmas import zero_w_case as zw
+    with pytest.raises(IdentityFailure):
+        prove_identity(ex.F, zw.E_l0, TABLE)
+
+
+def test_norm_of_c_is_not_the_norm_of_grad_w():
+    with pytest.raises(IdentityFailure):
+        prove_identity(norm(ex.c), norm(ex.grad_w) / norm(ex.w), TABLE, nonzero=(norm(ex.w),))
