@@ -5,7 +5,8 @@ the component symbols of ``proofs/expressions.py:SampleSymbols`` (``w_0``, ``V_0
 ``y_j``, ``f_{j}{m}`` or, with ``theta``, the undefined functions ``f_m(theta, x_j)``), so the result
 can be compared directly with ``residual_context``'s definitions and with ``sympy.diff``.  The generic
 loss atoms become ``proofs.expressions.ell``, ``ell_p``, ``ell_pp``; ``sqrt`` is ``sympy.sqrt``;
-``opnorm`` is ``proofs.linalg.opnorm`` of the explicit matrix; ``inv`` is the explicit inverse.
+``opnorm`` is ``proofs.linalg.opnorm`` of the explicit matrix; ``inv`` is the explicit inverse;
+``expect`` is the mean over :data:`SCENARIOS` independent copies of the tensor components.
 """
 from __future__ import annotations
 
@@ -72,6 +73,19 @@ def _size_subs(sizes: Mapping) -> dict:
     return {s: sp.Integer(v) for s, v in sizes.items() if isinstance(s, sp.Basic)}
 
 
+#: ``expect`` is instantiated as the mean over this many scenarios, each with its own copy of every
+#: tensor component (a finite probability space in which every tensor is random).
+SCENARIOS = 2
+
+
+def _scenario(names: Callable, w: int) -> Callable:
+    def named(name, args, sizes):
+        value = names(name, args, sizes)
+        return value.xreplace({x: sp.Symbol(f"{x.name}@{w}", **x.assumptions0)
+                               for x in value.free_symbols if isinstance(x, sp.Symbol)})
+    return named
+
+
 def _int(expr, subs, env) -> int:
     value = sp.sympify(expr).xreplace(env).xreplace(subs)
     if not value.is_Integer:
@@ -121,6 +135,10 @@ def _factor(f, subs, sizes, env, names):
     if f.name in _LOSS:
         p, y = (_value(lam.body, subs, sizes, env, names) for lam in f.lams)
         return _LOSS[f.name](p, y)
+    if f.name == "expect":  # the mean over SCENARIOS copies of every tensor component
+        body = f.lams[0].body
+        return sp.Add(*[_value(body, subs, sizes, env, _scenario(names, w))
+                        for w in range(SCENARIOS)]) / SCENARIOS
     if f.name == "sqrt":
         return sp.sqrt(_value(f.lams[0].body, subs, sizes, env, names))
     lam = f.lams[0]

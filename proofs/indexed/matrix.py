@@ -3,7 +3,8 @@
 ``translate(expr, table, out)`` reads products, transposes, sums, scalar multiples and powers,
 ``inner(a, b)``, ``norm(a)``, ``opnorm(M)``, inverses, ``ZeroMatrix`` and ``Identity``; every named
 quantity must have an entry in ``table`` (a :class:`~.terms.Lam` binding one index per non-unit
-dimension).  Scalar symbols not in the table stay opaque coefficients (universally quantified).
+dimension).  Scalars built from symbols not in the table (``t``, ``eta``, ``B / sqrt(T)``) are opaque
+coefficients (universally quantified).
 Rules: ``(A B)[i, j] = sum_l A[i, l] B[l, j]`` (no sum over a unit dimension: ``w c^T``),
 ``(A^T)[i, j] = A[j, i]``, ``(A + B)[i] = A[i] + B[i]``, ``a^T b = sum_i a[i] b[i]`` (Frobenius for
 matrices), ``||a|| = sqrt(a^T a)``, ``x^(-1)`` a denominator of the result (a :class:`~.terms.Quotient`).
@@ -44,9 +45,17 @@ def _sum(q: Quotient, *idx) -> Quotient:
     return Quotient(sum_over(q.num, *idx), q.dens)
 
 
+def _coefficient(expr, table) -> bool:
+    """A scalar built from numbers and symbols without definitions: an opaque coefficient."""
+    return (not isinstance(expr, sp.MatrixExpr) and not expr.atoms(sp.MatrixSymbol, inner, norm, opnorm)
+            and not any(symbol in table for symbol in expr.free_symbols))
+
+
 def _tr(expr, out, table) -> Quotient:
     if expr in table:
         return Quotient(table[expr](*out))
+    if not out and _coefficient(expr, table):
+        return Quotient(as_expr(expr))
     if isinstance(expr, sp.ZeroMatrix) or expr == 0:
         return Quotient(zero(*out))
     if isinstance(expr, sp.Identity):

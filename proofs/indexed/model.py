@@ -25,8 +25,8 @@ from .. import expressions as ex
 from .calculus import diff, substitute, substitute_scalar
 from .matrix import _dims, matrix_lam, translate
 from .normal import Assume, equal
-from .terms import (Lam, Quotient, Tensor, as_expr, delta, ell, ell_p, ell_pp, index, mean, rename,
-                    sum_over, zero)
+from .terms import (SEQ, Lam, Quotient, Tensor, as_expr, constant_in, delta, ell, ell_p, ell_pp,
+                    expect, index, indices_in, mean, rename, sum_over, zero)
 
 d, k, n, q = ex.d, ex.k, ex.n, ex.q
 m = sp.Symbol("m", integer=True, positive=True)  # = proofs.lemmas.vector_outputs.m (same symbol)
@@ -110,6 +110,44 @@ def vector_model():
     return definitions, variables
 
 
+# -- the SGD stream at symbolic T: z_t, g_t in R^D (D = 2d), comparator z* ------------------------
+T = sp.Symbol("T", integer=True, positive=True)   # the horizon as an integer (sum_{t=1}^T)
+z_t = Tensor("z", (SEQ, m))                        # iterates z_1 .. z_{T+1} (D is sgd_regret's m)
+g_t = Tensor("g", (SEQ, m))                        # stochastic gradients
+zs_t = Tensor("zs", (m,))                          # the comparator z* = (u*, 0)
+t_idx = index("t", lo=1, hi=T)
+
+
+def sq_dist(step, shift=0):
+    """``||z_s - z*||^2`` (``shift``: ``z_s - eta g_s - z*`` with ``shift = eta``)."""
+    e = index("e", m)
+    free = set(indices_in(step))
+    gap = z_t[step, e] - constant_in(zs_t[e], *free) - shift * g_t[step, e]
+    return sum_over(gap * gap, e)
+
+
+def sgd_model():
+    """Definitions of ``sgd_regret``'s expectations at symbolic ``T`` (``E`` is :func:`~.terms.expect`,
+    the expectation over the stream, a linear operator).  ``sgd_regret.T_steps`` is a real symbol;
+    here the horizon is the integer :data:`T` (the kernel should identify the two)."""
+    from ..lemmas import sgd_regret as sg
+
+    e = index("e", m)
+    eta, t = sg.eta, t_idx
+    gap = z_t[t, e] - constant_in(zs_t[e], t)
+    per_step = {
+        sg.E_lin: expect(sum_over(g_t[t, e] * gap, t, e) / T),
+        sg.E_pre: expect(sum_over(sq_dist(t) - sq_dist(t, eta), t) / (2 * eta * T)),
+        sg.E_post: expect(sum_over(sq_dist(t) - sq_dist(t + 1), t) / (2 * eta * T)),
+        sg.E_tele: expect((sq_dist(1) - sq_dist(T + 1)) / (2 * eta * T)),
+        sg.E_gsq: expect(sum_over(g_t[t, e] * g_t[t, e], t, e) / T),
+    }
+    definitions = {name: Lam((), value) for name, value in per_step.items()}
+    definitions[sg.z_star] = Lam((e,), zs_t[e])
+    definitions[sg.z_1] = Lam((e,), z_t[1, e])
+    return definitions
+
+
 def lemma_definitions() -> dict:
     """Definitions of the lemma-specific quantities of ``zero_w_case`` and
     ``approximate_stationarity_bound`` (the lemma modules' own SymPy objects)."""
@@ -144,12 +182,16 @@ def prove_identity(lhs, rhs, table: Mapping = DEFINITIONS, variables: Mapping = 
     """Prove the named-level step ``lhs = rhs`` at symbolic sizes, or raise ``IdentityFailure``.
 
     ``equations`` (from the hypotheses a step uses) give values of named quantities: a derived
-    quantity's value replaces its definition; a variable's value is substituted after unfolding.
+    quantity's value replaces its definition; a variable's value is substituted after unfolding; a
+    coefficient symbol's value (``eta = B / (L b sqrt(T))``) is substituted in the coefficients.
     ``nonzero`` lists named scalars declared nonzero; ``Determinant(G)`` declares ``G`` invertible.
     """
     table = dict(table)
-    substitutions = []
+    substitutions, coefficients = [], {}
     for name, value in (equations or {}).items():
+        if isinstance(name, sp.Symbol) and name not in table and name not in variables:
+            coefficients[name] = value          # a coefficient such as the step size eta
+            continue
         lam = matrix_lam(value, table)
         if name in variables:
             substitutions.append((variables[name], lam))
@@ -163,6 +205,8 @@ def prove_identity(lhs, rhs, table: Mapping = DEFINITIONS, variables: Mapping = 
         parts = (value.num,) + value.dens
         for tensor, lam in substitutions:
             parts = tuple(substitute(part, tensor, lam) for part in parts)
+        for symbol, coefficient in coefficients.items():
+            parts = tuple(substitute_scalar(part, symbol, coefficient) for part in parts)
         return Quotient(parts[0], parts[1:])
 
     out = tuple(index(f"o{pos}", size) for pos, size in enumerate(_dims(sp.sympify(lhs))))
@@ -178,6 +222,7 @@ def prove_identity(lhs, rhs, table: Mapping = DEFINITIONS, variables: Mapping = 
     return equal(unfold(lhs, out), unfold(rhs, out), Assume(tuple(nonzero_exprs), tuple(invertible)))
 
 
-__all__ = ["DEFINITIONS", "VARIABLES", "vector_model", "lemma_definitions", "prove_identity",
+__all__ = ["DEFINITIONS", "VARIABLES", "vector_model", "lemma_definitions", "sgd_model",
+           "prove_identity", "sq_dist", "z_t", "g_t", "zs_t", "t_idx", "T",
            "w_t", "V_t", "a_t", "b_t", "u_t", "theta_t", "x_t", "y_t", "f_t", "J_t", "W_t", "A_t",
            "B_t", "Y_t", "d", "k", "n", "q", "m", "F", "p", "phi", "res", "ell_pp"]

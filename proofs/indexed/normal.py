@@ -12,7 +12,9 @@ an identity valid at every size:
 * inverse:  ``sum_p inv(G)[o, p] G[p, e] = delta(o, e)`` and ``sum_p G[e, p] inv(G)[p, o] = delta(e, o)``
             for a one-monomial ``G`` declared invertible (:class:`Assume`); an ``inv`` of an undeclared
             matrix is refused (it may not exist);
-* unused:   ``sum_{j in lo..hi} X = (hi - lo + 1) X`` when ``j`` occurs nowhere in ``X``.
+* unused:   ``sum_{j in lo..hi} X = (hi - lo + 1) X`` when ``j`` occurs nowhere in ``X``;
+* expect:   ``E[sum_i c_i sum_{D_i} M_i] = sum_i c_i sum_{D_i} E[M_i]``, ``E[1] = 1`` (coefficients and
+            index ranges are deterministic; only tensors may be random).
 
 Canonical labelling: dummies are ranked by a signature that does not depend on their names (their
 range and the slots they occupy, refined once by their neighbours); the labelling is the minimum key
@@ -88,6 +90,11 @@ def _step(term: Term, assume: Assume, depth: int):
                     and within(e, j.lower, j.upper)):
                 kept = tuple(x for x in term.dummies if x != j)  # e may be one of them: no renaming
                 return [Term(term.coef, tuple(_rename_factor(g, {j: e}) for g in rest), kept)]
+    for pos, f in enumerate(facs):
+        if isinstance(f, Fn) and f.name == "expect":
+            linear = _expect_linear(term, pos)
+            if linear is not None:
+                return linear
     sqrts = {}
     for pos, f in enumerate(facs):
         if isinstance(f, Fn) and f.name == "sqrt":
@@ -110,6 +117,23 @@ def _step(term: Term, assume: Assume, depth: int):
             kept = tuple(x for x in term.dummies if x != dum)
             return [Term(term.coef * size, facs, kept)]
     return None
+
+
+def _expect_linear(term: Term, pos: int):
+    """``E[sum_i c_i sum_{D_i} M_i] = sum_i c_i sum_{D_i} E[M_i]``; ``E[1] = 1``; ``E[0] = 0``."""
+    body = term.factors[pos].lams[0].body
+    rest = term.factors[:pos] + term.factors[pos + 1:]
+    if len(body.terms) == 1 and body.terms[0].coef == 1 and not body.terms[0].dummies:
+        if body.terms[0].factors:
+            return None
+        return [Term(term.coef, rest, term.dummies)]
+    out = []
+    for inner in body.terms:
+        inner = bind_into(term, inner)
+        monomial = Term(sp.Integer(1), inner.factors)
+        atom = Fn("expect", (Lam((), Expr((monomial,), frozenset(monomial.free()))),))
+        out.append(Term(term.coef * inner.coef, rest + (atom,), term.dummies + inner.dummies))
+    return out
 
 
 def _times(term: Term, other: Term) -> Term:
@@ -329,9 +353,10 @@ def _coefficient_denominators(expr: Expr) -> set:
     out = set()
     for term in expr.terms:
         _, den = sp.fraction(sp.together(term.coef))
-        if den != 1:
-            for base in sp.factor_list(den)[1]:
-                out.add(base[0])
+        for factor in sp.Mul.make_args(sp.factor(den)):
+            base = factor.base if factor.is_Pow else factor
+            if not base.is_number:
+                out.add(base)
         for f in term.factors:
             if isinstance(f, Fn):
                 for lam in f.lams:

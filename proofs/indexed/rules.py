@@ -51,15 +51,13 @@ def telescope(sequence: Lam, t: sp.Idx) -> tuple:
 
 
 def by_telescoping(lhs, rhs, sequence: Lam, t: sp.Idx, assume: Assume = NOTHING) -> str:
-    """Check the step ``lhs = rhs`` as an instance of :func:`telescope` (each side by normal form)."""
+    """Check the step ``lhs = rhs`` by :func:`telescope`: ``lhs - rhs`` must equal, by the normal form,
+    ``sum_t (A_t - A_{t+1}) - (A_lo - A_{hi+1})`` (so terms common to both sides may stay)."""
     rule_lhs, rule_rhs = telescope(sequence, t)
     try:
-        equal(lhs, rule_lhs, assume)
+        equal(lhs - rhs, rule_lhs - rule_rhs, assume)
     except IdentityFailure as exc:
-        raise IdentityFailure(f"the sum is not sum_t (A_t - A_(t+1)) for the given A: {exc}") from exc
-    try:
-        equal(rhs, rule_rhs, assume)
-    except IdentityFailure as exc:
-        raise IdentityFailure(f"wrong boundary terms: telescoping gives A_{t.lower} - "
-                              f"A_{t.upper + 1}: {exc}") from exc
+        raise IdentityFailure(
+            f"not an instance of sum_{{{t}={t.lower}..{t.upper}}} (A_{t} - A_{t}+1) = A_{t.lower} - "
+            f"A_{t.upper + 1} for the given A (check the summand and the boundary terms): {exc}") from exc
     return f"telescoping over {t} = {t.lower}..{t.upper}"

@@ -201,6 +201,7 @@ FUNCTIONS = {
     "sqrt": (1, 0, 0),                                           # sqrt(S) of a scalar (norms)
     "opnorm": (1, 2, 0),                                         # ||M||_2 of a matrix M
     "inv": (1, 2, 2),                                            # (G^{-1})[o, p]
+    "expect": (1, 0, 0),                                         # E[X] over the randomness
 }
 
 
@@ -559,6 +560,13 @@ def opnorm(matrix: Lam) -> Expr:
 def inv(matrix: Lam, o, p) -> Expr:
     """``(G^{-1})[o, p]`` of the square matrix ``G = (a, b) -> body``."""
     return function("inv", matrix, args=(o, p))
+
+
+def expect(value) -> Expr:
+    """``E[X]``: the expectation of a scalar over the randomness of the tensors (the SGD stream).
+
+    A linear operator: coefficients and index ranges are deterministic; tensors may be random."""
+    return function("expect", value)
 
 
 def sum_over(expr: Expr, *idx) -> Expr:

@@ -162,3 +162,68 @@ def test_the_zero_w_flatness_fails_without_w_zero():
 def test_norm_of_c_is_not_the_norm_of_grad_w():
     with pytest.raises(IdentityFailure):
         prove_identity(norm(ex.c), norm(ex.grad_w) / norm(ex.w), TABLE, nonzero=(norm(ex.w),))
+
+
+# -- sgd_regret at symbolic T: the identity links of its chain -----------------------------------
+def _sgd():
+    from resnet_lemmas.proofs.lemmas import sgd_regret as sg
+    return sg, model.sgd_model()
+
+
+def test_sgd_per_step_identity_summed_under_the_expectation():
+    """``E (1/T) sum_t g_t^T (z_t - z*) = E (1/(2 eta T)) sum_t (||z_t - z*||^2 - ||z_t - eta g_t -
+    z*||^2) + (eta/2) E (1/T) sum_t ||g_t||^2`` for every T and dimension."""
+    sg, table = _sgd()
+    C, g2 = sg.CompLoss, sg.eta / 2 * sg.E_gsq
+    assert prove_identity(C + sg.E_lin, C + sg.E_pre + g2, table, {}, nonzero=(sg.eta,))
+    with pytest.raises(IdentityFailure):                     # the eta^2 ||g||^2 term forgotten
+        prove_identity(C + sg.E_lin, C + sg.E_pre, table, {}, nonzero=(sg.eta,))
+
+
+def _telescoping_link():
+    from resnet_lemmas.proofs.indexed.terms import Lam, expect
+    sg, table = _sgd()
+    C, g2 = sg.CompLoss, sg.eta / 2 * sg.E_gsq
+    s = index("s", lo=1, hi=model.T + 1)
+    A = Lam((s,), expect(model.sq_dist(s)) / (2 * sg.eta * model.T))
+    lhs = translate(C + sg.E_post + g2, table).num
+    return sg, table, A, lhs
+
+
+def test_sgd_telescoping_link_at_symbolic_T():
+    from resnet_lemmas.proofs.indexed.normal import Assume
+    from resnet_lemmas.proofs.indexed.rules import by_telescoping
+    sg, table, A, lhs = _telescoping_link()
+    rhs = translate(sg.CompLoss + sg.E_tele + sg.eta / 2 * sg.E_gsq, table).num
+    assert by_telescoping(lhs, rhs, A, model.t_idx, Assume(nonzero=(sg.eta,)))
+
+
+def test_sgd_telescoping_with_the_last_iterate_z_T_is_refused():
+    from resnet_lemmas.proofs.indexed.normal import Assume
+    from resnet_lemmas.proofs.indexed.rules import by_telescoping
+    from resnet_lemmas.proofs.indexed.terms import expect
+    sg, table, A, lhs = _telescoping_link()
+    wrong_tele = expect((model.sq_dist(1) - model.sq_dist(model.T)) / (2 * sg.eta * model.T))
+    rhs = translate(sg.CompLoss + sg.eta / 2 * sg.E_gsq, table).num + wrong_tele
+    with pytest.raises(IdentityFailure, match="boundary terms"):
+        by_telescoping(lhs, rhs, A, model.t_idx, Assume(nonzero=(sg.eta,)))
+
+
+def test_sgd_step_size_makes_the_bound_B_L_b_over_sqrt_T():
+    sg, table = _sgd()
+    C = sg.CompLoss
+    assert prove_identity(C + sg.BOUND_ANY_STEP, C + sg.REGRET_BOUND, table, {},
+                          equations={sg.eta: sg.STEP_SIZE}, nonzero=(sg.eta,))
+    with pytest.raises(IdentityFailure):                     # half the step size: not the bound
+        prove_identity(C + sg.BOUND_ANY_STEP, C + sg.REGRET_BOUND, table, {},
+                       equations={sg.eta: sg.STEP_SIZE / 2}, nonzero=(sg.eta,))
+
+
+def test_expectation_commutes_with_the_sum_over_t_and_constants():
+    from resnet_lemmas.proofs.indexed.terms import expect
+    t, e = model.t_idx, index("e", model.m)
+    inside = expect(sum_over(3 * model.g_t[t, e] * model.z_t[t, e], t, e) / model.T)
+    outside = sum_over(expect(model.g_t[t, e] * model.z_t[t, e]), t, e) * (3 / model.T)
+    assert equal(inside, outside)
+    with pytest.raises(IdentityFailure):   # E[g z] is not E[g] E[z]
+        equal(outside, sum_over(expect(model.g_t[t, e]) * expect(model.z_t[t, e]), t, e) * (3 / model.T))

@@ -12,7 +12,8 @@ from resnet_lemmas.proofs.indexed.instantiate import instantiate
 from resnet_lemmas.proofs.indexed.normal import (Assume, IdentityFailure, equal, expr_key, is_zero,
                                                  normal)
 from resnet_lemmas.proofs.indexed.terms import (Delta, IndexAlgebraError, Lam, Quotient, Tensor,
-                                                as_expr, delta, ell, index, inv, mean, sqrt, sum_over)
+                                                as_expr, delta, ell, expect, index, inv, mean, sqrt,
+                                                sum_over)
 
 d, k, n, m = sp.symbols("d k n m", integer=True, positive=True)
 t = sp.Symbol("t", real=True)
@@ -60,6 +61,8 @@ def _scalar(ast, flip):
         jj, i = index(f"J{next(_labels)}", n), index(f"A{next(_labels)}", d)
         pred = sum_over(_vector(ast[1], i, flip) * x[jj, i], i)
         return mean(ell(pred, y[jj]), jj)
+    if kind == "expect":
+        return expect(_scalar(ast[1], flip))
     first, second = _scalar(ast[1], flip), _scalar(ast[2], flip)
     if kind == "add":
         return second + first if flip else first + second
@@ -75,7 +78,8 @@ scalars = st.recursive(
     st.one_of(st.tuples(st.just("const"), st.integers(-2, 2)),
               st.tuples(st.just("dot"), vectors, vectors),
               st.tuples(st.just("mean_ell"), vectors)),
-    lambda inner: st.tuples(st.sampled_from(["add", "mul"]), inner, inner),
+    lambda inner: st.one_of(st.tuples(st.sampled_from(["add", "mul"]), inner, inner),
+                            st.tuples(st.just("expect"), inner)),
     max_leaves=4)
 
 SIZES = {d: 2, k: 2, n: 2}
@@ -195,6 +199,21 @@ def test_cross_multiplication_refuses_a_wrong_quotient():
     ww = dot(w, w)
     with pytest.raises(IdentityFailure, match="differ"):
         equal(Quotient(dot(w, u)) / ww, dot(w, u), Assume(nonzero=(ww,)))
+
+
+# -- expectation -----------------------------------------------------------------------------------
+def test_expectation_is_linear_with_deterministic_coefficients_and_sums():
+    assert equal(expect(2 * dot(w, u) + t * w[0]), 2 * expect(dot(w, u)) + t * expect(w[0]))
+    assert equal(expect(dot(w, u)), sum_over(expect(w[a] * u[a]), a))
+    assert equal(expect(as_expr(3)), as_expr(3))
+    assert is_zero(expect(w[0] - w[0]))
+
+
+def test_expectation_does_not_factor_a_product():
+    with pytest.raises(IdentityFailure):
+        equal(expect(w[0] * u[0]), expect(w[0]) * expect(u[0]))
+    with pytest.raises(IdentityFailure):
+        equal(expect(w[0] * w[0]), expect(w[0]) * expect(w[0]))
 
 
 # -- budget ----------------------------------------------------------------------------------------

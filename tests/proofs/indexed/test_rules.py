@@ -58,13 +58,13 @@ def test_telescoping_gives_the_first_minus_the_one_after_the_last():
 
 def test_telescoping_with_a_wrong_boundary_term_is_refused():
     claimed_lhs = sum_over(_squared_distance(t) - _squared_distance(t + 1), t)
-    with pytest.raises(IdentityFailure, match="wrong boundary terms"):
+    with pytest.raises(IdentityFailure, match="check the summand and the boundary terms"):
         by_telescoping(claimed_lhs, _squared_distance(1) - _squared_distance(T), A, t)
 
 
 def test_telescoping_a_sum_that_skips_a_step_is_refused():
     skipping = sum_over(_squared_distance(t) - _squared_distance(t + 2), t)
-    with pytest.raises(IdentityFailure, match="is not sum_t"):
+    with pytest.raises(IdentityFailure, match="not an instance of"):
         by_telescoping(skipping, _squared_distance(1) - _squared_distance(T + 1), A, t)
 
 
