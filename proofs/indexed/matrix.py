@@ -55,7 +55,8 @@ def _tr(expr, out, table) -> Quotient:
     if expr in table:
         return Quotient(table[expr](*out))
     if not out and _coefficient(expr, table):
-        return Quotient(as_expr(expr))
+        num, den = sp.fraction(sp.together(expr))   # a divisor stays a denominator to be declared
+        return Quotient(as_expr(num)) / as_expr(den) if not den.is_number else Quotient(as_expr(expr))
     if isinstance(expr, sp.ZeroMatrix) or expr == 0:
         return Quotient(zero(*out))
     if isinstance(expr, sp.Identity):

@@ -23,7 +23,7 @@ import sympy as sp
 
 from .. import expressions as ex
 from .calculus import diff, substitute, substitute_scalar
-from .matrix import _dims, matrix_lam, translate
+from .matrix import _coefficient, _dims, matrix_lam, translate
 from .normal import Assume, equal
 from .terms import (SEQ, Lam, Quotient, Tensor, as_expr, constant_in, delta, ell, ell_p, ell_pp,
                     expect, index, indices_in, mean, rename, sum_over, zero)
@@ -189,7 +189,8 @@ def prove_identity(lhs, rhs, table: Mapping = DEFINITIONS, variables: Mapping = 
     table = dict(table)
     substitutions, coefficients = [], {}
     for name, value in (equations or {}).items():
-        if isinstance(name, sp.Symbol) and name not in table and name not in variables:
+        if (isinstance(name, sp.Symbol) and name not in table and name not in variables
+                and _coefficient(sp.sympify(value), table)):
             coefficients[name] = value          # a coefficient such as the step size eta
             continue
         lam = matrix_lam(value, table)

@@ -364,17 +364,39 @@ def _coefficient_denominators(expr: Expr) -> set:
     return out
 
 
-def _declared_nonzero(value: Expr, assume: Assume) -> bool:
-    norm = normal(value, assume)
-    if len(norm.terms) == 1 and not norm.terms[0].factors and not norm.terms[0].dummies:
-        c = norm.terms[0].coef
-        if c.is_nonzero or any(sp.expand(c - sp.sympify(dec)) == 0 or sp.expand(c + sp.sympify(dec)) == 0
-                               for dec in assume.nonzero if not isinstance(dec, Expr)):
-            return True
+def _bases(c) -> list:
+    """``[(base, exponent)]`` of the factored scalar ``c``."""
+    return [(f.base, f.exp) if f.is_Pow else (f, sp.Integer(1)) for f in sp.Mul.make_args(sp.factor(c))]
+
+
+def _nonzero_scalar(c, assume: Assume) -> bool:
+    """Every factor of ``c`` is a nonzero number, a size (a positive integer symbol), or a factor of a
+    scalar declared nonzero (a nonzero product has nonzero factors).  Other symbols' assumptions
+    (``positive=True``) are never used."""
+    declared = set()
     for dec in assume.nonzero:
-        dec = as_expr(dec)
-        if dec.free == value.free and (is_zero(value - dec, assume) or is_zero(value + dec, assume)):
-            return True
+        if isinstance(dec, Expr):
+            if len(dec.terms) != 1 or dec.terms[0].factors or dec.terms[0].dummies:
+                continue
+            dec = dec.terms[0].coef
+        declared |= {b for b, e in _bases(sp.sympify(dec)) if e.is_positive}
+    return all((b.is_number and b.is_nonzero) or (isinstance(b, sp.Symbol) and b.is_integer
+                                                  and b.is_positive) or b in declared or -b in declared
+               for b, _ in _bases(c))
+
+
+def _declared_nonzero(value: Expr, assume: Assume) -> bool:
+    """``value`` is a nonzero scalar (see ``_nonzero_scalar``) times ``1`` or times a declared
+    nonzero expression (compared by normal form)."""
+    mine = _collect(value, assume, 0)
+    if len(mine) == 1 and mine[0][0] == "" and _nonzero_scalar(mine[0][1], assume):
+        return True
+    for dec in assume.nonzero:
+        theirs = _collect(as_expr(dec), assume, 0)
+        if theirs and [k for k, _, _ in mine] == [k for k, _, _ in theirs]:
+            ratios = {sp.cancel(a / b) for (_, a, _), (_, b, _) in zip(mine, theirs)}
+            if len(ratios) == 1 and _nonzero_scalar(ratios.pop(), assume):
+                return True
     return False
 
 
@@ -382,7 +404,9 @@ def equal(lhs, rhs, assume: Assume = NOTHING) -> str:
     """Prove ``lhs = rhs`` at every size (where both are defined), or raise :class:`IdentityFailure`.
 
     Quotients are compared by cross-multiplication; every denominator (expression or coefficient
-    factor) must be a nonzero constant, a positive size, or declared nonzero in ``assume``.
+    factor) must be a nonzero number, a size (a positive integer symbol), or declared nonzero in
+    ``assume`` (a factor at a time, up to sizes and numbers); symbol assumptions such as
+    ``positive=True`` are never used.
     """
     lhs = lhs if isinstance(lhs, Quotient) else Quotient(as_expr(lhs))
     rhs = rhs if isinstance(rhs, Quotient) else Quotient(as_expr(rhs))
@@ -393,7 +417,7 @@ def equal(lhs, rhs, assume: Assume = NOTHING) -> str:
             raise IdentityFailure(f"division by {render(den)}, which is not declared nonzero")
     for side in (lhs.num, rhs.num, *lhs.dens, *rhs.dens):
         for base in _coefficient_denominators(side):
-            if not (base.is_positive or base.is_negative or _declared_nonzero(as_expr(base), assume)):
+            if not (_nonzero_scalar(base, assume) or _declared_nonzero(as_expr(base), assume)):
                 raise IdentityFailure(f"coefficient divides by {base}, which is not declared nonzero")
     left = lhs.num
     for den in rhs.dens:

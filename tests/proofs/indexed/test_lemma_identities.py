@@ -210,13 +210,19 @@ def test_sgd_telescoping_with_the_last_iterate_z_T_is_refused():
 
 
 def test_sgd_step_size_makes_the_bound_B_L_b_over_sqrt_T():
+    """The link uses only ``step_size`` in the lemma; at symbolic sizes it also needs B, L, b, T != 0
+    (``positive_constants``; T_steps is a real symbol, not a size)."""
     sg, table = _sgd()
     C = sg.CompLoss
-    assert prove_identity(C + sg.BOUND_ANY_STEP, C + sg.REGRET_BOUND, table, {},
-                          equations={sg.eta: sg.STEP_SIZE}, nonzero=(sg.eta,))
-    with pytest.raises(IdentityFailure):                     # half the step size: not the bound
+    nonzero = tuple(sg.positive_constants.nonzero) + (sg.T,)
+    with pytest.raises(IdentityFailure, match="not declared nonzero"):
         prove_identity(C + sg.BOUND_ANY_STEP, C + sg.REGRET_BOUND, table, {},
-                       equations={sg.eta: sg.STEP_SIZE / 2}, nonzero=(sg.eta,))
+                       equations={sg.eta: sg.STEP_SIZE})
+    assert prove_identity(C + sg.BOUND_ANY_STEP, C + sg.REGRET_BOUND, table, {},
+                          equations={sg.eta: sg.STEP_SIZE}, nonzero=nonzero)
+    with pytest.raises(IdentityFailure, match="differ"):      # half the step size: not the bound
+        prove_identity(C + sg.BOUND_ANY_STEP, C + sg.REGRET_BOUND, table, {},
+                       equations={sg.eta: sg.STEP_SIZE / 2}, nonzero=nonzero)
 
 
 def test_expectation_commutes_with_the_sum_over_t_and_constants():

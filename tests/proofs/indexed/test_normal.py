@@ -186,6 +186,9 @@ def test_a_quotient_needs_its_denominator_declared_nonzero():
         equal(lhs, dot(w, u))
     assert equal(lhs, dot(w, u), Assume(nonzero=(ww,)))
     assert equal(lhs, dot(w, u), Assume(nonzero=(-ww,)))  # nonzero up to sign
+    assert equal(Quotient(dot(w, u) * ww) / (2 * ww), dot(w, u) / 2, Assume(nonzero=(ww,)))
+    with pytest.raises(IdentityFailure, match="not declared nonzero"):   # t w.w: t is not declared
+        equal(Quotient(dot(w, u) * ww * t) / (t * ww), dot(w, u), Assume(nonzero=(ww,)))
 
 
 def test_a_coefficient_denominator_needs_its_factor_declared():
