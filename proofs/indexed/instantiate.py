@@ -160,3 +160,23 @@ def components(expr, sizes: Mapping, order=(), names: Callable = residual_names)
     for values in itertools.product(*ranges):
         out[values] = instantiate(expr, sizes, dict(zip(order, map(sp.Integer, values))), names)
     return out
+
+
+def derivative_mismatches(expr, var, new, sizes: Mapping, rule, names: Callable = residual_names) -> list:
+    """Compare ``rule`` (an expression claimed to be ``d expr / d var[new]``) with component-wise
+    ``sympy.diff`` of the instantiated ``expr`` at ``sizes``; ``[]`` when they agree, else
+    ``[(free values, new values, rule value, sympy value)]``.  ``var`` is a tensor or a scalar symbol."""
+    subs = _size_subs(sizes)
+    outer = sorted(expr.free, key=str)
+    ranges = lambda idx: [range(_int(i.lower, subs, {}), _int(i.upper, subs, {}) + 1) for i in idx]  # noqa: E731
+    bad = []
+    for outer_vals in itertools.product(*ranges(outer)):
+        at = dict(zip(outer, outer_vals))
+        value = instantiate(expr, sizes, at, names)
+        for vals in itertools.product(*ranges(new)):
+            symbol = names(var.name, vals, sizes) if new else var
+            expected = sp.diff(value, symbol)
+            got = instantiate(rule, sizes, {**at, **dict(zip(new, vals))}, names)
+            if sp.expand(got - expected) != 0:
+                bad.append((outer_vals, vals, got, expected))
+    return bad
