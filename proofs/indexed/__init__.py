@@ -16,7 +16,7 @@ Trusted (about 1,000 lines of code; ``TRUSTED_FILES``):
   provably fits (a k-index in a d-slot is refused), two ranges under one label are refused, a sum may
   not bind an index another free index's range depends on, products and substitutions rename bound
   indices apart (capture-avoiding), only same-shaped expressions add.
-* ``normal.py``: canonical labelling of dummies (minimum over labellings consistent with name-free
+* ``normal_form.py``: canonical labelling of dummies (minimum over labellings consistent with name-free
   signatures), collection of equal monomials (zero iff ``sympy.cancel`` of every coefficient is 0),
   and the rules in ``TRUSTED_RULES``; ``equal`` cross-multiplies quotients and demands every
   denominator be a number, a size, or declared nonzero (never a symbol's ``positive=True``).
@@ -43,13 +43,13 @@ normal form at most ``MAX_TERMS`` monomials (then it raises, so it cannot run fo
 """
 from .calculus import NoRule, diff, substitute, substitute_scalar
 from .matrix import matrix_lam, translate
-from .normal import NOTHING, Assume, IdentityFailure, equal, expr_key, is_zero, normal
+from .normal_form import NOTHING, Assume, IdentityFailure, equal, expr_key, is_zero, normal
 from .rules import by_telescoping, interchange, pull_out_of_mean, telescope
 from .terms import (SEQ, Expr, IndexAlgebraError, Lam, Quotient, Tensor, as_expr, constant_in, delta,
                     ell, ell_p, ell_pp, expect, index, inv, mean, opnorm, rename, sqrt, sum_over, zero)
 
 #: The trusted modules (a test keeps their size auditable).
-TRUSTED_FILES = ("terms.py", "normal.py", "calculus.py", "rules.py", "matrix.py")
+TRUSTED_FILES = ("terms.py", "normal_form.py", "calculus.py", "rules.py", "matrix.py")
 
 #: Every trusted rule, by name, with its statement; tests/proofs/indexed/test_soundness_indexed.py
 #: holds a false use of each that must be refused (a new rule without one fails the suite).

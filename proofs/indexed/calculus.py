@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .normal import is_zero
+from .normal_form import is_zero
 from .terms import (SEQ, Delta, Expr, Fn, IndexAlgebraError, Lam, Ten, Tensor, Term, as_expr,
                     bind_into, check_slot, delta, factor_indices, freshen, rename_lam, zero)
 

@@ -24,7 +24,7 @@ import sympy as sp
 from .. import expressions as ex
 from .calculus import diff, substitute, substitute_scalar
 from .matrix import _coefficient, _dims, matrix_lam, translate
-from .normal import Assume, equal
+from .normal_form import Assume, equal
 from .terms import (SEQ, Lam, Quotient, Tensor, as_expr, constant_in, delta, ell, ell_p, ell_pp,
                     expect, index, indices_in, mean, rename, sum_over, zero)
 

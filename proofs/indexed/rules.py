@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-from .normal import NOTHING, Assume, IdentityFailure, equal
+from .normal_form import NOTHING, Assume, IdentityFailure, equal
 from .terms import Expr, IndexAlgebraError, Lam, indices_in, mean, sum_over
 
 

@@ -21,6 +21,8 @@ from functools import lru_cache
 
 import sympy as sp
 
+from .display import render, shape
+
 
 class IndexAlgebraError(ValueError):
     """A malformed index expression, a refused rule, or an identity that does not hold."""
@@ -363,11 +365,6 @@ def constant_in(expr: Expr, *idx) -> Expr:
     return Expr(expr.terms, expr.free | set(idx))
 
 
-def shape(expr) -> str:
-    free = expr.free if isinstance(expr, Expr) else expr.num.free
-    return "{" + ", ".join(f"{i}: {i.lower}..{i.upper}" for i in sorted(free, key=str)) + "}"
-
-
 @dataclass(frozen=True)
 class Quotient:
     """``num / prod(dens)`` with scalar denominators (``w[a] w[a]``); equality cross-multiplies."""
@@ -416,9 +413,7 @@ class Quotient:
         return self.num.free
 
     def __str__(self):
-        if not self.dens:
-            return render(self.num)
-        return f"({render(self.num)}) / " + " / ".join(f"({render(d)})" for d in self.dens)
+        return render(self)
 
 
 def _prod(exprs) -> Expr:
@@ -591,27 +586,3 @@ def sum_over(expr: Expr, *idx) -> Expr:
 def mean(expr: Expr, i: sp.Idx) -> Expr:
     """The sample mean ``E_i[expr] = (1/n) sum_i expr`` over the index ``i`` (range ``0..n-1``)."""
     return sum_over(expr, i) * (1 / (i.upper - i.lower + 1))
-
-
-def render(expr) -> str:
-    """A readable (not parseable) rendering for error messages."""
-    if isinstance(expr, Quotient):
-        return str(expr)
-    if not expr.terms:
-        return "0"
-    parts = []
-    for t in expr.terms:
-        body = " ".join(_render_factor(f) for f in t.factors) or "1"
-        sums = "".join(f"sum_{{{d}={d.lower}..{d.upper}}} " for d in t.dummies)
-        parts.append(f"({sp.sstr(t.coef)}) {sums}{body}")
-    return " + ".join(parts)
-
-
-def _render_factor(f) -> str:
-    if isinstance(f, Ten):
-        return f"{f.tensor.name}[{','.join(map(str, f.args))}]"
-    if isinstance(f, Delta):
-        return f"delta({f.args[0]},{f.args[1]})"
-    lams = "; ".join((f"({','.join(map(str, lam.bound))}) -> " if lam.bound else "") + render(lam.body)
-                     for lam in f.lams)
-    return f"{f.name}({lams})" + (f"[{','.join(map(str, f.args))}]" if f.args else "")

@@ -12,7 +12,7 @@ from resnet_lemmas.proofs.indexed.calculus import NoRule, diff, substitute, subs
 from resnet_lemmas.proofs.indexed.instantiate import derivative_mismatches, instantiate
 from resnet_lemmas.proofs.indexed.model import (F, J_t, V_t, W_t, f_t, p, theta_t, u_t, w_t, x_t,
                                                 y_t)
-from resnet_lemmas.proofs.indexed.normal import Assume, equal
+from resnet_lemmas.proofs.indexed.normal_form import Assume, equal
 from resnet_lemmas.proofs.indexed.terms import (IndexAlgebraError, Lam, Tensor, delta, ell, ell_pp,
                                                 index, inv, mean, opnorm, sqrt, sum_over, zero)
 

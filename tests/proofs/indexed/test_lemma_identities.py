@@ -14,7 +14,7 @@ from resnet_lemmas.proofs import expressions as ex
 from resnet_lemmas.proofs.indexed import model
 from resnet_lemmas.proofs.indexed.matrix import translate
 from resnet_lemmas.proofs.indexed.model import prove_identity
-from resnet_lemmas.proofs.indexed.normal import IdentityFailure, equal
+from resnet_lemmas.proofs.indexed.normal_form import IdentityFailure, equal
 from resnet_lemmas.proofs.indexed.terms import IndexAlgebraError, index, sum_over
 from resnet_lemmas.proofs.kernel import Certificate, Identity
 from resnet_lemmas.proofs.lemmas import vector_outputs as vo
@@ -191,7 +191,7 @@ def _telescoping_link():
 
 
 def test_sgd_telescoping_link_at_symbolic_T():
-    from resnet_lemmas.proofs.indexed.normal import Assume
+    from resnet_lemmas.proofs.indexed.normal_form import Assume
     from resnet_lemmas.proofs.indexed.rules import by_telescoping
     sg, table, A, lhs = _telescoping_link()
     rhs = translate(sg.CompLoss + sg.E_tele + sg.eta / 2 * sg.E_gsq, table).num
@@ -199,7 +199,7 @@ def test_sgd_telescoping_link_at_symbolic_T():
 
 
 def test_sgd_telescoping_with_the_last_iterate_z_T_is_refused():
-    from resnet_lemmas.proofs.indexed.normal import Assume
+    from resnet_lemmas.proofs.indexed.normal_form import Assume
     from resnet_lemmas.proofs.indexed.rules import by_telescoping
     from resnet_lemmas.proofs.indexed.terms import expect
     sg, table, A, lhs = _telescoping_link()

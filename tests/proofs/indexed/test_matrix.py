@@ -6,7 +6,7 @@ import sympy as sp
 from resnet_lemmas.proofs import expressions as ex
 from resnet_lemmas.proofs.indexed.instantiate import instantiate, vector_names
 from resnet_lemmas.proofs.indexed.matrix import matrix_lam, translate
-from resnet_lemmas.proofs.indexed.normal import Assume, equal
+from resnet_lemmas.proofs.indexed.normal_form import Assume, equal
 from resnet_lemmas.proofs.indexed.terms import IndexAlgebraError, Lam, Tensor, index
 from resnet_lemmas.proofs.linalg import inner, norm, opnorm
 

@@ -3,7 +3,7 @@ import pytest
 import sympy as sp
 
 from resnet_lemmas.proofs.indexed.instantiate import instantiate
-from resnet_lemmas.proofs.indexed.normal import IdentityFailure, equal
+from resnet_lemmas.proofs.indexed.normal_form import IdentityFailure, equal
 from resnet_lemmas.proofs.indexed.rules import (by_telescoping, interchange, pull_out_of_mean,
                                                 telescope)
 from resnet_lemmas.proofs.indexed.terms import (SEQ, IndexAlgebraError, Lam, Tensor, constant_in, index,

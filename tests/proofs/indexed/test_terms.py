@@ -2,7 +2,7 @@
 import pytest
 import sympy as sp
 
-from resnet_lemmas.proofs.indexed.normal import equal, is_zero
+from resnet_lemmas.proofs.indexed.normal_form import equal, is_zero
 from resnet_lemmas.proofs.indexed.terms import (SEQ, Expr, IndexAlgebraError, Lam, Quotient, Tensor,
                                                 as_expr, delta, ell, index, inv, mean, rename,
                                                 sum_over, zero)

@@ -7,9 +7,9 @@ import sympy as sp
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from resnet_lemmas.proofs.indexed import normal as nf
+from resnet_lemmas.proofs.indexed import normal_form as nf
 from resnet_lemmas.proofs.indexed.instantiate import instantiate
-from resnet_lemmas.proofs.indexed.normal import (Assume, IdentityFailure, equal, expr_key, is_zero,
+from resnet_lemmas.proofs.indexed.normal_form import (Assume, IdentityFailure, equal, expr_key, is_zero,
                                                  normal)
 from resnet_lemmas.proofs.indexed.terms import (Delta, IndexAlgebraError, Lam, Quotient, Tensor,
                                                 as_expr, delta, ell, expect, index, inv, mean, sqrt,
