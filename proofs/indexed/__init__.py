@@ -8,7 +8,7 @@ SymPy rational function of scalar symbols and sizes; factors are tensor componen
 (``ell``, ``ell_p``, ``ell_pp``, ``sqrt``, ``opnorm``, ``inv``, ``expect``) whose arguments are
 expressions.  The sample mean is ``E_j[X] = (1/n) sum_j X``; linearity and pulling sample-independent
 factors out of it are identities of the representation.  ``equal(lhs, rhs, Assume(...))``
-(:mod:`.normal`) proves ``lhs = rhs`` at every size by a normal form, never ``sympy.simplify``.
+(:mod:`.normal_form`) proves ``lhs = rhs`` at every size by a normal form, never ``sympy.simplify``.
 
 Trusted (about 1,000 lines of code; ``TRUSTED_FILES``):
 

@@ -157,8 +157,8 @@ def _cancel_inverse(term: Term, pos: int, assume: Assume, depth: int):
     candidates = set().union(*(factor_indices(r) for r in rest)) if rest else set()
     o, p = f.args
     for contracted, kept_arg, left in ((p, o, True), (o, p, False)):
-        if contracted not in term.dummies:
-            continue
+        if contracted not in term.dummies or (contracted.lower, contracted.upper) != (x.lower, x.upper):
+            continue   # the sum must run over the whole dimension of G
         others = [dm for dm in term.dummies if dm != contracted]
         for e in candidates - {contracted}:
             for image in itertools.permutations(others, len(g.dummies)):

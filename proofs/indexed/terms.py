@@ -57,6 +57,7 @@ def key_of(obj) -> str:
     return sp.srepr(obj)
 
 
+@lru_cache(maxsize=None)
 def bounds(arg):
     """``(lowest, highest)`` value of an index argument: an index, an index plus an integer offset, or
     an integer expression in sizes (``0``, ``T + 1``); ``None`` for anything else."""
@@ -74,14 +75,9 @@ def bounds(arg):
 
 
 @lru_cache(maxsize=None)
-def _bounds_cached(arg):
-    return bounds(arg)
-
-
-@lru_cache(maxsize=None)
 def within(arg, lo, hi) -> bool:
     """``arg`` (see :func:`bounds`) provably lies in ``lo..hi`` at every size."""
-    found = _bounds_cached(arg)
+    found = bounds(arg)
     if found is None:
         return False
     return (sp.expand(found[0] - lo).is_nonnegative is True
@@ -125,9 +121,10 @@ class Tensor:
         return self[args]
 
 
+
 def check_slot(name: str, slot, arg) -> None:
     """Refuse an argument that does not provably lie in the slot's range (e.g. a k-index in a d-slot)."""
-    if _bounds_cached(arg) is None:
+    if bounds(arg) is None:
         raise IndexAlgebraError(f"{name}: index argument {arg} is not an index plus an integer offset "
                                 "or an integer")
     if slot == SEQ:

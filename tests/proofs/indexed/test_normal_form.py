@@ -233,3 +233,10 @@ def test_the_budget_of_monomials_is_enforced(monkeypatch):
     big = (w[0] + u[0]) * (sqrt(dot(w, w) + dot(u, u)) * sqrt(dot(w, w) + dot(u, u, "a4")))
     with pytest.raises(IndexAlgebraError, match="exceeds 3 monomials"):
         normal(big * big)
+
+
+def test_inverse_does_not_cancel_over_part_of_the_dimension():
+    p_short = index("p", lo=0, hi=m - 2)                    # p < m - 1: not the whole sum
+    partial = sum_over(inv(G, o, p_short) * sum_over(W[p_short, a] * W[e, a], a), p_short)
+    with pytest.raises(IdentityFailure):
+        equal(partial, delta(o, e), INVERTIBLE)
