@@ -220,9 +220,12 @@ class Fn:
                 len(lam.bound) != bound for lam in self.lams):
             raise IndexAlgebraError(f"{self.name}: expects {arity} argument(s) with {bound} bound "
                                     f"index(es) and {slots} index slot(s)")
-        if slots:
-            for arg, idx in zip(self.args, self.lams[0].bound):
-                check_slot(self.name, idx.upper + 1, arg)
+        if slots:  # inv: a square matrix indexed from 0
+            x, y = self.lams[0].bound
+            if (x.lower, x.upper) != (y.lower, y.upper) or x.lower != 0:
+                raise IndexAlgebraError(f"{self.name}: the matrix must be square, indexed from 0")
+            for arg in self.args:
+                check_slot(self.name, x.upper + 1, arg)
 
 
 def factor_indices(f) -> set:

@@ -97,6 +97,8 @@ def test_function_atoms_check_their_arity_and_slots():
     G = Lam((a, b), w[a] * w[b])
     with pytest.raises(IndexAlgebraError, match="does not fit"):
         inv(G, a, l)
+    with pytest.raises(IndexAlgebraError, match="must be square"):
+        inv(Lam((a, l), V[a, l]), a, b)
 
 
 def test_lam_application_is_capture_avoiding():
