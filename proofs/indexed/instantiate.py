@@ -17,7 +17,7 @@ import sympy as sp
 
 from ..expressions import d, ell, ell_p, ell_pp
 from ..linalg import opnorm
-from .terms import Delta, Expr, IndexAlgebraError, Quotient, Ten, dependency_order
+from .terms import Delta, IndexAlgebraError, Quotient, Ten, dependency_order
 
 _LOSS = {"ell": ell, "ell_p": ell_p, "ell_pp": ell_pp}
 

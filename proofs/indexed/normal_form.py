@@ -38,9 +38,10 @@ from functools import lru_cache
 
 import sympy as sp
 
+from .display import render, shape
 from .terms import (Delta, Expr, Fn, IndexAlgebraError, Lam, Quotient, Ten, Term, _rename_factor,
-                    as_expr, bind_into, dependency_order, factor_indices, indices_in, key_of, rename, rename_term,
-                    render, shape, within)
+                    as_expr, bind_into, dependency_order, factor_indices, indices_in, key_of, rename,
+                    within)
 
 #: Budget of one normal form: monomials produced and labellings tried per monomial.  Exceeding it raises
 #: (deterministically) instead of running for minutes; the paper's identities need far less.

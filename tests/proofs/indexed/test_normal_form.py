@@ -85,20 +85,20 @@ scalars = st.recursive(
 SIZES = {d: 2, k: 2, n: 2}
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=40, deadline=None, derandomize=True)  # replays the same examples
 @given(scalars)
 def test_normal_form_has_the_value_of_the_expression_at_concrete_sizes(ast):
     expr = _scalar(ast, flip=False)
     assert sp.expand(instantiate(normal(expr), SIZES) - instantiate(expr, SIZES)) == 0
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=40, deadline=None, derandomize=True)  # replays the same examples
 @given(scalars)
 def test_relabelled_and_reordered_expressions_have_the_same_normal_form(ast):
     assert expr_key(_scalar(ast, flip=False)) == expr_key(_scalar(ast, flip=True))
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=30, deadline=None, derandomize=True)
 @given(scalars, scalars)
 def test_an_identity_the_normal_form_accepts_holds_in_components(first, second):
     left, right = _scalar(first, False), _scalar(second, False)
