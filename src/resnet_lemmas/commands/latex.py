@@ -44,7 +44,9 @@ def add_arguments(parser) -> None:
 
 
 def run(args) -> int:
-    from .. import latex, registry
+    from .. import registry
+    from ..latex import compile as latex_compile
+    from ..latex import document, records as latex_records
     from ..reports import write_text_atomic
 
     if args.pdf and not args.output:
@@ -67,8 +69,8 @@ def run(args) -> int:
         return 2
     if args.pdf:  # fail before minutes of numerics when there is no engine
         try:
-            latex.find_engine()
-        except latex.EngineMissing as exc:
+            latex_compile.find_engine()
+        except latex_compile.EngineMissing as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 1
 
@@ -76,8 +78,8 @@ def run(args) -> int:
     seed = 0 if args.seed is None else args.seed
     if args.report:
         try:
-            report_seed, report = latex.load_check_report(args.report)
-        except latex.ReportError as exc:
+            report_seed, report = latex_records.load_check_report(args.report)
+        except latex_records.ReportError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
         if args.seed is not None and args.seed != report_seed:
@@ -90,12 +92,12 @@ def run(args) -> int:
         if not args.no_progress:
             print(f"[latex] {line}", file=sys.stderr, flush=True)
 
-    records = latex.build_records(
+    records = document.build_records(
         selected, seed=seed, numeric=not args.no_numeric, report=report, instances=args.instances,
         progress_factory=progress_factory(not args.no_progress and not args.no_numeric
                                            and report is None),
         log=log)
-    document = latex.render_document(records, None if (args.no_numeric) else seed)
+    document = document.render_document(records, None if (args.no_numeric) else seed)
 
     if not args.output:
         sys.stdout.write(document)
@@ -116,8 +118,8 @@ def run(args) -> int:
 
     if args.pdf:
         try:
-            result = latex.compile_pdf(args.output)
-        except latex.EngineMissing as exc:
+            result = latex_compile.compile_pdf(args.output)
+        except latex_compile.EngineMissing as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 1
         if not result.ok:
