@@ -9,6 +9,8 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from ..reports import write_bytes_atomic
+
 
 INSTALL_HINT = (
     "no TeX engine found (looked for latexmk and pdflatex on PATH).\n"
@@ -25,12 +27,18 @@ class EngineMissing(RuntimeError):
 
 @dataclass
 class CompileResult:
+    """What :func:`compile_pdf` produced: ``pdf`` (the path written, ``None`` when not written),
+    ``pdf_bytes`` (the PDF itself), the engine's ``log`` and, on failure, its first ``errors`` and
+    ``log_path`` (the log kept next to the ``.tex``)."""
+
     ok: bool
     engine: str
     pdf: Path | None
     log: str
     errors: list = field(default_factory=list)
     overfull: list = field(default_factory=list)  # (points, where) of each overfull \hbox
+    pdf_bytes: bytes = b""
+    log_path: Path | None = None
 
     @property
     def worst_overfull(self) -> float:
@@ -72,8 +80,10 @@ def parse_overfull(log: str) -> list[tuple[float, str]]:
     return found
 
 
-def compile_pdf(tex_path, engine: str | None = None, timeout: float = 300.0) -> CompileResult:
-    """Compile ``tex_path`` in a temporary folder and copy the PDF next to it.
+def compile_pdf(tex_path, engine: str | None = None, timeout: float = 300.0,
+                write: bool = True) -> CompileResult:
+    """Compile ``tex_path`` in a temporary folder and write the PDF next to it (atomically; with
+    ``write=False`` only return its bytes, for a caller that writes it itself).
 
     Runs ``latexmk -pdf`` or ``pdflatex`` (until cross-references settle, at most 4 runs) with
     ``-interaction=nonstopmode -halt-on-error -file-line-error``.  ``SOURCE_DATE_EPOCH`` is fixed so
@@ -116,8 +126,11 @@ def compile_pdf(tex_path, engine: str | None = None, timeout: float = 300.0) -> 
         if failed or not pdf.exists():
             errors = parse_errors(log) or [f"{engine} exited with an error and no message; "
                                            f"see {tex_path.with_suffix('.log')}"]
-            shutil.copy2(log_file, tex_path.with_suffix(".log")) if log_file.exists() else None
-            return CompileResult(False, engine, None, log, errors, parse_overfull(log))
-        target = tex_path.with_suffix(".pdf")
-        shutil.copy2(pdf, target)
-        return CompileResult(True, engine, target, log, [], parse_overfull(log))
+            log_path = None
+            if log_file.exists():
+                log_path = write_bytes_atomic(tex_path.with_suffix(".log"), log_file.read_bytes())
+            return CompileResult(False, engine, None, log, errors, parse_overfull(log),
+                                 log_path=log_path)
+        data = pdf.read_bytes()
+        target = write_bytes_atomic(tex_path.with_suffix(".pdf"), data) if write else None
+        return CompileResult(True, engine, target, log, [], parse_overfull(log), pdf_bytes=data)
