@@ -21,9 +21,12 @@ convexity a lemma must assume by name) or a concrete :class:`~.losses.Loss`.  Th
 """
 from __future__ import annotations
 
+import copy
+
 import sympy as sp
 
 from .kernel import Context
+from .kernel.errors import KernelError
 from .linalg import inner, norm, opnorm
 
 # ------------------------------------------------------------------------------------------------
@@ -91,29 +94,49 @@ d, k, n, q = sp.symbols("d k n q", integer=True, positive=True)
 _LATEX: dict[str, str] = {}
 
 
+_TEXT: dict[str, str] = {}
+
+
 class Named(sp.MatrixSymbol):
-    """A matrix symbol with a LaTeX name in the paper's notation."""
+    """A matrix symbol (a named vector or matrix quantity) printing in the paper's notation."""
 
     def _latex(self, printer):
         return _LATEX.get(self.name, self.name)
 
+    def _sympystr(self, printer):
+        return _TEXT.get(self.name, self.name)
+
 
 class NamedScalar(sp.Symbol):
-    """A real scalar symbol with a LaTeX name in the paper's notation."""
+    """A named scalar quantity: a plain *real* symbol, never with another assumption.
 
-    def __new__(cls, name, latex=None, **assumptions):
-        obj = super().__new__(cls, name, real=True, **assumptions)
+    A sign fact about a named quantity comes only from a hypothesis that a step uses (``Positive``,
+    ``Bound``), never from a SymPy assumption the sign rules would read silently.
+    """
+
+    def __new__(cls, name, latex=None, text=None, **assumptions):
+        if assumptions:
+            raise KernelError(f"named quantity {name!r}: assumptions {sorted(assumptions)} are not "
+                              "allowed (state them as hypotheses)")
+        obj = super().__new__(cls, name, real=True)
         if latex:
             _LATEX[name] = latex
+        if text:
+            _TEXT[name] = text
         return obj
 
     def _latex(self, printer):
         return _LATEX.get(self.name, self.name)
 
+    def _sympystr(self, printer):
+        return _TEXT.get(self.name, self.name)
 
-def named(name: str, rows, cols, latex: str | None = None) -> Named:
+
+def named(name: str, rows, cols, latex: str | None = None, text: str | None = None) -> Named:
     if latex:
         _LATEX[name] = latex
+    if text:
+        _TEXT[name] = text
     return Named(name, rows, cols)
 
 
@@ -127,24 +150,28 @@ theta = named("theta", q, 1, r"\theta")
 
 # derived quantities
 c = named("c", k, 1)
-E_rx = named("E_rx", d, 1, r"\mathbb{E}\left[\ell'(p)\, x\right]")
-grad_w = named("grad_w", d, 1, r"\nabla_{w} F")
-grad_V = named("grad_V", d, k, r"\nabla_{V} F")
-grad_theta = named("grad_theta", q, 1, r"\nabla_{\theta} F")
+E_rx = named("E_rx", d, 1, r"\mathbb{E}\left[\ell'(p)\, x\right]", "E[l'(p) x]")
+grad_w = named("grad_w", d, 1, r"\nabla_{w} F", "grad_w F")
+grad_V = named("grad_V", d, k, r"\nabla_{V} F", "grad_V F")
+grad_theta = named("grad_theta", q, 1, r"\nabla_{\theta} F", "grad_theta F")
 E_rJVw = named("E_rJVw", q, 1,
-               r"\mathbb{E}\left[\ell'(p)\, J_{\theta}(x)^{\top} V^{\top} w\right]")
+               r"\mathbb{E}\left[\ell'(p)\, J_{\theta}(x)^{\top} V^{\top} w\right]",
+               "E[l'(p) J_theta(x)^T V^T w]")
 
-F = NamedScalar("F", r"F(w, V, \theta)")
-F_lin = NamedScalar("F_lin", r"F_{\mathrm{lin}}")
-F_feat = NamedScalar("F_feat", r"F_{\mathrm{feat}}(\theta)")
+F = NamedScalar("F", r"F(w, V, \theta)", "F(w, V, theta)")
+F_lin = NamedScalar("F_lin", r"F_{\mathrm{lin}}", "F_lin")
+F_feat = NamedScalar("F_feat", r"F_{\mathrm{feat}}(\theta)", "F_feat(theta)")
 E_loss_comparator = NamedScalar(
-    "E_l_ab", r"\mathbb{E}\,\ell\left(a^{\top} x + b^{\top} f_{\theta}(x)\right)")
-E_loss_linear = NamedScalar("E_l_a", r"\mathbb{E}\,\ell\left(a^{\top} x\right)")
+    "E_l_ab", r"\mathbb{E}\,\ell\left(a^{\top} x + b^{\top} f_{\theta}(x)\right)",
+    "E l(a^T x + b^T f_theta(x))")
+E_loss_linear = NamedScalar("E_l_a", r"\mathbb{E}\,\ell\left(a^{\top} x\right)", "E l(a^T x)")
 E_r_gap = NamedScalar(
-    "E_r_gap", r"\mathbb{E}\left[\ell'(p)\left(a^{\top} x + b^{\top} f_{\theta}(x) - p\right)\right]")
+    "E_r_gap", r"\mathbb{E}\left[\ell'(p)\left(a^{\top} x + b^{\top} f_{\theta}(x) - p\right)\right]",
+    "E[l'(p) (a^T x + b^T f_theta(x) - p)]")
 E_bregman = NamedScalar(
-    "E_bregman", r"\mathbb{E}\left[D_{\ell}\left(a^{\top} x + b^{\top} f_{\theta}(x),\, p\right)\right]")
-E_r_p = NamedScalar("E_r_p", r"\mathbb{E}\left[\ell'(p)\, p\right]")
+    "E_bregman", r"\mathbb{E}\left[D_{\ell}\left(a^{\top} x + b^{\top} f_{\theta}(x),\, p\right)\right]",
+    "E[D_l(a^T x + b^T f_theta(x), p)]")
+E_r_p = NamedScalar("E_r_p", r"\mathbb{E}\left[\ell'(p)\, p\right]", "E[l'(p) p]")
 
 __all__ = [
     "Named", "NamedScalar", "named", "residual_context", "loss_terms", "ell", "ell_p", "ell_pp",
@@ -188,20 +215,37 @@ class SampleSymbols:
         return total / self.n
 
 
+_BASE_CONTEXTS: dict = {}
+
+
 def residual_context(dd: int = 2, kk: int = 2, nn: int = 2, theta_size: int = 0, loss=None,
                      label: str | None = None) -> tuple[Context, SampleSymbols]:
-    """The model of DESIGN.md section 1 at sizes ``d = dd``, ``k = kk``, ``n = nn``.
+    """The residual model at sizes ``d = dd``, ``k = kk``, ``n = nn`` (``q = theta_size`` parameters).
 
-    Returns the context (definitions of every named quantity above) and its component symbols.
-    ``loss=None`` uses the generic loss ``ell``; otherwise a concrete :class:`~.losses.Loss`.
+    Returns a fresh context (definitions of every named quantity above) and its component symbols.
+    ``loss=None`` uses the generic loss ``ell``; otherwise a concrete :class:`~.losses.Loss`.  The
+    definitions are built once per process and sizes (SymPy's component-wise gradients are the slow
+    part); each call returns a new context with its own tables, so a lemma may add definitions.
     """
+    key = (dd, kk, nn, theta_size, id(loss), label)
+    if key not in _BASE_CONTEXTS:
+        _BASE_CONTEXTS[key] = (_build_residual_context(dd, kk, nn, theta_size, loss, label), loss)
+    (base, samples), _ = _BASE_CONTEXTS[key]
+    samples = copy.copy(samples)
+    ctx = Context(base.label, dict(base.dims), dict(base.definitions), dict(base.infima),
+                  dict(base.families), base.loss, samples)
+    return ctx, samples
+
+
+def _build_residual_context(dd, kk, nn, theta_size, loss, label):
     s = SampleSymbols(dd, kk, nn, theta_size)
     l, l_p, _ = loss_terms(loss)
     tag = label or f"(d, k, n{', q' if theta_size else ''}) = ({dd}, {kk}, {nn}" + (
         f", {theta_size})" if theta_size else ")")
     if loss is not None:
         tag += f", loss {loss.name}"
-    ctx = Context(tag, {d: dd, k: kk, n: nn, q: max(theta_size, 1)}, loss=loss, samples=s)
+    dims = {d: dd, k: kk, n: nn, **({q: theta_size} if theta_size else {})}
+    ctx = Context(tag, dims, loss=loss, samples=s)
     for name, value in (("w", s.w), ("V", s.V), ("a", s.a), ("b", s.b), ("u", s.u)):
         ctx.define(globals()[name], value)
     if theta_size:
@@ -229,8 +273,8 @@ def residual_context(dd: int = 2, kk: int = 2, nn: int = 2, theta_size: int = 0,
     ctx.define(E_r_gap, s.mean([r[j] * (q_ab[j] - p[j]) for j in range(nn)]))
     ctx.define(E_bregman, s.mean([l(q_ab[j], s.y[j]) - l(p[j], s.y[j]) - r[j] * (q_ab[j] - p[j])
                                   for j in range(nn)]))
-    ctx.infima[F_feat] = (E_loss_comparator, (a, b))
-    ctx.infima[F_lin] = (E_loss_linear, (a,))
+    ctx.define_infimum(F_feat, E_loss_comparator, (a, b))
+    ctx.define_infimum(F_lin, E_loss_linear, (a,))
     s.phi, s.p, s.r = phi, p, r
     s.q_ab = [q.doit() for q in [qq.xreplace({a: sp.ImmutableMatrix(s.a), b: sp.ImmutableMatrix(s.b)})
                                    for qq in q_ab]]
@@ -243,13 +287,16 @@ def comparator_pairs(ctx: Context):
     return [(s.q_ab[j], s.p[j], s.y[j]) for j in range(s.n)]
 
 
-def standard_contexts(theta_size: int = 0, loss=None) -> list[Context]:
-    """The sizes every lemma is checked at: small enough for SymPy, large enough to be generic.
+#: ``(d, k, n)`` every lemma of the residual model is checked at: ``(2, 2, 2)`` (both blocks
+#: non-scalar), ``(3, 1, 2)`` (``d > k``, a rank-deficient shape of ``V``) and ``(2, 3, 4)`` (``d``, ``k``,
+#: ``n`` pairwise different, ``n >= 3``: an identity that holds only for ``n = 2`` -- a stray ``1/(n-1)``,
+#: a sum replaced by half of it -- fails there).
+STANDARD_SIZES = ((2, 2, 2), (3, 1, 2), (2, 3, 4))
 
-    ``(d, k, n) = (2, 2, 2)`` (both blocks non-scalar) and ``(3, 1, 2)`` (a rank-deficient ``V``
-    shape, ``d > k``).
-    """
+
+def standard_contexts(theta_size: int = 0, loss=None) -> list[Context]:
+    """The contexts at :data:`STANDARD_SIZES`: small enough for SymPy, large enough to be generic."""
     out = []
-    for dd, kk, nn in ((2, 2, 2), (3, 1, 2)):
+    for dd, kk, nn in STANDARD_SIZES:
         out.append(residual_context(dd, kk, nn, theta_size=theta_size, loss=loss)[0])
     return out

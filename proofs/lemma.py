@@ -1,35 +1,64 @@
-"""What a lemma module declares: its statement, hypotheses, derivation and what the paper claims."""
+"""What a lemma module declares, and the theorem the kernel issues for it.
+
+A lemma module ``proofs/lemmas/NAME.py`` defines ``LEMMA = SymbolicLemma(...)``: its content name,
+title, kind, what the paper claims (prose), ``build`` (returns the :class:`~.kernel.Proof`, whose
+``conclusion`` is the formal statement) and ``cites`` (the lemmas whose theorems the proof cites; the
+registry orders lemmas by it, and :meth:`SymbolicLemma.check` refuses a proof that cites others).
+The statement users read is printed from the theorem the kernel issued, never typed here.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Callable
 
-from .kernel import Proof
+from .kernel import Cite, ProofFailed, ProofReport, check
 
 KINDS = ("lemma", "theorem", "example", "experiment")
+
+_REPORTS: dict[str, ProofReport] = {}
+
+
+def clear_theorem_cache() -> None:
+    """Forget every checked proof (tests that break a lemma on purpose call this)."""
+    _REPORTS.clear()
 
 
 @dataclass(frozen=True)
 class SymbolicLemma:
-    """One registered result.
-
-    ``name`` is the content name (``local_minima_beat_linear``) shared by the proof module
-    ``proofs/lemmas/<name>.py``, the witness ``numerics/witnesses/<name>.py`` and the LaTeX section.
-    ``statement`` is plain text; ``statement_latex`` the same in LaTeX; ``paper`` says what Shamir
-    (2018) claims and where our statement is a reconstruction.  ``build`` returns the
-    :class:`~.kernel.Proof` (``None`` for experiments, which are numeric only).  ``order`` sorts the
-    registry (dependencies first).
-    """
+    """One registered result (see the module docstring).  Experiments have ``build=None`` and a
+    ``description`` (prose: an experiment states no theorem)."""
 
     name: str
     title: str
-    statement: str
-    statement_latex: str
     paper: str
-    build: Callable[[], Proof] | None
+    build: Callable | None
     kind: str = "lemma"
-    order: int = 100
+    cites: tuple = ()
+    description: str = ""
+    description_latex: str = ""
 
     def __post_init__(self):
         if self.kind not in KINDS:
             raise ValueError(f"lemma {self.name!r}: kind must be one of {KINDS}, got {self.kind!r}")
+        if (self.build is None) != (self.kind == "experiment"):
+            raise ValueError(f"lemma {self.name!r}: experiments (and only they) have no proof")
+
+    def check(self) -> ProofReport:
+        """The kernel's report on this lemma's proof (checked once per process, then cached)."""
+        if self.build is None:
+            raise ValueError(f"{self.name} is an experiment: it has no proof")
+        if self.name not in _REPORTS:
+            proof = self.build()
+            cited = sorted({step.lemma for step in proof.steps if isinstance(step, Cite)})
+            if cited != sorted(self.cites):
+                raise ValueError(f"lemma {self.name!r} declares cites={sorted(self.cites)} but its "
+                                 f"proof cites {cited}")
+            _REPORTS[self.name] = check(proof)
+        return _REPORTS[self.name]
+
+    def theorem(self):
+        """The kernel's :class:`~.kernel.Theorem` for this lemma, or :class:`ProofFailed`."""
+        report = self.check()
+        if report.theorem is None:
+            raise ProofFailed(report)
+        return report.theorem

@@ -15,7 +15,9 @@ from typing import Callable
 import numpy as np
 import sympy as sp
 
-from .primitives import lambdify, sigmoid, softplus
+from .kernel.zero import sign_nonnegative
+from ..bridge import lambdify
+from .primitives import sigmoid, softplus
 
 #: Prediction and target: the two arguments of every loss.
 P, Y = sp.symbols("p y", real=True)
@@ -37,25 +39,48 @@ class NonDifferentiableLossError(LossError):
     pass
 
 
-_NON_SMOOTH = (sp.Abs, sp.Max, sp.Min, sp.Heaviside, sp.sign, sp.Piecewise, sp.floor, sp.ceiling)
-
-
 def prove_nonnegative(expr: sp.Expr) -> str | None:
-    """Try to prove ``expr >= 0`` for all real values of its (real) symbols.
+    """``expr >= 0`` for all real values of its (real) symbols, by the kernel's sign rules."""
+    return sign_nonnegative(expr)
 
-    Returns the form in which SymPy's assumption system certified it, or ``None`` when no form could
-    be certified (which is *not* a proof of the opposite).
-    """
-    candidates = [("as written", expr)]
-    for label, transform in (("factored", sp.factor), ("power-simplified", sp.powsimp),
-                             ("simplified", sp.simplify)):
-        try:
-            candidates.append((label, transform(expr)))
-        except Exception:  # a transform that fails simply offers no certificate
+
+#: The only functions a loss may be built from: smooth and real on the real line (``log`` and
+#: non-integer powers only of arguments proven positive).  Anything else -- ``Abs``, ``Max``,
+#: ``Piecewise``, ``arg``, ``sign``, ``floor``, ``re``, undefined functions ... -- is refused by name.
+SMOOTH_FUNCTIONS = (sp.exp, sp.log, sigmoid, softplus)
+
+
+def smoothness_violation(expr: sp.Expr) -> str | None:
+    """Why ``expr`` is not built from :data:`SMOOTH_FUNCTIONS`, ``+``, ``*`` and powers, or ``None``."""
+    for node in sp.preorder_traversal(expr):
+        if isinstance(node, (sp.Symbol, sp.Number)) or node in (sp.pi, sp.E):
+            if isinstance(node, sp.Symbol) and node not in (P, Y):
+                return f"it has a free symbol {node} other than p, y"
+            if isinstance(node, sp.Number) and not node.is_real:
+                return f"it has a non-real constant {node}"
             continue
-    for label, form in candidates:
-        if form.is_nonnegative:
-            return f"{label}: {sp.sstr(form)} is nonnegative by SymPy's sign rules"
+        if isinstance(node, (sp.Add, sp.Mul)):
+            continue
+        if isinstance(node, sp.Pow):
+            if node.exp.is_integer and (node.exp.is_nonnegative or
+                                        sign_nonnegative(node.base) and node.base.is_positive):
+                continue
+            if node.exp.is_integer and node.exp.is_negative:
+                if node.base.is_positive or node.base.is_negative:
+                    continue
+                return f"it divides by {node.base}, which may vanish"
+            if node.base.is_positive:
+                continue
+            return f"it raises {node.base} (not proven positive) to the power {node.exp}"
+        if isinstance(node, sp.log):
+            if node.args[0].is_positive:
+                continue
+            return f"it takes log of {node.args[0]}, not proven positive"
+        if isinstance(node, SMOOTH_FUNCTIONS):
+            continue
+        name = getattr(node.func, "__name__", type(node).__name__)
+        return f"it uses {name}, which is not among the allowed smooth real functions " \
+               f"({', '.join(f.__name__ for f in SMOOTH_FUNCTIONS)}, +, *, powers)"
     return None
 
 
@@ -102,10 +127,10 @@ class Loss:
 
     # -- proofs ---------------------------------------------------------------------------------
     def require_differentiable(self) -> None:
-        bad = [f.__name__ for f in _NON_SMOOTH if self.expr.has(f)]
-        if bad:
+        why = smoothness_violation(self.expr)
+        if why is not None:
             raise NonDifferentiableLossError(
-                f"loss {self.name!r} is not twice differentiable in p: it uses {', '.join(bad)} "
+                f"loss {self.name!r} is not accepted as a smooth real loss: {why} "
                 f"({sp.sstr(self.expr)}); the paper's results need a differentiable convex loss")
 
     @cached_property

@@ -1,4 +1,4 @@
-"""Example bad_saddle_at_zero (DESIGN.md section 5): stationary points with a bad value at ``w = 0``.
+"""Example bad_saddle_at_zero: stationary points with a bad value at ``w = 0``.
 
 Let ``a0 = E[l'(0; y) x] in R^d`` and ``c0 = E[l'(0; y) f_theta(x)] in R^k`` with ``c0 != 0``, and
 
@@ -29,20 +29,23 @@ import sympy as sp
 from ..expressions import (E_rx, F, NamedScalar, V, c, d, grad_V, grad_theta, grad_w, inner, k,
                            loss_terms, named, residual_context)
 from ..hypotheses import w_zero
-from ..kernel import Chain, Hypothesis, Identity, Proof
+from ..kernel import Chain, Equation, Identity, NonZero, Proof
 from ..lemma import SymbolicLemma
 
 t, s = sp.symbols("t s", real=True)
 a0 = named("a_0", d, 1, r"a_{0}")
 c0 = named("c_0", k, 1, r"c_{0}")
 V0 = named("V_0", d, k, r"V_{0}")
-u_dir = named("u_dir", d, 1, "u")
-E_l0 = NamedScalar("E_l0", r"\mathbb{E}\,\ell(0;\, y)")
+u_dir = named("u_dir", d, 1, "u", "u")
+E_l0 = NamedScalar("E_l0", r"\mathbb{E}\,\ell(0;\, y)", "E l(0; y)")
 d2F = NamedScalar(
-    "d2F_saddle", r"\frac{d^{2}}{dt^{2}} F\left(t u,\, V - t s u c_{0}^{\top},\, \theta\right)\Big|_{t=0}")
+    "d2F_saddle", r"\frac{d^{2}}{dt^{2}} F\left(t u,\, V - t s u c_{0}^{\top},\, \theta\right)\Big|_{t=0}",
+    "d^2/dt^2 F(t u, V - t s u c_0^T, theta) at t = 0")
 E_l2_uphi = NamedScalar("E_l2_uphi_saddle",
-                        r"\mathbb{E}\left[\ell''(0;\, y)\,(u^{\top}\phi)^{2}\right]")
-d_lin = NamedScalar("d_lin", r"\frac{d}{dt} \mathbb{E}\,\ell(-t a_{0}^{\top} x;\, y)\Big|_{t=0}")
+                        r"\mathbb{E}\left[\ell''(0;\, y)\,(u^{\top}\phi)^{2}\right]",
+                        "E[l''(0; y) (u^T phi)^2]")
+d_lin = NamedScalar("d_lin", r"\frac{d}{dt} \mathbb{E}\,\ell(-t a_{0}^{\top} x;\, y)\Big|_{t=0}",
+                    "d/dt E l(-t a_0^T x; y) at t = 0")
 
 #: The step along ``-u c0^T`` that makes the curvature exactly -1 (written once; the witness uses it).
 S_STAR = (E_l2_uphi + 1) / (2 * inner(u_dir, u_dir) * inner(c0, c0))
@@ -71,23 +74,31 @@ def _extend(ctx) -> None:
     ctx.define(d_lin, sp.diff(lin_path, t).subs(t, 0))
 
 
-V_is_V0 = Hypothesis("V_is_V0", "V = V0 = -a0 c0^T / ||c0||^2", sp.Eq(V, V0), equations={V: V0})
-c0_nonzero = Hypothesis("c0_nonzero", "c0 = E[l'(0; y) f_theta(x)] != 0", sp.Ne(c0, sp.ZeroMatrix(k, 1)),
-                        nonzero=(inner(c0, c0),))
-u_nonzero = Hypothesis("u_nonzero", "the direction u is nonzero", sp.Ne(u_dir, sp.ZeroMatrix(d, 1)),
-                       nonzero=(inner(u_dir, u_dir),))
-s_is_s_star = Hypothesis("s_is_s_star",
-                         "s = s* = (E[l''(0; y)(u^T phi)^2] + 1) / (2 ||u||^2 ||c0||^2)",
-                         sp.Eq(s, S_STAR), equations={s: S_STAR})
+V_is_V0 = Equation("V_is_V0", V, V0, gloss="V = V0 = -a0 c0^T / ||c0||^2")
+c0_nonzero = NonZero("c0_nonzero", c0, gloss="c0 = E[l'(0; y) f_theta(x)] is nonzero")
+u_nonzero = NonZero("u_nonzero", u_dir, gloss="the direction u is nonzero")
+s_is_s_star = Equation("s_is_s_star", s, S_STAR,
+                       gloss="the step along -u c0^T that makes the curvature exactly -1")
+
+CONCLUSION = (
+    sp.Eq(grad_w, sp.ZeroMatrix(d, 1), evaluate=False),
+    sp.Eq(grad_V, sp.ZeroMatrix(d, k), evaluate=False),
+    sp.Eq(grad_theta, sp.ZeroMatrix(1, 1), evaluate=False),
+    sp.Eq(F, E_l0, evaluate=False),
+    sp.Eq(d_lin, -inner(a0, a0), evaluate=False),
+    sp.Eq(d2F, -1, evaluate=False),
+)
+
+
+#: ``(d, k, n)`` with one ``theta`` coordinate (so ``grad_theta F`` exists): the last has ``n >= 3`` and
+#: ``d, k, n`` pairwise different.
+SIZES = ((2, 2, 2), (1, 2, 2), (3, 2, 4))
 
 
 def contexts():
-    """``(d, k, n, q) = (2, 2, 2, 1)`` and ``(1, 2, 2, 1)``: one ``theta`` coordinate, so that
-    ``grad_theta F`` exists (features are arbitrary functions of ``theta``).  ``k >= 2`` in both, so that
-    ``||c0||^2`` is a sum of squares and not the square of a single component (which the kernel's
-    denominator check would see as the undeclared factor ``c0``)."""
+    """The contexts at :data:`SIZES`; features are arbitrary functions of ``theta``."""
     out = []
-    for dd, kk, nn in ((2, 2, 2), (1, 2, 2)):
+    for dd, kk, nn in SIZES:
         ctx, _ = residual_context(dd, kk, nn, theta_size=1)
         _extend(ctx)
         out.append(ctx)
@@ -96,9 +107,9 @@ def contexts():
 
 def build() -> Proof:
     chains = [
-        Chain("c_is_c0", c, text="at w = 0, c = c0 whatever V is", fact=True)
+        Chain("c_is_c0", c, text="at w = 0, c = c0 whatever V is")
         .eq(c0, Identity("p = 0 at w = 0", using=("w_zero",))),
-        Chain("E_rx_is_a0", E_rx, text="at w = 0, E[l'(p) x] = a0", fact=True)
+        Chain("E_rx_is_a0", E_rx, text="at w = 0, E[l'(p) x] = a0")
         .eq(a0, Identity("p = 0 at w = 0", using=("w_zero",))),
         Chain("stationary_in_w", grad_w, text="grad_w F = a0 + V0 c0 = 0")
         .eq(a0 + V * c0, Identity("lemma residual_gradients at w = 0", using=("w_zero",)))
@@ -115,32 +126,18 @@ def build() -> Proof:
         Chain("negative_curvature", d2F,
               text="second derivative along (u, -s u c0^T) at (0, V0, theta); with s = s* it is -1")
         .eq(E_l2_uphi - 2 * s * inner(u_dir, u_dir) * inner(c0, c0),
-            Identity("sympy.diff twice in t, at t = 0", using=("w_zero", "V_is_V0", "c0_nonzero")))
+            Identity("sympy.diff twice in t, at t = 0 (any V)", using=("w_zero",)))
         .eq(-1, Identity("substitute s = s*", using=("s_is_s_star", "c0_nonzero", "u_nonzero"))),
     ]
     return Proof("bad_saddle_at_zero", [w_zero, V_is_V0, c0_nonzero, u_nonzero, s_is_s_star], chains,
-                 contexts())
+                 contexts(), conclusion=CONCLUSION)
 
 
 LEMMA = SymbolicLemma(
     name="bad_saddle_at_zero",
     title="Strict saddles with a bad value at w = 0 (the 1/||w|| factor is necessary)",
-    statement=("With a0 = E[l'(0; y) x], c0 = E[l'(0; y) f_theta(x)] != 0 and V0 = -a0 c0^T / ||c0||^2, "
-               "(0, V0, theta) is stationary with F = E l(0; y) > F_lin when a0 != 0 "
-               "(d/dt E l(-t a0^T x) = -||a0||^2 at t = 0), and the direction (u, -s* u c0^T) has "
-               "second derivative exactly -1: a strict saddle. Points (t e, V0, theta) have "
-               "||grad F|| = O(t) while F - F_lin stays bounded away from 0."),
-    statement_latex=(
-        r"With $a_0 = \mathbb{E}[\ell'(0;y)\,x]$, $c_0 = \mathbb{E}[\ell'(0;y) f_\theta(x)] \neq 0$ and "
-        r"$V_0 = -a_0 c_0^\top / \|c_0\|^2$, the point $(0, V_0, \theta)$ is stationary with "
-        r"$F = \mathbb{E}\,\ell(0;y) > F_{\mathrm{lin}}$ when $a_0 \neq 0$ "
-        r"($\frac{d}{dt}\mathbb{E}\,\ell(-t a_0^\top x)|_{t=0} = -\|a_0\|^2$), and the direction "
-        r"$(u, -s^\star u c_0^\top)$ has second derivative exactly $-1$: a strict saddle. The points "
-        r"$(t e, V_0, \theta)$ have $\|\nabla F\| = O(t)$ while $F - F_{\mathrm{lin}}$ stays bounded "
-        r"away from $0$."),
     paper=("Shamir (2018) notes that the quantitative bound must degrade as ||w|| -> 0 (and ||V|| -> "
-           "inf); the explicit construction V0 = -a0 c0^T / ||c0||^2 is ours (DESIGN.md section 5)."),
+           "inf); the explicit construction V0 = -a0 c0^T / ||c0||^2 is ours."),
     build=build,
     kind="example",
-    order=60,
 )

@@ -1,4 +1,4 @@
-"""Experiment multi_block_experiment (DESIGN.md section 7; cf. Yun, Sra & Jadbabaie, arXiv 1907.03922).
+"""Experiment multi_block_experiment (cf. Yun, Sra & Jadbabaie, arXiv 1907.03922).
 
 Residual networks with ``L = 2`` or ``3`` blocks, ``x_{l+1} = x_l + V_l f_l(x_l)``, ``p = w^T x_L``.  The
 paper's argument applies to the *last* block with input ``x_{L-1}``: at every point
@@ -15,10 +15,10 @@ from ..lemma import SymbolicLemma
 LEMMA = SymbolicLemma(
     name="multi_block_experiment",
     title="Several residual blocks: multi-start search against F_lin",
-    statement=("Experiment: for 2-3 residual blocks, multi-start local optimisation; record F - F_lin at "
+    description=("Experiment: for 2-3 residual blocks, multi-start local optimisation; record F - F_lin at "
                "the end points (the one-block theorem only guarantees F <= F_lin on the last block's "
                "input x_{L-1}, checked at every end point)."),
-    statement_latex=(
+    description_latex=(
         r"Experiment: for 2--3 residual blocks, multi-start local optimisation; record "
         r"$F - F_{\mathrm{lin}}$ at the end points (the one-block theorem only guarantees a comparison "
         r"with linear predictors on the last block's input $x_{L-1}$, checked at every end point)."),
@@ -26,5 +26,4 @@ LEMMA = SymbolicLemma(
            "Shamir (2018)."),
     build=None,
     kind="experiment",
-    order=95,
 )

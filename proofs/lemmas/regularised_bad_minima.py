@@ -1,4 +1,4 @@
-"""Experiment regularised_bad_minima (DESIGN.md section 5): the obvious fixes can create bad minima.
+"""Experiment regularised_bad_minima: the obvious fixes can create bad minima.
 
 Two modified objectives, with a fixed feature map ``f`` (any ``f`` is allowed by the theorem, so a fixed one
 gives valid counterexamples) and variables ``(w, V)``:
@@ -20,10 +20,10 @@ from ..lemma import SymbolicLemma
 LEMMA = SymbolicLemma(
     name="regularised_bad_minima",
     title="Regularisation and norm constraints can create local minima worse than linear",
-    statement=("Experiment: search for strict local minima of F + lam (||w||^2 + ||V||^2) worse than "
+    description=("Experiment: search for strict local minima of F + lam (||w||^2 + ||V||^2) worse than "
                "min_u E l(u^T x) + lam ||u||^2, and of F under ||V||_F <= R worse than F_lin, certified "
                "by KKT and second-order sufficient conditions."),
-    statement_latex=(
+    description_latex=(
         r"Experiment: search for strict local minima of $F + \lambda(\|w\|^2 + \|V\|_F^2)$ worse than "
         r"$\min_u \mathbb{E}\,\ell(u^\top x) + \lambda\|u\|^2$, and of $F$ under $\|V\|_F \le R$ worse "
         r"than $F_{\mathrm{lin}}$, certified by KKT and second-order sufficient conditions."),
@@ -31,5 +31,4 @@ LEMMA = SymbolicLemma(
            "create bad local minima; the search and certificates are ours."),
     build=None,
     kind="experiment",
-    order=90,
 )

@@ -1,11 +1,20 @@
-"""Lemma residual_gradients (DESIGN.md section 2): the gradients of F, and grad_V F = w c^T is rank one.
+"""Lemma residual_gradients: the gradients of F, and grad_V F = w c^T is rank one.
 
-With ``r = l'(p(x); y)``, ``phi = x + V f_theta(x)`` and ``c = E[r f_theta(x)]``:
-``grad_w F = E[r x] + V c``, ``grad_V F = w c^T``, ``grad_theta F = E[r J_theta(x)^T V^T w]``; hence
-``c = grad_V F^T w / ||w||^2`` when ``w != 0``, ``E[r x] = grad_w F - V c`` and ``E[r p] = w^T grad_w F``.
-The left-hand gradients are computed by SymPy, component by component, from ``F`` itself.
+Statement
+    With ``r = l'(p(x); y)``, ``phi = x + V f_theta(x)`` and ``c = E[r f_theta(x)]``:
+    ``grad_w F = E[r x] + V c``, ``grad_V F = w c^T``, ``grad_theta F = E[r J_theta(x)^T V^T w]``; hence
+    ``c = grad_V F^T w / ||w||^2`` when ``w != 0``, ``E[r x] = grad_w F - V c`` and ``E[r p] = w^T grad_w F``.
+Argument
+    The left-hand gradients are computed by SymPy, component by component, from ``F`` itself (never by
+    SymPy's matrix calculus); each identity is then an algebraic consequence.
+Paper
+    Used throughout Shamir (2018); the rank-one structure of ``grad_V F`` drives the main proof.
+Checked at
+    ``(d, k, n, q) = (2, 2, 2, 2), (3, 1, 2, 2), (2, 3, 4, 2)`` (``q`` parameters of the unit).
 """
 from __future__ import annotations
+
+import sympy as sp
 
 from ..expressions import (E_r_p, E_rJVw, E_rx, V, c, grad_V, grad_theta, grad_w, inner,
                            standard_contexts, w)
@@ -15,9 +24,18 @@ from ..lemma import SymbolicLemma
 
 DIFF = "differentiation of F component by component (sympy.diff)"
 
+CONCLUSION = (
+    sp.Eq(grad_w, E_rx + V * c, evaluate=False),
+    sp.Eq(grad_V, w * c.T, evaluate=False),
+    sp.Eq(grad_theta, E_rJVw, evaluate=False),
+    sp.Eq(c, grad_V.T * w / inner(w, w), evaluate=False),
+    sp.Eq(E_rx, grad_w - V * c, evaluate=False),
+    sp.Eq(E_r_p, inner(w, grad_w), evaluate=False),
+)
+
 
 def build() -> Proof:
-    chains = [
+    steps = [
         Chain("gradient_in_w", grad_w, text="the gradient in the output weights")
         .eq(E_rx + V * c, Identity(DIFF)),
         Chain("gradient_in_V", grad_V, text="the gradient in V is the rank-one matrix w c^T")
@@ -32,24 +50,14 @@ def build() -> Proof:
         Chain("E_rp_from_grad_w", E_r_p, text="E[l'(p) p] = w^T grad_w F")
         .eq(inner(w, grad_w), Identity("p = w^T (x + V f)")),
     ]
-    return Proof("residual_gradients", [w_nonzero], chains, standard_contexts(theta_size=2))
+    return Proof("residual_gradients", [w_nonzero], steps, standard_contexts(theta_size=2),
+                 conclusion=CONCLUSION)
 
 
 LEMMA = SymbolicLemma(
     name="residual_gradients",
     title="Gradients of the residual objective",
-    statement=("grad_w F = E[l'(p) x] + V c, grad_V F = w c^T (rank one), "
-               "grad_theta F = E[l'(p) J_theta(x)^T V^T w], with c = E[l'(p) f_theta(x)]; "
-               "hence c = grad_V F^T w / ||w||^2 when w != 0, E[l'(p) x] = grad_w F - V c and "
-               "E[l'(p) p] = w^T grad_w F."),
-    statement_latex=(
-        r"With $c = \mathbb{E}[\ell'(p)\, f_\theta(x)]$: "
-        r"$\nabla_w F = \mathbb{E}[\ell'(p)\,x] + V c$, $\nabla_V F = w c^\top$ (rank one), "
-        r"$\nabla_\theta F = \mathbb{E}[\ell'(p)\, J_\theta(x)^\top V^\top w]$; hence "
-        r"$c = \nabla_V F^\top w / \|w\|^2$ for $w \neq 0$, "
-        r"$\mathbb{E}[\ell'(p)\,x] = \nabla_w F - V c$ and $\mathbb{E}[\ell'(p)\,p] = w^\top \nabla_w F$."),
     paper="Used throughout Shamir (2018); the rank-one structure of grad_V F drives the main proof.",
     build=build,
     kind="lemma",
-    order=10,
 )

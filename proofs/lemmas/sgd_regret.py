@@ -1,4 +1,4 @@
-"""Theorem sgd_regret (DESIGN.md section 6): SGD on the tweaked architecture competes with F_lin.
+"""Theorem sgd_regret: SGD on the tweaked architecture competes with F_lin.
 
 Architecture (our reconstruction of the paper's tweak): ``p(x) = u^T x + w^T (x + V f_theta(x))``.
 Write ``z = (u, w) in R^{2d}`` for the output weights and ``psi_t(x) = (x, x + V_t f_{theta_t}(x))`` for the
@@ -45,32 +45,36 @@ from itertools import product
 
 import sympy as sp
 
-from ..atoms import BregmanMean, Scaled, Square
 from ..expressions import F_lin, NamedScalar, inner, loss_terms, named, norm
 from ..hypotheses import convex_loss
-from ..kernel import Certificate, Chain, Context, Hypothesis, Identity, Proof
+from ..kernel import (Bound, Certificate, Chain, Context, Equation, Identity, Positive, Projection,
+                      Proof)
+from ..kernel.atoms import BallProjectionVI, BregmanMean, Declared, Scaled, Square, WeightedSum
+from ..kernel.atoms.projection import euclidean_norm
 from ..lemma import SymbolicLemma
-from ..sgd_atoms import (BallProjectionVI, BoundHypothesis, Declared, ProjectionHypothesis, WeightedSum,
-                         euclidean_norm)
 
 # ------------------------------------------------------------------------------------------------
 # Named quantities
 # ------------------------------------------------------------------------------------------------
 m_dim = sp.Symbol("m", integer=True, positive=True)  # output weights z = (u, w): m = 2 d
+T_size, n_size, d_size = sp.symbols("T n d", integer=True, positive=True)  # the sizes of a context
 
-B = NamedScalar("B_radius", "B", positive=True)
-L = NamedScalar("L_lip", "L", positive=True)
-b_feat = NamedScalar("b_feat", "b", positive=True)
-b_x = NamedScalar("b_x", "b_{x}", positive=True)
-eta = NamedScalar("eta_sgd", r"\eta", positive=True)
-T = NamedScalar("T_steps", "T", positive=True)
-delta = NamedScalar("delta_conf", r"\delta", positive=True)
+B = NamedScalar("B_radius", "B", "B")
+L = NamedScalar("L_lip", "L", "L")
+b_feat = NamedScalar("b_feat", "b", "b")
+b_x = NamedScalar("b_x", "b_{x}", "b_x")
+eta = NamedScalar("eta_sgd", r"\eta", "eta")
+T = NamedScalar("T_steps", "T", "T")
+delta = NamedScalar("delta_conf", r"\delta", "delta")
+psi_t = named("psi_t", m_dim, 1, r"\psi_t(x)", "psi_t(x)")
+slope_t = NamedScalar("slope_t", r"\ell'(z_t^{\top}\psi_t(x);\, y)", "l'(z_t^T psi_t(x); y)")
 
-z_1 = named("z_1_sgd", m_dim, 1, "z_{1}")
-z_star = named("z_star", m_dim, 1, r"z^{\star}")
+z_1 = named("z_1_sgd", m_dim, 1, "z_{1}", "z_1")
+z_star = named("z_star", m_dim, 1, r"z^{\star}", "z*")
 
-AvgRisk = NamedScalar("AvgRisk", r"\frac{1}{T}\sum_{t=1}^{T} \mathbb{E}\, F(z_t, V_t, \theta_t)")
-CompLoss = NamedScalar("CompLoss", r"\mathbb{E}\,\ell(u^{\star\top} x;\, y)")
+AvgRisk = NamedScalar("AvgRisk", r"\frac{1}{T}\sum_{t=1}^{T} \mathbb{E}\, F(z_t, V_t, \theta_t)",
+                      "(1/T) sum_t E F(z_t, V_t, theta_t)")
+CompLoss = NamedScalar("CompLoss", r"\mathbb{E}\,\ell(u^{\star\top} x;\, y)", "E l(u*^T x; y)")
 E_regret = NamedScalar(
     "E_regret", r"\mathbb{E}\,\frac{1}{T}\sum_{t} \left[\ell_t(z_t) - \ell_t(z^{\star})\right]")
 E_lin = NamedScalar("E_lin", r"\mathbb{E}\,\frac{1}{T}\sum_{t} g_t^{\top}(z_t - z^{\star})")
@@ -121,7 +125,7 @@ class StreamModel:
                                                                        real=True))
                     self.psi[(t, h, j)] = sp.ImmutableMatrix(self.x[j].col_join(phi))
                 for i in range(nn):
-                    rho = sp.Symbol(f"rho_{t + 1}_{tag}{i}", positive=True)
+                    rho = sp.Symbol(f"rho_{t + 1}_{tag}{i}", real=True)
                     self.rho[(t + 1, h + (i,))] = rho
                     self.z[(t + 1, h + (i,))] = sp.ImmutableMatrix(rho * self.z_tilde(t, h, i))
         self.sequences = list(product(range(nn), repeat=TT))
@@ -152,8 +156,13 @@ def _sq(vector) -> sp.Expr:
 def sgd_context(TT: int, nn: int, dd: int) -> Context:
     """The finite stream model at ``T = TT`` steps, ``n = nn`` points, ``d = dd`` input dimensions."""
     s = StreamModel(TT, nn, dd)
-    ctx = Context(f"(T, n, d) = ({TT}, {nn}, {dd})", {m_dim: 2 * dd}, samples=s)
+    ctx = Context(f"(T, n, d) = ({TT}, {nn}, {dd})",
+                  {T_size: TT, n_size: nn, d_size: dd, m_dim: 2 * dd}, samples=s)
     ctx.define(T, sp.Integer(TT))
+    ctx.define_family("t and x", [(psi,) for psi in s.psi.values()])
+    ctx.define_family("t and x in the run", [(s.ell_p(s.prediction(t, h, j), s.y[j]),) for (t, h, j) in s.psi])
+    ctx.define_family("t and history", [(rho, s.z_tilde(t_next - 1, h[:-1], h[-1]))
+                                      for (t_next, h), rho in s.rho.items()])
     ctx.define(z_1, s.z1)
     ctx.define(z_star, s.z_star)
     ell, ell_p, w = s.ell, s.ell_p, s.weight
@@ -187,10 +196,11 @@ def sgd_context(TT: int, nn: int, dd: int) -> Context:
     return ctx
 
 
-#: Sizes the theorem is checked at: two steps on two points (the online-to-batch identity really
-#: averages over histories), and three steps on one point with d = 2 (psi in R^4; three telescoping
-#: terms and nested projections).
-CONTEXT_SIZES = ((2, 2, 1), (3, 1, 2))
+
+#: ``(T, n, d)`` the theorem is checked at: two steps on two points (the online-to-batch identity really
+#: averages over histories), three steps on one point with ``d = 2`` (``psi`` in ``R^4``; three telescoping
+#: terms and nested projections), and four steps on one point.
+CONTEXT_SIZES = ((2, 2, 1), (3, 1, 2), (4, 1, 1))
 
 
 def sgd_contexts(sizes=CONTEXT_SIZES) -> list[Context]:
@@ -236,60 +246,29 @@ def _gradient_bound_terms(ctx):
     return out
 
 
-def _feature_bounds(ctx):
-    s = ctx.samples
-    return [b_feat ** 2 - _sq(psi) for psi in s.psi.values()]
-
-
-def _slope_bounds(ctx):
-    s = ctx.samples
-    return [L ** 2 - s.ell_p(s.prediction(t, h, j), s.y[j]) ** 2 for (t, h, j) in s.psi]
-
-
-def _projection_factor_bounds(ctx):
-    return [1 - rho for rho in ctx.samples.rho.values()]
-
-
-def _projections(ctx):
-    """``(rho_{t+1}, z_t - eta g_t)`` for every history: ``z_{t+1} = rho_{t+1} (z_t - eta g_t)``."""
-    s = ctx.samples
-    return [(rho, s.z_tilde(t_next - 1, h[:-1], h[-1])) for (t_next, h), rho in s.rho.items()]
-
-
-def _comparator_bounds(ctx):
-    return [B - euclidean_norm(ctx.samples.z_star)]
-
-
 # ------------------------------------------------------------------------------------------------
 # Hypotheses
 # ------------------------------------------------------------------------------------------------
-positive_constants = Hypothesis(
-    "positive_constants", "the radius B, Lipschitz constant L, feature bound b and step eta are > 0",
-    sp.And(B > 0, L > 0, b_feat > 0, eta > 0), nonzero=(eta, B, L, b_feat))
-ball_projection = ProjectionHypothesis(
-    "ball_projection",
-    "z_{t+1} = Pi_B(z_t - eta g_t) = rho_{t+1} (z_t - eta g_t) with rho_{t+1} = "
-    "min(1, B / ||z_t - eta g_t||) (so 0 < rho <= 1): projection onto the ball of radius B",
-    declares=_projection_factor_bounds, projections=_projections)
-comparator_in_ball = BoundHypothesis(
-    "comparator_in_ball", "the comparator z* = (u*, 0) has ||u*|| <= B", sp.Le(norm(z_star), B),
-    declares=_comparator_bounds)
-features_bounded = BoundHypothesis(
-    "features_bounded",
-    "||psi_t(x)|| <= b for every iterate and every x in the support (||x|| <= b_x, ||V_t|| and "
-    "f_theta bounded)", declares=_feature_bounds)
-lipschitz_on_range = BoundHypothesis(
-    "lipschitz_on_range",
-    "|l'(p; y)| <= L for every prediction p of an iterate (|p| <= ||z_t|| ||psi_t|| <= B b)",
-    declares=_slope_bounds)
-start_at_zero = Hypothesis("start_at_zero", "the output weights start at z_1 = 0",
-                           sp.Eq(z_1, sp.ZeroMatrix(m_dim, 1)),
-                           equations={z_1: sp.ZeroMatrix(m_dim, 1)})
-step_size = Hypothesis("step_size", "the step size is eta = B / (L b sqrt(T))",
-                       sp.Eq(eta, STEP_SIZE), equations={eta: STEP_SIZE})
-comparator_attains_F_lin = Hypothesis(
-    "comparator_attains_F_lin", "u* attains F_lin = inf_u E l(u^T x; y), and ||u*|| <= B",
-    sp.Eq(CompLoss, F_lin), equations={CompLoss: F_lin})
+positive_constants = Positive(
+    "positive_constants", (B, L, b_feat, eta),
+    gloss="the radius B, Lipschitz constant L, feature bound b and step eta are positive")
+ball_projection = Projection(
+    "ball_projection", "t and history", B,
+    gloss="z_{t+1} = Pi_B(z_t - eta g_t) = rho_{t+1} (z_t - eta g_t): the projection onto the ball of "
+          "radius B, for every step and history")
+comparator_in_ball = Bound("comparator_in_ball", sp.Le(norm(z_star), B, evaluate=False),
+                           gloss="the comparator z* = (u*, 0) has ||u*|| <= B")
+features_bounded = Bound(
+    "features_bounded", sp.Lambda(psi_t, sp.Le(inner(psi_t, psi_t), b_feat ** 2, evaluate=False)),
+    "t and x", gloss="||psi_t(x)|| <= b for every iterate and every x in the support")
+lipschitz_on_range = Bound(
+    "lipschitz_on_range", sp.Lambda(slope_t, sp.Le(slope_t ** 2, L ** 2, evaluate=False)), "t and x in the run",
+    gloss="|l'(p; y)| <= L for every prediction p of an iterate (|p| <= ||z_t|| ||psi_t|| <= B b)")
+start_at_zero = Equation("start_at_zero", z_1, sp.ZeroMatrix(m_dim, 1),
+                         gloss="the output weights start at z_1 = 0")
+step_size = Equation("step_size", eta, STEP_SIZE, gloss="the step size of the derivation")
+comparator_attains_F_lin = Equation("comparator_attains_F_lin", CompLoss, F_lin,
+                                    gloss="u* attains F_lin = inf_u E l(u^T x; y)")
 
 HYPOTHESES = [convex_loss, positive_constants, ball_projection, comparator_in_ball,
               features_bounded, lipschitz_on_range, start_at_zero, step_size,
@@ -328,40 +307,27 @@ def regret_chain(step_size_hypothesis: str = "step_size", final_bound=REGRET_BOU
             "z_1 = 0, ||z*|| <= B and ||g_t|| = |l'(p_t)| ||psi_t|| <= L b",
             using=("positive_constants", "start_at_zero", "comparator_in_ball",
                    "features_bounded", "lipschitz_on_range")))
-        .eq(C + final_bound, Identity("choice of the step size", using=(step_size_hypothesis,)))
+        .eq(C + final_bound, Identity("choice of the step size",
+                                      using=(step_size_hypothesis, "positive_constants")))
         .eq(F_lin + final_bound, Identity("u* attains F_lin", using=("comparator_attains_F_lin",)))
     )
 
 
+CONCLUSION = (sp.Le(AvgRisk, CompLoss + REGRET_BOUND, evaluate=False),
+              sp.Le(AvgRisk, F_lin + REGRET_BOUND, evaluate=False))
+
+
 def build(contexts=None) -> Proof:
     return Proof("sgd_regret", list(HYPOTHESES), [regret_chain()],
-                 contexts if contexts is not None else sgd_contexts())
+                 contexts if contexts is not None else sgd_contexts(), conclusion=CONCLUSION)
 
 
 LEMMA = SymbolicLemma(
     name="sgd_regret",
     title="SGD on the tweaked architecture reaches F_lin + B L b / sqrt(T)",
-    statement=(
-        "For p = u^T x + w^T (x + V f_theta(x)) trained by SGD from z_1 = (u, w) = 0 with the output "
-        "weights projected on the ball of radius B >= ||u*||, step eta = B / (L b sqrt(T)) on them "
-        "(V, theta updated arbitrarily), features ||(x, x + V f)|| <= b and |l'| <= L on [-B b, B b]: "
-        "(1/T) sum_{t<=T} E F(params_t) <= E l(u*^T x) + B L b / sqrt(T) = F_lin + B L b / sqrt(T) "
-        "when u* attains F_lin."),
-    statement_latex=(
-        r"Let $p(x) = u^\top x + w^\top (x + V f_\theta(x))$, $z = (u, w)$, "
-        r"$\psi_t(x) = (x,\, x + V_t f_{\theta_t}(x))$ with $\|\psi_t(x)\| \le b$, and "
-        r"$|\ell'(p; y)| \le L$ for $|p| \le B b$. SGD from $z_1 = 0$ with "
-        r"$z_{t+1} = \Pi_{\{\|z\| \le B\}}\big(z_t - \eta\, \ell'(z_t^\top \psi_t(x_t); y_t)\, "
-        r"\psi_t(x_t)\big)$, $\eta = B / (L b \sqrt{T})$, and $(V_t, \theta_t)$ updated arbitrarily, "
-        r"satisfies, for every $u^\star$ with $\|u^\star\| \le B$, "
-        r"$\frac{1}{T}\sum_{t=1}^{T} \mathbb{E}\, F(z_t, V_t, \theta_t) \le "
-        r"\mathbb{E}\,\ell(u^{\star\top} x; y) + \frac{B L b}{\sqrt{T}}$; "
-        r"in particular $\le F_{\mathrm{lin}} + B L b / \sqrt{T}$ when $u^\star$ attains "
-        r"$F_{\mathrm{lin}}$."),
     paper=("Final result of Shamir (2018): after a tweak of the architecture, SGD reaches "
            "F_lin + O(1/sqrt(T)) with a constant driven by a Lipschitz parameter. The tweak (an extra "
-           "input-to-output skip u^T x) and the constants are our reconstruction (DESIGN.md section 6)."),
+           "input-to-output skip u^T x) and the constants are our reconstruction."),
     build=build,
     kind="theorem",
-    order=60,
 )

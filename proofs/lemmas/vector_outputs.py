@@ -1,4 +1,4 @@
-"""Theorem vector_outputs (DESIGN.md section 7; Kawaguchi & Bengio, arXiv 1810.09038).
+"""Theorem vector_outputs (cf. Kawaguchi & Bengio, arXiv 1810.09038).
 
 Model: ``p(x) = W (x + V f_theta(x)) in R^m`` with ``W in R^{m x d}``, ``V in R^{d x k}``, and a separable
 convex loss ``L(p; y) = sum_o l(p_o; y_o)`` (``l`` convex and differentiable; ``y in R^m``).  With
@@ -24,29 +24,29 @@ from types import SimpleNamespace
 
 import sympy as sp
 
-from ..atoms import BregmanMean, Scaled
 from ..expressions import NamedScalar, V, d, inner, k, loss_terms, n, named
 from ..hypotheses import convex_loss
-from ..kernel import Certificate, Chain, Context, Hypothesis, Identity, Infimum, Proof
+from ..kernel import Certificate, Chain, Context, Equation, Identity, Infimum, NonZero, Proof
+from ..kernel.atoms import BregmanMean, Scaled
 from ..lemma import SymbolicLemma
 
 m = sp.Symbol("m", integer=True, positive=True)
 
-W = named("W_out", m, d, "W")
-A = named("A_cmp", m, d, "A")
-B = named("B_cmp", m, k, "B")
-C = named("C_vec", m, k, r"C")
-E_rxT = named("E_rxT", m, d, r"\mathbb{E}\left[r x^{\top}\right]")
-grad_W = named("grad_W", m, d, r"\nabla_{W} F")
-grad_V_vec = named("grad_V_vec", d, k, r"\nabla_{V} F")
-F_vec = NamedScalar("F_vec", r"F(W, V, \theta)")
-F_feat_vec = NamedScalar("F_feat_vec", r"F_{\mathrm{feat}}^{(m)}(\theta)")
-F_lin_vec = NamedScalar("F_lin_vec", r"F_{\mathrm{lin}}^{(m)}")
+W = named("W_out", m, d, "W", "W")
+A = named("A_cmp", m, d, "A", "A")
+B = named("B_cmp", m, k, "B", "B")
+C = named("C_vec", m, k, r"C", "C")
+E_rxT = named("E_rxT", m, d, r"\mathbb{E}\left[r x^{\top}\right]", "E[r x^T]")
+grad_W = named("grad_W", m, d, r"\nabla_{W} F", "grad_W F")
+grad_V_vec = named("grad_V_vec", d, k, r"\nabla_{V} F", "grad_V F")
+F_vec = NamedScalar("F_vec", r"F(W, V, \theta)", "F(W, V, theta)")
+F_feat_vec = NamedScalar("F_feat_vec", r"F_{\mathrm{feat}}^{(m)}(\theta)", "F_feat(theta)")
+F_lin_vec = NamedScalar("F_lin_vec", r"F_{\mathrm{lin}}^{(m)}", "F_lin")
 E_L_AB = NamedScalar("E_L_AB", r"\mathbb{E}\,L\left(A x + B f_{\theta}(x);\, y\right)")
 E_L_A = NamedScalar("E_L_A", r"\mathbb{E}\,L\left(A x;\, y\right)")
 E_r_gap_vec = NamedScalar("E_r_gap_vec", r"\mathbb{E}\left[r^{\top}(A x + B f - p)\right]")
 E_breg_vec = NamedScalar("E_breg_vec", r"\mathbb{E}\left[\sum_{o} D_{\ell}(q_o, p_o)\right]")
-m_outputs = NamedScalar("m_outputs", "m", positive=True)  # the number of outputs as a quantity
+m_outputs = NamedScalar("m_outputs", "m", "m")  # the number of outputs as a quantity
 
 
 def vector_context(mm: int, dd: int, kk: int, nn: int, loss=None) -> Context:
@@ -83,8 +83,8 @@ def vector_context(mm: int, dd: int, kk: int, nn: int, loss=None) -> Context:
     ctx.define(E_breg_vec, mean([sp.Add(*[ell(Q[j][o, 0], ys[j][o]) - ell(P[j][o], ys[j][o])
                                           - R[j][o] * (Q[j][o, 0] - P[j][o]) for o in range(mm)])
                                  for j in range(nn)]))
-    ctx.infima[F_feat_vec] = (E_L_AB, (A, B))
-    ctx.infima[F_lin_vec] = (E_L_A, (A,))
+    ctx.define_infimum(F_feat_vec, E_L_AB, (A, B))
+    ctx.define_infimum(F_lin_vec, E_L_A, (A,))
     Qe = [explicit(Q[j]) for j in range(nn)]
     ctx.samples = SimpleNamespace(pairs=[(Qe[j][o], P[j][o], ys[j][o]) for j in range(nn)
                                          for o in range(mm)])
@@ -95,23 +95,29 @@ def _pairs(ctx):
     return ctx.samples.pairs
 
 
-full_row_rank = Hypothesis("full_row_rank", "rank W = m: W W^T is invertible",
-                           sp.Ne(sp.Determinant(W * W.T), 0), nonzero=(sp.Determinant(W * W.T),))
-stationary_W = Hypothesis("stationary_W", "grad_W F = 0", sp.Eq(grad_W, sp.ZeroMatrix(m, d)),
-                          equations={grad_W: sp.ZeroMatrix(m, d)})
-stationary_V_vec = Hypothesis("stationary_V_vec", "grad_V F = 0",
-                              sp.Eq(grad_V_vec, sp.ZeroMatrix(d, k)),
-                              equations={grad_V_vec: sp.ZeroMatrix(d, k)})
+full_row_rank = NonZero("full_row_rank", sp.Determinant(W * W.T), gloss="rank W = m: W W^T is invertible")
+stationary_W = Equation("stationary_W", grad_W, sp.ZeroMatrix(m, d))
+stationary_V_vec = Equation("stationary_V_vec", grad_V_vec, sp.ZeroMatrix(d, k))
 
 #: ``C`` recovered from ``grad_V F`` under the rank condition (written once; the numerics use it).
 C_RECOVERED = (W * W.T).inv() * W * grad_V_vec
 
 
+#: ``(m, d, k, n)``: the scalar case ``m = 1``; ``m < d`` with one sample; and ``m < d`` with ``d, k, n``
+#: pairwise different and ``n >= 3``.
+SIZES = ((1, 2, 2, 2), (2, 3, 1, 1), (2, 3, 1, 4))
+
+
 def contexts():
-    """``(m, d, k, n) = (1, 2, 2, 2)`` (the scalar case) and ``(2, 3, 1, 1)`` (``m < d``).  Square ``W``
-    (``m = d``) is the same algebra, but there ``det(W W^T) = det(W)^2`` and the kernel's denominator rule
-    would ask for ``det W`` itself to be declared, which is not defined for the other shapes."""
-    return [vector_context(1, 2, 2, 2), vector_context(2, 3, 1, 1)]
+    return [vector_context(*size) for size in SIZES]
+
+
+CONCLUSION = (
+    sp.Eq(grad_W, E_rxT + C * V.T, evaluate=False),
+    sp.Eq(grad_V_vec, W.T * C, evaluate=False),
+    sp.Le(F_vec, F_feat_vec, evaluate=False),
+    sp.Le(F_feat_vec, F_lin_vec, evaluate=False),
+)
 
 
 def build() -> Proof:
@@ -121,10 +127,11 @@ def build() -> Proof:
         Chain("gradient_in_V", grad_V_vec, text="grad_V F = W^T C")
         .eq(W.T * C, Identity("differentiation of F component by component")),
         Chain("C_vanishes", C, text="C = (W W^T)^{-1} W grad_V F when rank W = m; = 0 at a "
-              "stationary point", fact=True)
+              "stationary point")
         .eq(C_RECOVERED, Identity("grad_V F = W^T C", using=("full_row_rank",)))
-        .eq(sp.ZeroMatrix(m, k), Identity("stationarity in V", using=("stationary_V_vec",))),
-        Chain("E_rxT_vanishes", E_rxT, text="E[r x^T] = 0", fact=True)
+        .eq(sp.ZeroMatrix(m, k), Identity("stationarity in V", using=("stationary_V_vec",
+                                                                      "full_row_rank"))),
+        Chain("E_rxT_vanishes", E_rxT, text="E[r x^T] = 0")
         .eq(grad_W - C * V.T, Identity("grad_W F = E[r x^T] + C V^T"))
         .eq(sp.ZeroMatrix(m, d), Identity("stationarity in W and C = 0",
                                           using=("stationary_W", "C_vanishes"))),
@@ -135,33 +142,21 @@ def build() -> Proof:
         .le(F_vec + E_r_gap_vec + E_breg_vec,
             Certificate((Scaled(m_outputs, BregmanMean(E_breg_vec / m_outputs, _pairs,
                                                         "mean over (j, o) of D_l")),),
-                        "Bregman divergences of a convex loss are >= 0"))
+                        "Bregman divergences of a convex loss are >= 0", using=("convex_loss",)))
         .eq(E_L_AB, Identity("definition of the Bregman divergence")),
         Chain("benchmarks", F_vec, text="F <= F_feat <= F_lin")
         .le(F_feat_vec, Infimum(from_chain="below_every_comparator"))
         .le(F_lin_vec, Infimum("B = 0 is one of the comparators")),
     ]
     return Proof("vector_outputs", [convex_loss, full_row_rank, stationary_W, stationary_V_vec], chains,
-                 contexts())
+                 contexts(), conclusion=CONCLUSION)
 
 
 LEMMA = SymbolicLemma(
     name="vector_outputs",
-    title="Vector outputs W (x + V f_theta(x)): local minima with rank W = m beat linear predictors",
-    statement=("For p = W (x + V f_theta(x)) in R^m and a separable convex loss: grad_W F = E[r x^T] + "
-               "C V^T, grad_V F = W^T C with C = E[r f^T]. If rank W = m, C = (W W^T)^{-1} W grad_V F, so "
-               "every stationary point in (W, V) satisfies F <= F_feat = inf_{A,B} E L(A x + B f) <= "
-               "F_lin. Without the rank condition (always when m > d) stationarity only gives W^T C = 0."),
-    statement_latex=(
-        r"For $p = W(x + V f_\theta(x)) \in \mathbb{R}^m$ and a separable convex loss: "
-        r"$\nabla_W F = \mathbb{E}[r x^\top] + C V^\top$, $\nabla_V F = W^\top C$ with "
-        r"$C = \mathbb{E}[r f^\top]$. If $\operatorname{rank} W = m$, "
-        r"$C = (W W^\top)^{-1} W \nabla_V F$, so every stationary point in $(W, V)$ satisfies "
-        r"$F \le F_{\mathrm{feat}} = \inf_{A,B} \mathbb{E}\, L(Ax + Bf) \le F_{\mathrm{lin}}$. Without "
-        r"the rank condition (always when $m > d$) stationarity only gives $W^\top C = 0$."),
+    title="Vector outputs W (x + V f_theta(x)): stationary points with rank W = m beat linear predictors",
     paper=("Extension claimed by Kawaguchi & Bengio (arXiv 1810.09038); our statement and its rank "
            "condition are our reconstruction of what the scalar argument of Shamir (2018) gives."),
     build=build,
     kind="theorem",
-    order=80,
 )

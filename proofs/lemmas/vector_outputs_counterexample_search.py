@@ -1,4 +1,4 @@
-"""Experiment vector_outputs_counterexample_search (DESIGN.md section 7): m > d, rank condition fails.
+"""Experiment vector_outputs_counterexample_search: m > d, rank condition fails.
 
 With ``p = W (x + V f_theta(x)) in R^m`` and ``m > d``, ``rank W <= d < m`` always, so theorem
 vector_outputs does not apply: stationarity in ``V`` only gives ``W^T C = 0``.  The witness searches,
@@ -17,13 +17,12 @@ from ..lemma import SymbolicLemma
 LEMMA = SymbolicLemma(
     name="vector_outputs_counterexample_search",
     title="Vector outputs with m > d: search for local minima worse than linear",
-    statement=("Experiment: for p = W (x + V f_theta(x)) with m > d outputs (rank W < m), multi-start "
+    description=("Experiment: for p = W (x + V f_theta(x)) with m > d outputs (rank W < m), multi-start "
                "search for near-stationary points with PSD Hessian and F > F_lin."),
-    statement_latex=(r"Experiment: for $p = W(x + V f_\theta(x))$ with $m > d$ outputs "
+    description_latex=(r"Experiment: for $p = W(x + V f_\theta(x))$ with $m > d$ outputs "
                      r"($\operatorname{rank} W < m$), multi-start search for near-stationary points with "
                      r"positive semidefinite Hessian and $F > F_{\mathrm{lin}}$."),
     paper=("Kawaguchi & Bengio (arXiv 1810.09038) study vector outputs; the m > d search is ours."),
     build=None,
     kind="experiment",
-    order=85,
 )

@@ -1,13 +1,22 @@
-"""Lemma zero_w_case (DESIGN.md section 3, case w = 0).
+"""Lemma zero_w_case: local minima with w = 0 also have c = 0 and E[l'(0; y) x] = 0.
 
-On the set ``w = 0`` the objective is constant, ``F(0, V, theta) = E l(0; y)``.  So if ``(0, V, theta)``
-is a local minimum, so is every ``(0, V + Delta, theta)`` with ``Delta`` small, and stationarity in
-``w`` at both points gives ``Delta c = grad_w F(0, V + Delta) - grad_w F(0, V) = 0``.  Taking
-``Delta = t e_1 c^T`` gives ``t ||c||^2 = 0``, so ``c = 0`` and then ``E[l'(0; y) x] = 0``.
-
-The equivalent second-order argument is checked too: along ``(dw, dV) = (u, -s u c^T)`` the second
-derivative of ``t -> F(t u, V - t s u c^T)`` at ``t = 0`` is ``E[l''(0; y) (u^T phi)^2] - 2 s ||u||^2
-||c||^2``, which is negative for large ``s`` unless ``c = 0``.
+Statement
+    If ``w = 0`` and ``(w, V)`` is a local minimum of ``F``: ``F = E l(0; y)`` (``F`` is constant on
+    ``{w = 0}``), ``c = E[l'(0; y) f_theta(x)] = 0`` and ``E[l'(0; y) x] = 0``; and along
+    ``(u, -s u c^T)`` the second derivative of ``F`` is ``E[l''(0; y)(u^T phi)^2] - 2 s ||u||^2 ||c||^2``.
+Argument
+    On ``{w = 0}`` the objective is constant, so the path ``t -> (0, V + t e_1 c^T)`` stays on the level
+    set of the local minimum, and its points are local minima for small ``t`` (kernel rule LevelSet):
+    ``grad_w F(0, V + t e_1 c^T) = 0``.  With ``grad_w F(0, V') = E[l'(0; y) x] + V' c`` the difference
+    of the two stationarity conditions is ``t e_1 ||c||^2``, so ``||c||^2 = 0`` (``t != 0``), ``c = 0``
+    (definiteness), and ``E[l'(0; y) x] = grad_w F - V c = 0``.  The second-order formula is SymPy's
+    second derivative along the path ``(t u, V - t s u c^T)``: negative for large ``s`` unless ``c = 0``
+    (the paper's own second-order argument).
+Paper
+    The ``w = 0`` case of the main theorem of Shamir (2018); the flatness argument is our
+    reconstruction (the paper argues by second order; both are checked).
+Checked at
+    ``(d, k, n) = (2, 2, 2), (3, 1, 2), (2, 3, 4)``.
 """
 from __future__ import annotations
 
@@ -15,19 +24,31 @@ import sympy as sp
 
 from ..expressions import (E_rx, F, NamedScalar, V, c, d, grad_w, inner, k, loss_terms, named,
                            standard_contexts)
-from ..hypotheses import stationary_w, w_zero
-from ..kernel import Chain, Definiteness, Hypothesis, Identity, Proof
+from ..hypotheses import local_minimum, w_zero
+from ..kernel import Chain, Definiteness, FirstOrder, Identity, LevelSet, Proof
 from ..lemma import SymbolicLemma
 
 t, s = sp.symbols("t s", real=True)
 e1 = named("e_1", d, 1, r"e_{1}")
-u_dir = named("u_dir", d, 1, "u")
-E_l0 = NamedScalar("E_l0", r"\mathbb{E}\,\ell(0;\, y)")
+u_dir = named("u_dir", d, 1, "u", "u")
+E_l0 = NamedScalar("E_l0", r"\mathbb{E}\,\ell(0;\, y)", "E l(0; y)")
 grad_w_shift = named("grad_w_shift", d, 1,
-                     r"\nabla_{w} F\left(0,\, V + t e_{1} c^{\top},\, \theta\right)")
+                     r"\nabla_{w} F\left(0,\, V + t e_{1} c^{\top},\, \theta\right)",
+                     "grad_w F(0, V + t e_1 c^T, theta)")
 second_derivative = NamedScalar(
-    "d2F", r"\frac{d^{2}}{dt^{2}} F\left(t u,\, V - t s u c^{\top},\, \theta\right)\Big|_{t=0}")
-E_l2_uphi = NamedScalar("E_l2_uphi", r"\mathbb{E}\left[\ell''(0;\, y)\,(u^{\top}\phi)^{2}\right]")
+    "d2F", r"\frac{d^{2}}{dt^{2}} F\left(t u,\, V - t s u c^{\top},\, \theta\right)\Big|_{t=0}",
+    "d^2/dt^2 F(t u, V - t s u c^T, theta) at t = 0")
+E_l2_uphi = NamedScalar("E_l2_uphi", r"\mathbb{E}\left[\ell''(0;\, y)\,(u^{\top}\phi)^{2}\right]",
+                        "E[l''(0; y) (u^T phi)^2]")
+
+PATH = ((V, V + t * e1 * c.T),)
+
+CONCLUSION = (
+    sp.Eq(F, E_l0, evaluate=False),
+    sp.Eq(c, sp.ZeroMatrix(k, 1), evaluate=False),
+    sp.Eq(E_rx, sp.ZeroMatrix(d, 1), evaluate=False),
+    sp.Eq(second_derivative, E_l2_uphi - 2 * s * inner(u_dir, u_dir) * inner(c, c), evaluate=False),
+)
 
 
 def _extend(ctx) -> None:
@@ -47,37 +68,36 @@ def _extend(ctx) -> None:
     direction = s * sm.u * c_at_zero.T
     along.update({sm.V[i, m]: sm.V[i, m] - t * direction[i, m]
                   for i in range(sm.d) for m in range(sm.k)})
-    F_along = ctx.definitions[F].xreplace(along)
-    ctx.define(second_derivative, sp.diff(F_along, t, 2).subs(t, 0))
+    ctx.define(second_derivative, sp.diff(ctx.definitions[F].xreplace(along), t, 2).subs(t, 0))
     ctx.define(E_l2_uphi, sm.mean([ell_pp(0, sm.y[j]) * ((sm.u.T * sm.phi[j])[0, 0]) ** 2
                                    for j in range(sm.n)]))
 
 
-t_nonzero = Hypothesis("t_nonzero", "the step t of the perturbation is nonzero", sp.Ne(t, 0),
-                       nonzero=(t,))
-stationary_nearby = Hypothesis(
-    "stationary_nearby",
-    "(0, V + t e_1 c^T, theta) is a local minimum for small t (F is constant on {w = 0} and "
-    "(0, V, theta) is a local minimum), hence stationary in w",
-    sp.Eq(grad_w_shift, sp.ZeroMatrix(d, 1)), equations={grad_w_shift: sp.ZeroMatrix(d, 1)})
+def contexts():
+    out = standard_contexts()
+    for ctx in out:
+        _extend(ctx)
+    return out
 
 
 def build() -> Proof:
-    contexts = standard_contexts()
-    for ctx in contexts:
-        _extend(ctx)
-    chains = [
+    steps = [
         Chain("F_constant_on_w_zero", F, text="F is constant on {w = 0}")
         .eq(E_l0, Identity("p = w^T phi = 0", using=("w_zero",))),
+        Chain("stationary_w", grad_w, text="stationarity in w at the local minimum")
+        .eq(sp.ZeroMatrix(d, 1), FirstOrder("local_minimum", w_zero.lhs)),
+        Chain("stationary_nearby", grad_w_shift,
+              text="(0, V + t e_1 c^T) lies on the level set of the local minimum: stationary in w too")
+        .eq(sp.ZeroMatrix(d, 1), LevelSet("local_minimum", PATH, t, w_zero.lhs, using=("w_zero",))),
         Chain("norm_c_vanishes", inner(c, c), text="||c||^2 = 0")
         .eq(inner(e1, grad_w_shift - grad_w) / t,
             Identity("grad_w F(0, V') = E[l'(0; y) x] + V' c, with V' - V = t e_1 c^T",
-                     using=("w_zero", "t_nonzero")))
+                     using=("w_zero", "stationary_nearby_parameter")))
         .eq(0, Identity("stationarity in w at (0, V) and (0, V + t e_1 c^T)",
-                        using=("w_zero", "stationary_w", "stationary_nearby"))),
-        Chain("c_vanishes", c, text="c = 0", fact=True)
+                        using=("stationary_w", "stationary_nearby"))),
+        Chain("c_vanishes", c, text="c = 0")
         .eq(sp.ZeroMatrix(k, 1), Definiteness("norm_c_vanishes")),
-        Chain("E_rx_vanishes", E_rx, text="E[l'(0; y) x] = 0", fact=True)
+        Chain("E_rx_vanishes", E_rx, text="E[l'(0; y) x] = 0")
         .eq(grad_w - V * c, Identity("lemma residual_gradients"))
         .eq(sp.ZeroMatrix(d, 1), Identity("stationarity in w and c = 0",
                                           using=("stationary_w", "c_vanishes"))),
@@ -86,24 +106,14 @@ def build() -> Proof:
         .eq(E_l2_uphi - 2 * s * inner(u_dir, u_dir) * inner(c, c),
             Identity("sympy.diff twice in t, at t = 0", using=("w_zero",))),
     ]
-    return Proof("zero_w_case", [w_zero, stationary_w, t_nonzero, stationary_nearby], chains,
-                 contexts)
+    return Proof("zero_w_case", [w_zero, local_minimum], steps, contexts(), conclusion=CONCLUSION)
 
 
 LEMMA = SymbolicLemma(
     name="zero_w_case",
     title="Local minima with zero output weights",
-    statement=("F is constant on {w = 0}; if (0, V, theta) is a local minimum then c = E[l'(0; y) "
-               "f_theta(x)] = 0 and E[l'(0; y) x] = 0. Along (u, -s u c^T) the second derivative is "
-               "E[l''(0; y)(u^T phi)^2] - 2 s ||u||^2 ||c||^2."),
-    statement_latex=(
-        r"$F(0, V, \theta) = \mathbb{E}\,\ell(0; y)$ for all $V, \theta$; if $(0, V, \theta)$ is a "
-        r"local minimum then $c = \mathbb{E}[\ell'(0;y)\, f_\theta(x)] = 0$ and "
-        r"$\mathbb{E}[\ell'(0;y)\, x] = 0$. Along $(u, -s u c^\top)$ the second derivative is "
-        r"$\mathbb{E}[\ell''(0;y)(u^\top \phi)^2] - 2 s \|u\|^2 \|c\|^2$."),
     paper=("The w = 0 case of the main theorem of Shamir (2018); our reconstruction uses the "
            "flatness of F on {w = 0} (the paper argues by second order; both are checked)."),
     build=build,
     kind="lemma",
-    order=30,
 )

@@ -1,10 +1,38 @@
-"""Run the registered lemmas: symbolic proof and numeric witness of each, into one report."""
+"""Run the registered lemmas: symbolic proof and numeric witness of each, into one report.
+
+The statement of a lemma shown to users (table, JSON ``statement``, LaTeX) is printed from the theorem
+the kernel issued (:func:`statement_of`); a lemma whose proof did not verify shows the statement it
+*declares* with status ``failed`` (or ``not verified: depends on X`` when a cited lemma failed).
+"""
 from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
 
 from . import registry
+from .proofs.kernel.proof import conclusion_tuple
+from .proofs.printing import text
+
+
+def statement_of(lemma, report=None) -> str:
+    """The displayed statement: the kernel's theorem when there is one, else the declared conclusion
+    (marked as such), else the experiment's description."""
+    if report is not None and report.theorem is not None:
+        return report.theorem.text(text)
+    if lemma.build is None:
+        return lemma.description
+    try:
+        declared = conclusion_tuple(lemma.build().conclusion)
+    except Exception as exc:  # a lemma that cannot even be built says so
+        return f"(the proof could not be built: {type(exc).__name__}: {exc})"
+    return "(not verified) " + " and ".join(text(c) for c in declared)
+
+
+def sizes_of(report) -> list:
+    """The sizes the theorem was checked at (``"all"`` when proven at symbolic sizes)."""
+    if report is None or report.theorem is None:
+        return []
+    return report.theorem.sizes
 
 
 @dataclass
@@ -16,31 +44,45 @@ class LemmaOutcome:
     numeric: object  # numerics.witnesses.harness.WitnessReport or None
     seconds: float
     error: str = ""
+    depends_on: tuple = ()
+    dependency_failed: str = ""
+    symbolic_seconds: float = 0.0
 
     @property
     def ok(self) -> bool:
-        if self.error:
+        if self.error or self.dependency_failed:
             return False
         sym_ok = self.symbolic is None or self.symbolic.ok
         num_ok = self.numeric is None or self.numeric.ok
         return sym_ok and num_ok and (self.symbolic is not None or self.numeric is not None)
 
-    def to_json(self) -> dict:
+    @property
+    def status(self) -> str:
+        if self.dependency_failed:
+            return f"not verified: depends on {self.dependency_failed}"
+        if not self.ok:
+            return "failed"
+        return "completed" if self.kind == "experiment" else "verified"
+
+    def symbolic_json(self) -> dict:
         if self.symbolic is None:
-            symbolic = {"status": "not_applicable", "steps": 0}
-        else:
-            symbolic = {"status": self.symbolic.status, "steps": len(self.symbolic.steps),
-                        "failures": [{"chain": s.chain, "step": s.index, "message": s.message}
-                                     for s in self.symbolic.failures],
-                        "seconds": round(self.symbolic.seconds, 3)}
+            return {"status": "not_applicable", "steps": 0, "sizes": []}
+        return {"status": self.symbolic.status, "steps": len(self.symbolic.steps),
+                "sizes": sizes_of(self.symbolic),
+                "rules": list(self.symbolic.theorem.rules) if self.symbolic.theorem else [],
+                "failures": [{"chain": s.chain, "step": s.index, "message": s.message}
+                             for s in self.symbolic.failures],
+                "seconds": round(self.symbolic_seconds, 3)}
+
+    def to_json(self) -> dict:
         if self.numeric is None:
             numeric = {"status": "not_applicable", "instances": 0, "worst_margin": None}
         else:
             numeric = self.numeric.to_json()
             numeric["seconds"] = round(numeric["seconds"], 3)
         out = {"name": self.name, "kind": self.kind, "statement": self.statement,
-               "symbolic": symbolic, "numeric": numeric, "seconds": round(self.seconds, 3),
-               "status": "verified" if self.ok else "failed"}
+               "depends_on": list(self.depends_on), "symbolic": self.symbolic_json(),
+               "numeric": numeric, "seconds": round(self.seconds, 3), "status": self.status}
         if self.error:
             out["error"] = self.error
         return out
@@ -61,22 +103,42 @@ class CheckReport:
                 "seconds": round(self.seconds, 3), "lemmas": [o.to_json() for o in self.outcomes]}
 
 
+def _failed_dependency(registered) -> str:
+    """The first cited lemma (transitively) whose proof did not verify, or ``""``."""
+    for name in registered.depends_on:
+        dep = registry.get(name)
+        inner = _failed_dependency(dep)
+        if inner:
+            return inner
+        try:
+            if not dep.lemma.check().ok:
+                return name
+        except Exception:  # a dependency that cannot be built has failed too
+            return name
+    return ""
+
+
 def check_lemma(registered, seed: int, instances: int | None = None, progress=None,
                 symbolic: bool = True, numeric: bool = True) -> LemmaOutcome:
     """Check one registered lemma.  An exception is recorded as a failure, never swallowed."""
     started = time.perf_counter()
     lemma = registered.lemma
     proof_report = witness_report = None
-    error = ""
+    error = failed_dependency = ""
+    symbolic_seconds = 0.0
     try:
         if symbolic and lemma.build is not None:
-            proof_report = lemma.build().check()
+            failed_dependency = _failed_dependency(registered)
+            t0 = time.perf_counter()
+            proof_report = lemma.check()
+            symbolic_seconds = time.perf_counter() - t0
         if numeric and registered.witness_module is not None:
             witness_report = registered.witness(seed=seed, instances=instances, progress=progress)
     except Exception as exc:  # reported as a failed lemma with the reason
         error = f"{type(exc).__name__}: {exc}"
-    return LemmaOutcome(lemma.name, lemma.kind, lemma.statement, proof_report, witness_report,
-                        time.perf_counter() - started, error)
+    return LemmaOutcome(lemma.name, lemma.kind, statement_of(lemma, proof_report), proof_report,
+                        witness_report, time.perf_counter() - started, error,
+                        registered.depends_on, failed_dependency, symbolic_seconds)
 
 
 def run_check(seed: int = 0, only: list[str] | None = None, instances: int | None = None,

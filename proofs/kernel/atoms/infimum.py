@@ -1,0 +1,51 @@
+"""An infimum is at most the objective at any point.
+
+Soundness.  ``inf_x G(x) <= G(x0)`` for every point ``x0`` of the domain (all real values of the
+infimum's variables), so ``value - inf >= 0`` when ``value = G(x0)``; the atom proves that identity with
+the point substituted for the infimum's variables.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sympy as sp
+
+from ..errors import KernelError
+from ..zero import prove_zero, require_real
+
+
+@dataclass(frozen=True)
+class InfimumGap:
+    """``value - inf >= 0`` because ``value`` is the infimum's objective at the explicit ``point``."""
+
+    value: sp.Basic
+    infimum: sp.Basic
+    point: tuple  # ((variable, expression), ...)
+
+    @property
+    def expr(self):
+        return self.value - self.infimum
+
+    def certify(self, env) -> str:
+        ctx = env.ctx
+        if self.infimum not in ctx.infima:
+            raise KernelError(f"{self.infimum} is not a named infimum in context {ctx.label}")
+        objective, variables = ctx.infima[self.infimum]
+        given = dict(self.point)
+        missing = [str(v) for v in variables if v not in given]
+        if missing:
+            raise KernelError(f"infimum atom: the point gives no value to {missing}")
+        extra = [str(v) for v in given if v not in variables]
+        if extra:
+            raise KernelError(f"infimum atom: {extra} are not variables of the infimum {self.infimum}")
+        substituted = dict(env.overrides)
+        for v, e in given.items():
+            value = env.inst(e)
+            require_real(value, "infimum atom point")
+            substituted[v] = value
+        at_point = ctx.instantiate(objective, substituted)
+        prove_zero(env.inst(self.value) - at_point, env.timeout,
+                   f"{self.value} is the objective of {self.infimum} at the point, at {ctx.label}")
+        where = ", ".join(f"{v} = {e}" for v, e in self.point)
+        return (f"{self.value} is the objective of {self.infimum} at {where}, and an infimum is at "
+                f"most the objective at any point")
