@@ -56,7 +56,7 @@ from .terms import (SEQ, Expr, IndexAlgebraError, Lam, Quotient, Tensor, as_expr
 #: The trusted modules (a test keeps their size auditable).
 TRUSTED_FILES = ("terms.py", "normal_form.py", "calculus.py", "rules.py", "matrix.py")
 
-#: Every trusted rule, by name, with its statement; tests/proofs/indexed/test_soundness_indexed.py
+#: Every trusted rule, by name, with its statement; tests/proofs/indexed/test_indexed_soundness.py
 #: holds a false use of each that must be refused (a new rule without one fails the suite).
 TRUSTED_RULES = {
     "typed_slots": "an index fills a slot only if its range provably lies in the slot's range",

@@ -16,39 +16,70 @@ from resnet_lemmas.proofs.indexed.matrix import translate
 from resnet_lemmas.proofs.indexed.model import prove_identity
 from resnet_lemmas.proofs.indexed.normal_form import IdentityFailure, equal
 from resnet_lemmas.proofs.indexed.terms import IndexAlgebraError, index, sum_over
-from resnet_lemmas.proofs.kernel import Certificate, Identity
+from resnet_lemmas.proofs.kernel import Cases, Certificate, Cite, Identity, LevelSet, NonZero, is_name
 from resnet_lemmas.proofs.lemmas import vector_outputs as vo
 from resnet_lemmas.proofs.linalg import inner, norm
 
 LEMMAS = ["residual_gradients", "stationarity_consequences", "zero_w_case",
           "local_minima_beat_linear", "approximate_stationarity_bound", "vector_outputs"]
-#: (lemma, chain, link): steps that divide without citing the nonzero hypothesis, and that hypothesis
-UNDECLARED_DENOMINATOR = {("stationarity_consequences", "c_vanishes", 2): "w_nonzero",
-                          ("zero_w_case", "norm_c_vanishes", 2): "t_nonzero"}
+#: (lemma, chain, link): a step that divides by a quantity without citing the premise that declares it
+#: nonzero, and that premise
+UNDECLARED_DENOMINATOR = {("zero_w_case", "norm_c_vanishes", 2): "stationary_nearby_parameter"}
 
 TABLE = {**model.DEFINITIONS, **model.lemma_definitions()}
 VECTOR_TABLE, VECTOR_VARIABLES = model.vector_model()
 
 
+def _cited_relations(lemma: str) -> list:
+    conclusion = importlib.import_module(f"resnet_lemmas.proofs.lemmas.{lemma}").build().conclusion
+    return list(conclusion.args) if isinstance(conclusion, sp.And) else (
+        list(conclusion) if isinstance(conclusion, tuple) else [conclusion])
+
+
+def _content(relations) -> tuple:
+    """What a fact lets a step use, as the kernel reads it: equations of names, nonzero quantities."""
+    equations = {r.lhs: r.rhs for r in relations if isinstance(r, sp.Eq) and is_name(r.lhs)}
+    nonzero = [q for r in relations if isinstance(r, sp.Ne) for q in NonZero("_", r.lhs - r.rhs).nonzero()]
+    return equations, nonzero
+
+
 def identity_steps():
-    """``(lemma, chain, index, lhs, rhs, equations, nonzero, proof)`` for every identity link."""
+    """``(lemma, chain, index, lhs, rhs, equations, nonzero, premises)`` for every identity link, with
+    the premises a step lists unfolded the way the kernel does (hypotheses, earlier chains as facts,
+    citations as the cited lemma's conclusion, case splits as the relations both cases share)."""
     for name in LEMMAS:
         proof = importlib.import_module(f"resnet_lemmas.proofs.lemmas.{name}").build()
         facts = {}
-        for chain in proof.chains:
-            previous = chain.start
-            for position, link in enumerate(chain.links, start=1):
+
+        def premise(key, proof=proof, facts=facts):  # bound now: the loop moves on
+            if key in facts:
+                return _content(facts[key])
+            hyp = proof.hypothesis(key)
+            return hyp.equations(), list(hyp.nonzero())
+
+        for step in proof.steps:
+            if isinstance(step, Cite):
+                facts[step.name] = _cited_relations(step.lemma)
+                continue
+            if isinstance(step, Cases):
+                first, second = (facts[f] for f in step.facts)
+                facts[step.name] = [r for r in first if r in second]
+                continue
+            previous = step.start
+            for position, link in enumerate(step.links, start=1):
                 if isinstance(link.justification, Identity):
                     equations, nonzero = {}, []
                     for used in link.justification.using:
-                        hyp = facts.get(used) or proof.hypothesis(used)
-                        equations.update(hyp.equations)
-                        nonzero += list(hyp.nonzero)
-                    yield name, chain.name, position, previous, link.expr, equations, nonzero, proof
+                        more_equations, more_nonzero = premise(used)
+                        equations.update(more_equations)
+                        nonzero += more_nonzero
+                    yield (name, step.name, position, previous, link.expr, equations, nonzero,
+                           premise)
+                if isinstance(link.justification, LevelSet):
+                    facts[f"{step.name}_parameter"] = [sp.Ne(link.justification.parameter, 0)]
                 previous = link.expr
-            if chain.fact:
-                facts[chain.name] = type(proof.hypotheses[0])(chain.name, "",
-                                                             equations={chain.start: chain.end})
+            if step.relation == "=":
+                facts[step.name] = [sp.Eq(step.start, step.end, evaluate=False)]
 
 
 STEPS = list(identity_steps())
@@ -60,7 +91,7 @@ def _tables(lemma):
 
 @pytest.mark.parametrize("step", STEPS, ids=[f"{s[0]}:{s[1]}:{s[2]}" for s in STEPS])
 def test_identity_step_holds_at_symbolic_sizes(step):
-    lemma, chain, position, lhs, rhs, equations, nonzero, proof = step
+    lemma, chain, position, lhs, rhs, equations, nonzero, premise = step
     table, variables = _tables(lemma)
     missing = UNDECLARED_DENOMINATOR.get((lemma, chain, position))
     if missing is None:
@@ -68,7 +99,7 @@ def test_identity_step_holds_at_symbolic_sizes(step):
         return
     with pytest.raises(IdentityFailure, match="which is not declared nonzero"):
         prove_identity(lhs, rhs, table, variables, equations=equations, nonzero=nonzero)
-    extra = list(proof.hypothesis(missing).nonzero)
+    extra = premise(missing)[1]
     assert prove_identity(lhs, rhs, table, variables, equations=equations, nonzero=nonzero + extra)
 
 
@@ -214,7 +245,7 @@ def test_sgd_step_size_makes_the_bound_B_L_b_over_sqrt_T():
     (``positive_constants``; T_steps is a real symbol, not a size)."""
     sg, table = _sgd()
     C = sg.CompLoss
-    nonzero = tuple(sg.positive_constants.nonzero) + (sg.T,)
+    nonzero = tuple(sg.positive_constants.nonzero()) + (sg.T,)
     with pytest.raises(IdentityFailure, match="not declared nonzero"):
         prove_identity(C + sg.BOUND_ANY_STEP, C + sg.REGRET_BOUND, table, {},
                        equations={sg.eta: sg.STEP_SIZE})
