@@ -21,6 +21,8 @@ convexity a lemma must assume by name) or a concrete :class:`~.losses.Loss`.  Th
 """
 from __future__ import annotations
 
+import copy
+
 import sympy as sp
 
 from .kernel import Context
@@ -213,13 +215,29 @@ class SampleSymbols:
         return total / self.n
 
 
+_BASE_CONTEXTS: dict = {}
+
+
 def residual_context(dd: int = 2, kk: int = 2, nn: int = 2, theta_size: int = 0, loss=None,
                      label: str | None = None) -> tuple[Context, SampleSymbols]:
-    """The model of DESIGN.md section 1 at sizes ``d = dd``, ``k = kk``, ``n = nn``.
+    """The residual model at sizes ``d = dd``, ``k = kk``, ``n = nn`` (``q = theta_size`` parameters).
 
-    Returns the context (definitions of every named quantity above) and its component symbols.
-    ``loss=None`` uses the generic loss ``ell``; otherwise a concrete :class:`~.losses.Loss`.
+    Returns a fresh context (definitions of every named quantity above) and its component symbols.
+    ``loss=None`` uses the generic loss ``ell``; otherwise a concrete :class:`~.losses.Loss`.  The
+    definitions are built once per process and sizes (SymPy's component-wise gradients are the slow
+    part); each call returns a new context with its own tables, so a lemma may add definitions.
     """
+    key = (dd, kk, nn, theta_size, id(loss), label)
+    if key not in _BASE_CONTEXTS:
+        _BASE_CONTEXTS[key] = (_build_residual_context(dd, kk, nn, theta_size, loss, label), loss)
+    (base, samples), _ = _BASE_CONTEXTS[key]
+    samples = copy.copy(samples)
+    ctx = Context(base.label, dict(base.dims), dict(base.definitions), dict(base.infima),
+                  dict(base.families), base.loss, samples)
+    return ctx, samples
+
+
+def _build_residual_context(dd, kk, nn, theta_size, loss, label):
     s = SampleSymbols(dd, kk, nn, theta_size)
     l, l_p, _ = loss_terms(loss)
     tag = label or f"(d, k, n{', q' if theta_size else ''}) = ({dd}, {kk}, {nn}" + (

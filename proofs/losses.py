@@ -16,7 +16,8 @@ import numpy as np
 import sympy as sp
 
 from .kernel.zero import sign_nonnegative
-from .primitives import lambdify, sigmoid, softplus
+from ..bridge import lambdify
+from .primitives import sigmoid, softplus
 
 #: Prediction and target: the two arguments of every loss.
 P, Y = sp.symbols("p y", real=True)

@@ -4,13 +4,11 @@
 their derivatives (``softplus' = sigmoid``, ``sigmoid'(z) = sigmoid(z) sigmoid(-z)``), their signs
 (``sigmoid > 0``, ``softplus > 0``) and their closed forms (``.rewrite(exp)``).  Writing losses with
 them keeps ``l''`` in a form whose sign SymPy's assumption system can certify, and lets ``lambdify``
-map them to overflow-free NumPy kernels (``logaddexp``, ``expit``).
+map them to overflow-free NumPy kernels (``logaddexp``, ``expit``; see ``resnet_lemmas.bridge``).
 """
 from __future__ import annotations
 
-import numpy as np
 import sympy as sp
-from scipy.special import expit
 
 
 class sigmoid(sp.Function):
@@ -78,17 +76,3 @@ class softplus(sp.Function):
 
     def _latex(self, printer):
         return r"\operatorname{softplus}\left(%s\right)" % printer._print(self.args[0])
-
-
-def _np_softplus(z):
-    return np.logaddexp(0.0, z)
-
-
-#: The lambdify module table: the one place where symbolic primitives meet their NumPy kernels.
-NUMPY_PRIMITIVES = {"sigmoid": expit, "softplus": _np_softplus}
-
-
-def lambdify(args, expr):
-    """``sympy.lambdify`` with the overflow-free kernels above; the one bridge from symbols to arrays."""
-    # dummify: named quantities print under their paper names, which are not identifiers
-    return sp.lambdify(args, expr, modules=[NUMPY_PRIMITIVES, "numpy"], dummify=True)

@@ -50,7 +50,7 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from resnet_lemmas.proofs.lemmas import sgd_regret as _lemma
-from resnet_lemmas.proofs.primitives import lambdify
+from resnet_lemmas.bridge import lambdify
 from resnet_lemmas.numerics.models.networks import MLPUnit
 
 EPS = np.finfo(np.float64).eps

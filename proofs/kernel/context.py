@@ -42,6 +42,35 @@ def _walk_denominators(expr) -> list:
     return found
 
 
+_REAL = sp.Symbol("_real", real=True).assumptions0
+_ALLOWED = ({}, {"commutative": True}, _REAL)
+
+
+def hidden_assumption(value, sizes=()):
+    """A symbol or undefined function in ``value`` that carries an assumption beyond ``real`` (which
+    SymPy's sign rules would read silently), or ``None``.  ``sizes`` (the context's dimension symbols,
+    replaced by integers on instantiation) are exempt."""
+    todo = [sp.sympify(value)]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, sp.MatrixSymbol):
+            continue  # its shape holds size symbols (d, k, n), not values
+        todo.extend(node.args)
+        if isinstance(node, sp.Symbol):
+            if node in sizes:
+                continue
+            assumptions = node.assumptions0
+        elif isinstance(node, sp.core.function.AppliedUndef):
+            assumptions = {"commutative": True, **dict(getattr(node.func, "_kwargs", {}))}
+            if assumptions == {"commutative": True, **{k: v for k, v in _REAL.items() if k != "commutative"}}:
+                continue
+        else:
+            continue
+        if assumptions not in _ALLOWED:
+            return node
+    return None
+
+
 def _matrix_entries(value) -> list:
     return list(value) if isinstance(value, sp.MatrixBase) else [value]
 
@@ -76,6 +105,10 @@ class Context:
                     raise KernelError(f"definition of {name} has shape {value.shape}, expected {expected}")
         else:
             value = sp.sympify(value)
+        hidden = hidden_assumption(value, tuple(self.dims))
+        if hidden is not None:
+            raise KernelError(f"definition of {name} uses {hidden}, which carries an assumption beyond "
+                              "'real' (a sign fact must come from a hypothesis a step uses)")
         self.definitions[name] = value
 
     def define_infimum(self, name, objective, variables: tuple) -> None:

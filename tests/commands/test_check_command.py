@@ -108,7 +108,7 @@ def test_unknown_only_name_is_a_clear_error(capsys):
 
 def test_nonpositive_instances_is_rejected(capsys):
     assert main(["check", "--instances", "0"]) == 2
-    assert "--instances must be a positive integer" in capsys.readouterr().err
+    assert "argument --instances: must be a positive integer" in capsys.readouterr().err
 
 
 def test_check_exits_nonzero_when_a_lemma_fails(monkeypatch, capsys, fresh_theorems):

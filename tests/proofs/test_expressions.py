@@ -6,7 +6,7 @@ import sympy as sp
 from resnet_lemmas.numerics.models.residual import ResNetProblem
 from resnet_lemmas.proofs import expressions as ex
 from resnet_lemmas.proofs.losses import LOSSES, get_loss
-from resnet_lemmas.proofs.primitives import lambdify
+from resnet_lemmas.bridge import lambdify
 
 SIZES = (2, 2, 3)  # (d, k, n)
 

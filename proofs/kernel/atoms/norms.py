@@ -43,12 +43,28 @@ class CauchySchwarzGap:
         B = _vector(env, self.b, "Cauchy-Schwarz atom")
         if len(A) != len(B):
             raise KernelError(f"Cauchy-Schwarz atom: sizes {len(A)} and {len(B)} differ")
-        lagrange = (sp.Add(*[x ** 2 for x in A]) * sp.Add(*[x ** 2 for x in B])
-                    - sp.Add(*[x * y for x, y in zip(A, B)]) ** 2
-                    - sp.Add(*[(A[i] * B[j] - A[j] * B[i]) ** 2
-                               for i in range(len(A)) for j in range(i + 1, len(A))]))
-        prove_zero(lagrange, env.timeout, f"Lagrange identity for ({self.a}, {self.b})")
+        _lagrange(len(A), env.timeout)
         return f"Cauchy-Schwarz for ({self.a}, {self.b}) by Lagrange's identity"
+
+
+_LAGRANGE_CHECKED: set = set()
+
+
+def _lagrange(size: int, timeout) -> None:
+    """Lagrange's identity in ``size`` real components, checked on fresh real symbols.
+
+    It is a polynomial identity, so it holds at every real value of the components -- in particular at
+    the instantiated ones, whose realness the atom has checked.  Checked once per size and process."""
+    if size in _LAGRANGE_CHECKED:
+        return
+    A = sp.symbols(f"a0:{size}", real=True)
+    B = sp.symbols(f"b0:{size}", real=True)
+    lagrange = (sp.Add(*[x ** 2 for x in A]) * sp.Add(*[x ** 2 for x in B])
+                - sp.Add(*[x * y for x, y in zip(A, B)]) ** 2
+                - sp.Add(*[(A[i] * B[j] - A[j] * B[i]) ** 2
+                           for i in range(size) for j in range(i + 1, size)]))
+    prove_zero(lagrange, timeout, f"Lagrange identity in {size} components")
+    _LAGRANGE_CHECKED.add(size)
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from resnet_lemmas.numerics.certificates.stationarity_bound import batched_terms
 from resnet_lemmas.proofs.expressions import residual_context
 from resnet_lemmas.proofs.lemmas.approximate_stationarity_bound import BOUND, FIRST_ORDER
 from resnet_lemmas.proofs.losses import get_loss
-from resnet_lemmas.proofs.primitives import NUMPY_PRIMITIVES
+from resnet_lemmas.bridge import TRANSLATIONS as NUMPY_PRIMITIVES
 
 D, K, N = 2, 2, 3
 
