@@ -1,5 +1,5 @@
-"""Every registered lemma: its proof yields a kernel theorem of exactly its declared conclusion, checked at
-three sizes or more, cited lemmas first; and its witness runs and verifies.
+"""Every registered lemma: its proof yields a kernel theorem of exactly its declared conclusion, checked
+at three sizes or more, cited lemmas first; and its witness runs and verifies.
 
 This is the pytest face of `resnet-lemmas check`: parametrised over the registry, so a lemma added
 as two files (proofs/lemmas/NAME.py, numerics/witnesses/NAME.py) is tested without editing this file.

@@ -31,14 +31,9 @@ def theorem():
 
 
 def _with_cite(proof, step_name, theorem_value):
-    """``proof`` whose citation ``step_name`` yields ``theorem_value`` (a value or an exception)."""
-    def cited():
-        if isinstance(theorem_value, Exception):
-            raise theorem_value
-        return theorem_value
-
-    steps = [dataclasses.replace(step, theorem=cited) if step.name == step_name else step
-             for step in proof.steps]
+    """``proof`` whose citation ``step_name`` yields ``theorem_value`` instead of the lemma's theorem."""
+    steps = [dataclasses.replace(step, theorem=lambda: theorem_value) if step.name == step_name
+             else step for step in proof.steps]
     return dataclasses.replace(proof, steps=steps)
 
 
@@ -166,7 +161,8 @@ def test_a_cited_theorem_that_proves_less_breaks_the_argument(proof, variant, ke
     weaker = prove(variant(base, only=["c_vanishes"], conclusion=c_only,
                            assumes=("w_nonzero", "stationary_V")))
     report = kernel_check(_with_cite(proof, "consequences_if_w_nonzero", weaker))
-    assert failed_steps(report) == [("below_every_comparator", 1), ("feature_and_linear_benchmarks", 1)]
+    assert failed_steps(report) == [("below_every_comparator", 1),
+                                    ("feature_and_linear_benchmarks", 1)]
 
 
 def test_a_cited_theorem_checked_at_fewer_sizes_is_refused(proof, variant, kernel_check,
@@ -179,7 +175,7 @@ def test_a_cited_theorem_checked_at_fewer_sizes_is_refused(proof, variant, kerne
             == failure_message(report, "consequences_if_w_nonzero"))
 
 
-def test_a_forged_theorem_is_refused(proof, theorem, kernel_check, failure_message):
+def test_a_forged_theorem_is_refused(proof, kernel_check, failure_message):
     genuine = stationarity_consequences.LEMMA.theorem()
     forged = SimpleNamespace(**{slot: getattr(genuine, slot) for slot in
                                 ("name", "hypotheses", "conclusion", "clauses", "sizes", "rules",
@@ -217,12 +213,12 @@ def test_a_broken_stationarity_lemma_fails_the_main_theorem(break_lemma, failed_
 
 
 def test_a_broken_zero_w_lemma_fails_the_main_theorem(break_lemma, failed_steps, failure_message):
-    def second_derivative_with_factor_one(proof):
+    def second_derivative_doubled(proof):
         chain = next(ch for ch in proof.chains if ch.name == "second_order_direction")
         chain.links[0] = dataclasses.replace(chain.links[0], expr=chain.links[0].expr * 2)
         return proof
 
-    break_lemma(zero_w_case, second_derivative_with_factor_one)
+    break_lemma(zero_w_case, second_derivative_doubled)
     report = LEMMA.check()
     assert failed_steps(report)[0] == ("consequences_if_w_zero", 1)
     assert failure_message(report, "consequences_if_w_zero").startswith(

@@ -26,7 +26,8 @@ def small_contexts():
 
 @pytest.fixture
 def small_proof(small_contexts):
-    """``small_proof(chain=None, hypotheses=None, **changes)``: the derivation at (T, n, d) = (1, 1, 1)."""
+    """``small_proof(chain=None, hypotheses=None, **changes)``: the derivation at (T, n, d) = (1, 1, 1);
+    ``changes`` replace Proof fields (``conclusion``, ``assumes``)."""
     def make(chain=None, hypotheses=None, **changes):
         fields = {"conclusion": lem.CONCLUSION, **changes}
         return Proof("sgd_regret_small", list(hypotheses or lem.HYPOTHESES),
