@@ -15,7 +15,9 @@ from .kernel import Cite, ProofFailed, ProofReport, check
 
 KINDS = ("lemma", "theorem", "example", "experiment")
 
-_REPORTS: dict[str, ProofReport] = {}
+#: Reports keyed by the lemma value itself (name, build, cites ...), never by name alone: a lemma that
+#: shares a name with a checked one but builds another proof is checked on its own.
+_REPORTS: dict["SymbolicLemma", ProofReport] = {}
 
 
 def clear_theorem_cache() -> None:
@@ -47,14 +49,14 @@ class SymbolicLemma:
         """The kernel's report on this lemma's proof (checked once per process, then cached)."""
         if self.build is None:
             raise ValueError(f"{self.name} is an experiment: it has no proof")
-        if self.name not in _REPORTS:
+        if self not in _REPORTS:
             proof = self.build()
             cited = sorted({step.lemma for step in proof.steps if isinstance(step, Cite)})
             if cited != sorted(self.cites):
                 raise ValueError(f"lemma {self.name!r} declares cites={sorted(self.cites)} but its "
                                  f"proof cites {cited}")
-            _REPORTS[self.name] = check(proof)
-        return _REPORTS[self.name]
+            _REPORTS[self] = check(proof)
+        return _REPORTS[self]
 
     def theorem(self):
         """The kernel's :class:`~.kernel.Theorem` for this lemma, or :class:`ProofFailed`."""

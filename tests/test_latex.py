@@ -400,7 +400,7 @@ def test_compile_error_is_reported_as_file_line_message(tmp_path):
 
 
 def test_missing_engine_says_how_to_install(monkeypatch):
-    monkeypatch.setattr(latex.shutil, "which", lambda name: None)
+    monkeypatch.setattr(latex.compile.shutil, "which", lambda name: None)
     with pytest.raises(latex.EngineMissing) as info:
         latex.find_engine()
     assert "apt-get install texlive-latex-base texlive-latex-recommended" in str(info.value)

@@ -2,7 +2,8 @@
 read back from check's JSON keeps them."""
 import json
 
-from resnet_lemmas.latex import NumericResult, _witness_from_json, _witness_table
+from resnet_lemmas.latex.document import _witness_table
+from resnet_lemmas.latex.records import NumericResult, _witness_from_json
 from resnet_lemmas.numerics.witnesses.harness import Claim, InstanceResult, run_witness
 
 

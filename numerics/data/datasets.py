@@ -25,8 +25,14 @@ no intercept, and the search's starting scale assumes O(1) inputs):
   linear predictor attains: the real-data example of that case.
 
 Every failure is a :class:`~.data.DataError` (a ``ValueError``) that names the file and the problem:
-missing arrays/columns, non-numeric entries (with row and column), NaN/inf entries (with their rows),
-ragged rows, unknown built-in names, scikit-learn missing.
+missing arrays/columns, non-numeric entries (with line and column for ``.csv``), NaN/inf entries (with
+their 0-based row numbers), ragged rows, unknown built-in names, scikit-learn missing.
+
+Scaling
+-------
+:func:`scale_diagnosis` tells whether ``X`` is badly scaled for the search (columns on very different
+scales, or all far from 1): L-BFGS-B then creeps or its line search breaks down, and ``verify``
+says so and suggests ``--standardize``, which applies :func:`standardise_features`.
 """
 from __future__ import annotations
 
@@ -182,6 +188,70 @@ def standardise(A: np.ndarray) -> np.ndarray:
     return (A - A.mean(axis=0)) / np.where(sd > 0, sd, 1.0)
 
 
+def standardise_features(X: np.ndarray) -> np.ndarray:
+    """Columns of ``X (n, d)`` to mean 0 and standard deviation 1, except constant columns, which are
+    kept as they are (a column of ones is the intercept of a model without bias terms; centring it
+    would make it 0).  Centring changes which linear predictors through the origin exist: without an
+    intercept column, ``F_lin`` of the standardised data can differ from that of the raw data."""
+    X = np.asarray(X, dtype=np.float64)
+    sd = X.std(axis=0)
+    varying = sd > 0
+    out = X.copy()
+    out[:, varying] = (X[:, varying] - X[:, varying].mean(axis=0)) / sd[varying]
+    return out
+
+
+#: ``X`` is badly scaled when its largest column root-mean-square exceeds its smallest (among columns
+#: that are not identically zero) by more than this factor.  L-BFGS-B starts from an identity Hessian
+#: estimate, so its first steps move every coordinate alike; with column scales a factor ``s`` apart,
+#: the curvature of ``F`` in ``w`` differs by ``s^2`` between directions (for the squared loss,
+#: ``grad_w^2 F = E[phi phi^T]``).  ``100`` (curvature ratio ``1e4``) is where the searches on raw
+#: real data stalled (scikit-learn's wine: column scales 0.38 to 810).
+SCALE_SPREAD_LIMIT = 100.0
+#: ... or when every column is on a scale far from 1: the starting point draws ``w ~ N(0, 1/d)``,
+#: which makes predictions of the size of the data, saturating margin losses at large scales and
+#: vanishing at small ones.
+SCALE_MAGNITUDE_LIMITS = (1e-2, 1e2)
+
+
+@dataclass
+class ScaleDiagnosis:
+    """Column root-mean-squares ``rms (d,)`` of ``X`` and, when badly scaled, ``problem``: a sentence
+    naming the columns (0-based) and the cure."""
+
+    rms: np.ndarray
+    problem: str = ""
+
+    @property
+    def badly_scaled(self) -> bool:
+        return bool(self.problem)
+
+
+def scale_diagnosis(X: np.ndarray) -> ScaleDiagnosis:
+    """Whether ``X (n, d)`` is badly scaled for the search (:data:`SCALE_SPREAD_LIMIT`,
+    :data:`SCALE_MAGNITUDE_LIMITS`).  Identically zero columns are ignored."""
+    X = np.asarray(X, dtype=np.float64)
+    rms = np.sqrt(np.mean(X * X, axis=0))
+    used = np.flatnonzero(rms > 0)
+    if used.size == 0:
+        return ScaleDiagnosis(rms)
+    high, low = used[np.argmax(rms[used])], used[np.argmin(rms[used])]
+    spread = rms[high] / rms[low]
+    low_limit, high_limit = SCALE_MAGNITUDE_LIMITS
+    problem = ""
+    if spread > SCALE_SPREAD_LIMIT:
+        problem = (f"the columns of X are on very different scales: root-mean-square from "
+                   f"{rms[low]:.3g} (column {low}) to {rms[high]:.3g} (column {high}), a factor "
+                   f"{spread:.3g} (more than {SCALE_SPREAD_LIMIT:g})")
+    elif rms[high] < low_limit or rms[low] > high_limit:
+        problem = (f"every column of X is on a scale far from 1: root-mean-square from "
+                   f"{rms[low]:.3g} to {rms[high]:.3g} (outside [{low_limit:g}, {high_limit:g}])")
+    if problem:
+        problem += ("; L-BFGS-B creeps or its line search breaks down on such data: standardise the "
+                    "columns (verify --standardize; standardize=True in Python)")
+    return ScaleDiagnosis(rms, problem)
+
+
 def _diabetes() -> Dataset:
     raw = _sklearn_datasets().load_diabetes()
     X = standardise(raw.data)
@@ -239,4 +309,5 @@ def load_dataset(spec: str, subsample: int | None = None, seed: int = 0) -> Data
 
 
 __all__ = ["Dataset", "DataError", "load_dataset", "load_npz", "load_csv", "load_builtin", "BUILTINS",
-           "standardise"]
+           "standardise", "standardise_features", "scale_diagnosis", "ScaleDiagnosis",
+           "SCALE_SPREAD_LIMIT", "SCALE_MAGNITUDE_LIMITS"]

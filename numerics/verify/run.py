@@ -5,9 +5,12 @@ Given a residual unit ``f_theta`` (any object :func:`~.user_units.adapt_unit` ac
 :func:`verify`:
 
 1. checks the preconditions, each with a clear error: the loss is known, convex and differentiable
-   (``proofs.losses.get_loss``) and the targets suit it; the data are finite with matching shapes; the
-   unit maps ``X`` to a finite ``(n, k)`` array at its ``theta0``; a user-supplied ``vjp`` agrees with
-   Richardson extrapolation of the unit (:func:`~.user_units.check_vjp`);
+   (``proofs.losses.get_loss``) and the targets suit it (0/1 labels for a margin loss are named as
+   such, with the map ``2y - 1``); the data are finite with matching shapes; the unit maps ``X`` to a
+   finite ``(n, k)`` array at its ``theta0``; a user-supplied ``vjp`` agrees with Richardson
+   extrapolation of the unit (:func:`~.user_units.check_vjp`); and the run is affordable: its
+   duration, estimated from one measured evaluation, is at most :data:`~.defaults.LONG_RUN_SECONDS`
+   unless confirmed (``confirm_long``), and ``restarts <= MAX_RESTARTS`` (:class:`ResourceLimitError`);
 2. computes ``F_lin = inf_u E l(u^T x; y)`` with its certificate (:func:`~.benchmarks.linear_benchmark`):
    a minimiser ``u*`` with a suboptimality bound, or -- when the infimum is not attained (separable
    data under a margin loss) -- the exact infimum and the ray ``u_C + t u_S`` approaching it;
@@ -33,7 +36,19 @@ the infimum itself), ``ties linear`` if ``F <= F_lin + tol``; else ``stationary`
 5); else ``not converged`` (the search stopped at ``maxiter`` above ``F_lin``: says nothing).  Overall:
 ``violated`` if any start has a violation, ``verified`` if every start is beats/ties/stationary,
 else ``inconclusive``.  When ``F_lin`` is an infimum that is not attained, every finite point has
-``F > F_lin``; a start can then only be verified by converging, and the report says so.
+``F > F_lin``; a start can then only be verified by converging, and the report says so.  The verdict
+is decided in one place, :func:`_verdict`.
+
+Diagnostics (they never change the verdict; they say what went wrong and what to do):
+
+- **NaN/inf during the search**: a point where the unit's output, ``F`` or a gradient is not finite
+  counts as ``+inf`` for the line search (which then backs off); the first such point of each start
+  is recorded with ``||theta||`` there (``StartResult.first_nonfinite``, ``nonfinite_theta_norm``);
+- **why a start stopped** (:func:`stop_cause`): the iteration limit, a line-search breakdown
+  (L-BFGS-B's ``ABNORMAL``), a step without any decrease, a non-finite start.  Only the iteration
+  limit is cured by a larger ``maxiter``, so only then does the report advise it;
+- **badly scaled data** (:func:`~.datasets.scale_diagnosis`), with the cure ``standardize=True``
+  (``--standardize``: :func:`~.datasets.standardise_features`).
 """
 from __future__ import annotations
 
@@ -46,25 +61,39 @@ import numpy as np
 from resnet_lemmas.numerics._blas import single_threaded_blas
 from resnet_lemmas.numerics.certificates.convex_benchmarks import linear_benchmark
 from resnet_lemmas.numerics.certificates.bounds import first_order_gap, gap_bound, rounding_tolerance
+from resnet_lemmas.numerics.data.datasets import scale_diagnosis, standardise_features
 from resnet_lemmas.numerics.data.synthetic import DataError, validate_data
 from resnet_lemmas.numerics.certificates.main_theorem import TOLERANCE as TOLERANCE_THEOREM
 from resnet_lemmas.numerics.certificates.main_theorem import check_point, comparators
 from resnet_lemmas.numerics.models.residual import ResNetProblem
 from resnet_lemmas.numerics.solvers.search import local_minimum_from_seed, start_point, start_seeds
-from resnet_lemmas.numerics.verify.user_units import (UserUnitError, adapt_unit, check_unit_output, check_vjp, load_unit,
-                         torch_single_threaded)
+from resnet_lemmas.numerics.verify.defaults import (GTOL, LONG_RUN_SECONDS, MAX_RESTARTS, MAXITER,
+                                                    NOTE_RUN_SECONDS, RESTARTS)
+from resnet_lemmas.numerics.verify.user_units import (UnitOutputError, UserUnitError, adapt_unit,
+                                                      check_unit_output, check_vjp, load_unit,
+                                                      torch_single_threaded)
 
-#: Defaults of :func:`verify` (and of the CLI and the pytest plugin).  ``maxiter`` bounds each start's
-#: L-BFGS-B iterations; ``gtol`` is the search's stationarity test ``max_j |dF/dparam_j| <= gtol``.
-RESTARTS = 3
-MAXITER = 1500
-GTOL = 1e-9
+# Defaults of :func:`verify` (and of the CLI and the pytest plugin), in :mod:`.defaults`: ``maxiter``
+# bounds each start's L-BFGS-B iterations; ``gtol`` is the search's stationarity test
+# ``max_j |dF/dparam_j| <= gtol``.
 
 STATUSES = ("beats linear", "ties linear", "stationary", "not converged", "violation")
 
 
 class VjpError(UserUnitError):
     """The user's ``vjp`` disagrees with the derivative of the unit (finite-difference check)."""
+
+
+class ResourceLimitError(ValueError):
+    """The run would be too long or too large; the message gives the estimate and the ways out."""
+
+    def __init__(self, message: str, estimate_seconds: float = float("nan")):
+        super().__init__(message)
+        self.estimate_seconds = estimate_seconds
+
+
+#: Why a start stopped (:func:`stop_cause`); only ``"iteration limit"`` is cured by a larger maxiter.
+STOP_CAUSES = ("converged", "iteration limit", "line search", "no decrease", "nonfinite start", "other")
 
 
 @dataclass
@@ -78,7 +107,9 @@ class StartResult:
     ``theorem_margin``/``gradient_slack`` from :func:`~.main_theorem.check_point`; over the visited
     points: ``points_checked``, ``nonfinite_points`` (skipped: ``F`` or a gradient overflowed),
     ``bound_margin``/``convexity_margin`` (the smallest slack of each inequality over all points and
-    comparators, ``>= 0`` iff it held everywhere), ``violations`` and the first one (``first_violation``).
+    comparators, ``>= 0`` iff it held everywhere), ``violations`` and the first one (``first_violation``);
+    ``stop_cause`` (:func:`stop_cause`), ``first_nonfinite`` (where ``F``, a gradient or the unit's
+    output first was NaN/inf, in words) and ``nonfinite_theta_norm`` (``||theta||`` there; NaN if never).
     """
 
     index: int
@@ -106,6 +137,9 @@ class StartResult:
     optimiser_message: str
     message: str
     seconds: float
+    stop_cause: str = ""
+    first_nonfinite: str = ""
+    nonfinite_theta_norm: float = float("nan")
 
     @property
     def ok(self) -> bool:
@@ -115,7 +149,10 @@ class StartResult:
 @dataclass
 class VerifyReport:
     """Everything :func:`verify` found.  ``verdict`` in ``verified``/``inconclusive``/``violated``;
-    ``ok`` iff verified.  ``to_json()`` gives the same as one JSON-ready dict (non-finite floats as the
+    ``ok`` iff verified.  ``diagnostics``: sentences on what went wrong (badly scaled data, NaN/inf met
+    by a start, line-search breakdowns); ``advice``: what to do next, derived from the causes (never
+    "raise maxiter" unless the iteration limit stopped a start); ``estimate_seconds``: the
+    duration estimated before the search.  ``to_json()`` gives the same as one JSON-ready dict (non-finite floats as the
     strings ``"inf"``/``"-inf"``/``"nan"``)."""
 
     verdict: str
@@ -140,6 +177,9 @@ class VerifyReport:
     vjp_check: str = ""
     tolerance: str = ""
     seconds: float = 0.0
+    diagnostics: list = field(default_factory=list)
+    advice: str = ""
+    estimate_seconds: float = float("nan")
 
     @property
     def ok(self) -> bool:
@@ -187,6 +227,10 @@ class VerifyReport:
         for r in self.starts:
             if r.status in ("violation", "not converged"):
                 lines.append(f"  start {r.index} (seed {r.seed}): {r.message}")
+        for line in self.diagnostics:
+            lines.append(f"  diagnosis: {line}")
+        if self.advice:
+            lines.append(f"  advice: {self.advice}")
         lines.append(f"  tolerances: {self.tolerance}")
         lines.append(f"  {self.seconds:.1f} s")
         return "\n".join(lines)
@@ -209,8 +253,9 @@ def _jsonable(value):
 
 # -- monitoring every point the search visits ------------------------------------------------------
 class _Monitor:
-    """Stands in for a :class:`~.model.ResNetProblem` in the search: delegates everything to it, and
-    checks the section-4 inequalities (module docstring, step 4) at every ``fun_and_grad`` call."""
+    """Stands in for a :class:`~.model.ResNetProblem` in the search: delegates everything to it, checks
+    the inequalities of ``approximate_stationarity_bound`` (module docstring, step 4) at every
+    ``fun_and_grad`` call, and records the first point where something was not finite."""
 
     def __init__(self, problem: ResNetProblem, comps: list[tuple[np.ndarray, float]]):
         self._problem = problem
@@ -226,13 +271,41 @@ class _Monitor:
         self.convexity_margin = float("inf")
         self.violations = 0
         self.first_violation = ""
+        self.first_nonfinite = ""
+        self.nonfinite_theta_norm = float("nan")
 
     def __getattr__(self, name):
         return getattr(self._problem, name)
 
-    def observe(self, w, V, g) -> None:
+    def _unit_nonfinite(self, theta) -> str:
+        """``""`` if the unit's output at ``theta`` is finite, else what is wrong with it."""
+        with np.errstate(all="ignore"):
+            try:
+                out = np.asarray(self._problem.unit(self._problem.X, theta), dtype=np.float64)
+            except Exception as exc:  # the caller re-raises the original error with context
+                return f"calling the unit raised {type(exc).__name__}: {exc}"
+        bad = ~np.isfinite(out)
+        if not bad.any():
+            return ""
+        rows = int(np.sum(bad.reshape(out.shape[0], -1).any(axis=1)))
+        return f"the unit returned NaN/inf ({int(bad.sum())} entries, {rows} of {out.shape[0]} rows)"
+
+    def _record_nonfinite(self, w, V, theta, what: str) -> None:
+        self.nonfinite += 1
+        if not self.first_nonfinite:
+            self.nonfinite_theta_norm = float(np.linalg.norm(theta))
+            self.first_nonfinite = (
+                f"{what} at ||theta|| = {self.nonfinite_theta_norm:.4g} (||w|| = "
+                f"{np.linalg.norm(w):.3g}, ||V|| = {np.linalg.norm(V):.3g}; evaluation "
+                f"{self.points + self.nonfinite} of this start)")
+
+    def observe(self, w, V, g, theta=None) -> None:
         if not (np.isfinite(g.F) and np.all(np.isfinite(g.grad_w)) and np.all(np.isfinite(g.grad_V))):
-            self.nonfinite += 1
+            what = self._unit_nonfinite(theta) if theta is not None else ""
+            if not what:
+                what = ("F is not finite (the loss overflowed)" if not np.isfinite(g.F)
+                        else "the gradient in (w, V) is not finite")
+            self._record_nonfinite(w, V, theta if theta is not None else np.zeros(0), what)
             return
         self.points += 1
         n = self._problem.n
@@ -257,8 +330,25 @@ class _Monitor:
 
     def fun_and_grad(self, flat):
         w, V, theta = self._problem.unpack(flat)
-        g = self._problem.gradients(w, V, theta)
-        self.observe(w, V, g)
+        try:
+            g = self._problem.gradients(w, V, theta)
+        except UserUnitError as exc:
+            if isinstance(exc, UnitOutputError) and "NaN/inf" in str(exc):
+                # numeric differentiation met NaN/inf next to theta: a non-finite region, like NaN here
+                self._record_nonfinite(w, V, theta, "the unit returns NaN/inf next to this theta "
+                                                    "(found while differentiating it numerically)")
+                return np.inf, np.zeros_like(flat)
+            raise
+        except Exception as exc:
+            what = self._unit_nonfinite(theta)
+            if what.startswith("the unit returned NaN/inf"):
+                # e.g. numeric derivatives of a NaN output fail inside SciPy: the cause is the NaN
+                self._record_nonfinite(w, V, theta, what)
+                return np.inf, np.zeros_like(flat)
+            raise UnitOutputError(
+                f"evaluating F and its gradient during the search failed at ||theta|| = "
+                f"{np.linalg.norm(theta):.4g}: {type(exc).__name__}: {exc}") from exc
+        self.observe(w, V, g, theta)
         if g.grad_theta is None:
             raise TypeError("the unit has no vjp")
         return g.F, np.concatenate((g.grad_w, g.grad_V.ravel(), g.grad_theta))
@@ -311,27 +401,105 @@ def _check_user_vjp(problem, unit, seed) -> str:
     return message
 
 
+def _check_targets(loss, y) -> None:
+    """``loss.check_targets(y)``, with the usual mistake named: 0/1 labels for a margin loss."""
+    from resnet_lemmas.proofs.losses import LossError
+
+    if getattr(loss, "targets", "") == "sign":
+        values = np.unique(y)
+        if np.all(np.isin(values, (0.0, 1.0))) and 0.0 in values:
+            zeros = int(np.sum(y == 0.0))
+            raise LossError(f"loss {loss.name!r}: labels must be -1/+1; found 0/1 labels ({zeros} zeros, "
+                            f"{y.size - zeros} ones); map them with 2y-1 (y = 2 * y - 1)")
+        outside = values[~np.isin(values, (-1.0, 1.0))]
+        if outside.size:
+            raise LossError(f"loss {loss.name!r}: labels must be -1/+1; found {outside.size} other "
+                            f"value(s), e.g. {outside[:5].tolist()}, in "
+                            f"{int(np.sum(~np.isin(y, (-1.0, 1.0))))} of {y.size} rows")
+    loss.check_targets(y)
+
+
+def stop_cause(res, maxiter: int) -> str:
+    """Why a start's L-BFGS-B run stopped (one of :data:`STOP_CAUSES`), from its ``converged`` flag,
+    iteration count and SciPy's message.  ``ftol = 0`` in the search, so "relative reduction" means a
+    step that did not lower ``F`` at all; SciPy's ``ABNORMAL`` (``ABNORMAL_TERMINATION_IN_LNSRCH`` in
+    older versions) is a line search that found no acceptable step."""
+    message = str(res.message).upper()
+    if res.converged:
+        return "converged"
+    if "NOT FINITE AT THE START" in message:
+        return "nonfinite start"
+    if res.nit >= maxiter or "ITERATIONS REACHED LIMIT" in message or "EVALUATIONS EXCEEDS" in message:
+        return "iteration limit"
+    if "ABNORMAL" in message:
+        return "line search"
+    if "RELATIVE REDUCTION" in message:
+        return "no decrease"
+    return "other"
+
+
+def _measure_evaluation(monitor, problem, seed, init_scale) -> float:
+    """Seconds of one evaluation of ``F`` and its gradient (with the monitor's checks) at the first
+    start's point: the smaller of two timings, so a one-off delay does not inflate the estimate."""
+    flat = problem.pack(*start_point(problem, start_seeds(seed, 1)[0], init_scale))
+    best = float("inf")
+    for _ in range(2):
+        t0 = time.perf_counter()
+        with np.errstate(all="ignore"):
+            monitor.fun_and_grad(flat)
+        best = min(best, time.perf_counter() - t0)
+    monitor.reset()
+    return best
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 3600:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:,.3g} h"
+
+
 def verify(residual, X, y, loss="squared", *, restarts: int = RESTARTS, seed: int = 0,
            maxiter: int = MAXITER, gtol: float = GTOL, init_scale: float = 1.0, data_name: str = "",
-           progress: Callable[[int, int, StartResult | None], None] | None = None) -> VerifyReport:
+           standardize: bool = False, confirm_long: bool = False,
+           progress: Callable[[int, int, StartResult | None], None] | None = None,
+           note: Callable[[str], None] | None = None) -> VerifyReport:
     """Run the verification procedure of the module docstring and return its :class:`VerifyReport`.
 
     ``residual``: a unit object (NumPy unit, ``torch.nn.Module``, adapted unit) or ``"MODULE:ATTR"``;
     ``X (n, d)``, ``y (n,)``; ``loss``: a registered loss name or a ``proofs.losses.Loss``.
-    ``progress(done, total, start_result)`` is called before the first start (``None``) and after each.
+    ``standardize``: replace ``X`` by :func:`~.datasets.standardise_features` ``(X)`` first.
+    ``confirm_long``: run even when the estimated duration exceeds :data:`~.defaults.LONG_RUN_SECONDS`.
+    ``progress(done, total, start_result)`` is called before the first start (``None``) and after each;
+    ``note(sentence)`` receives warnings found before the search (badly scaled data, a long estimate).
     Raises (before any search) :class:`~.user_units.UserUnitError` / :class:`VjpError` for a bad unit,
-    :class:`~.data.DataError` for bad data, ``proofs.losses.LossError`` for a bad loss or targets.
+    :class:`~.data.DataError` for bad data, ``proofs.losses.LossError`` for a bad loss or targets,
+    :class:`ResourceLimitError` for a run that is too large or (unconfirmed) too long.
     """
     t0 = time.perf_counter()
     if not isinstance(restarts, (int, np.integer)) or restarts < 1:
         raise ValueError(f"restarts must be a positive integer; got {restarts!r}")
+    if restarts > MAX_RESTARTS:
+        raise ResourceLimitError(f"restarts = {restarts:,} is more than {MAX_RESTARTS:,} (each start keeps "
+                                 "its row in the report); run several batches with different seeds")
     if not isinstance(maxiter, (int, np.integer)) or maxiter < 1:
         raise ValueError(f"maxiter must be a positive integer; got {maxiter!r}")
     if not gtol > 0:
         raise ValueError(f"gtol must be positive; got {gtol!r}")
+    if not (isinstance(seed, (int, np.integer)) and seed >= 0):
+        raise ValueError(f"seed must be an integer >= 0 (NumPy's SeedSequence); got {seed!r}")
     loss = _resolve_loss(loss)
     X, y = validate_data(X, y)
-    loss.check_targets(y)
+    _check_targets(loss, y)
+    if standardize:
+        X = standardise_features(X)
+    diagnostics = []
+    scaling = scale_diagnosis(X)
+    if scaling.badly_scaled:
+        diagnostics.append(scaling.problem)
+        if note is not None:
+            note(scaling.problem)
     unit = load_unit(residual) if isinstance(residual, str) else adapt_unit(residual)
     with single_threaded_blas(), torch_single_threaded():
         k = check_unit_output(unit, X)
@@ -341,6 +509,18 @@ def verify(residual, X, y, loss="squared", *, restarts: int = RESTARTS, seed: in
         comps = _linear_comparators(lin, X, y, loss)
         u_ref = comps[0][0] if comps else np.zeros(problem.d)
         monitor = _Monitor(problem, comps)
+        per_evaluation = _measure_evaluation(monitor, problem, seed, init_scale)
+        estimate = restarts * maxiter * per_evaluation
+        how = (f"{restarts:,} restarts x up to {maxiter:,} iterations x {per_evaluation * 1e3:.3g} ms per "
+               f"evaluation of F and its gradient, measured")
+        if estimate > LONG_RUN_SECONDS and not confirm_long:
+            raise ResourceLimitError(
+                f"this run could take about {_duration(estimate)} ({how}), more than the "
+                f"{_duration(LONG_RUN_SECONDS)} limit; lower --restarts or --maxiter, use --subsample, "
+                "or confirm with --yes", estimate)
+        if estimate > NOTE_RUN_SECONDS and note is not None:
+            note(f"this run may take up to about {_duration(estimate)} ({how}; starts that converge "
+                 "earlier cost less)")
         seeds = start_seeds(seed, restarts)
         starts: list[StartResult] = []
         if progress is not None:
@@ -361,7 +541,8 @@ def verify(residual, X, y, loss="squared", *, restarts: int = RESTARTS, seed: in
                          if norm_w > 0 else float("inf"))
             status = _start_status(res.F, lin.value, problem.n, res.converged, pc.ok, monitor.violations,
                                    lin.suboptimality_bound)
-            message = _start_message(status, res, pc, monitor, lin, maxiter)
+            cause = stop_cause(res, maxiter)
+            message = _start_message(status, res, pc, monitor, lin, maxiter, cause, scaling)
             starts.append(StartResult(
                 index=index, seed=start_seed, status=status, F=res.F, F_feat=pc.F_feat,
                 beats_linear_by=lin.value - res.F, converged=res.converged,
@@ -373,38 +554,79 @@ def verify(residual, X, y, loss="squared", *, restarts: int = RESTARTS, seed: in
                 nonfinite_points=monitor.nonfinite, bound_margin=monitor.bound_margin,
                 convexity_margin=monitor.convexity_margin, violations=monitor.violations,
                 first_violation=monitor.first_violation, optimiser_message=res.message,
-                message=message, seconds=time.perf_counter() - ts))
+                message=message, seconds=time.perf_counter() - ts, stop_cause=cause,
+                first_nonfinite=monitor.first_nonfinite,
+                nonfinite_theta_norm=monitor.nonfinite_theta_norm))
             if progress is not None:
                 progress(index + 1, restarts, starts[-1])
     verdict, summary = _verdict(starts, lin)
-    tolerance = (f"visited points: F - E l(u^T x) <= first-order term and <= section-4 bound, each + "
+    diagnostics += _search_diagnostics(starts, maxiter)
+    advice = _advice(verdict, starts, scaling)
+    tolerance = (f"visited points: F - E l(u^T x) <= first-order term and <= the bound of "
+                 f"approximate_stationarity_bound, each + "
                  f"64 n eps (1 + |F| + |E l| + ||w - u|| E|r| max||x||); final points: "
                  f"{TOLERANCE_THEOREM}; status: |F - F_lin| <= 64 n eps (1 + |F| + |F_lin|) is a tie")
     unit_text = unit.describe() if hasattr(unit, "describe") else type(unit).__name__
+    data_text = (data_name or "arrays") + (" (X standardised)" if standardize else "")
     return VerifyReport(
         verdict=verdict, summary=summary, seed=int(seed), restarts=int(restarts), loss=loss.name,
-        data=data_name or "arrays", n=problem.n, d=problem.d, k=k, q=problem.q, unit=unit_text,
+        data=data_text, n=problem.n, d=problem.d, k=k, q=problem.q, unit=unit_text,
         F_lin=lin.value, linear_attained=lin.attained, linear_message=lin.message,
         linear_grad_norm=lin.grad_norm, linear_suboptimality_bound=lin.suboptimality_bound,
         linear_n_separated=lin.n_separated, starts=starts,
         settings={"maxiter": int(maxiter), "gtol": float(gtol), "init_scale": float(init_scale),
-                  "start_seeds": [int(s) for s in seeds]},
-        vjp_check=vjp_check, tolerance=tolerance, seconds=time.perf_counter() - t0)
+                  "standardize": bool(standardize), "start_seeds": [int(s) for s in seeds]},
+        vjp_check=vjp_check, tolerance=tolerance, seconds=time.perf_counter() - t0,
+        diagnostics=diagnostics, advice=advice, estimate_seconds=float(estimate))
 
 
-def _start_message(status, res, pc, monitor, lin, maxiter) -> str:
+def _nonfinite_text(monitor_or_start) -> str:
+    count = getattr(monitor_or_start, "nonfinite", None)
+    if count is None:
+        count = monitor_or_start.nonfinite_points
+    return (f"NaN/inf at {count} evaluated point(s), first: {monitor_or_start.first_nonfinite}"
+            if count else "")
+
+
+def _start_message(status, res, pc, monitor, lin, maxiter, cause, scaling) -> str:
+    """One start's outcome in words, with the cause of a stop that decided nothing."""
+    nonfinite = _nonfinite_text(monitor)
     if status == "violation":
         if monitor.violations:
-            return (f"{monitor.violations} visited points violate the section-4 inequalities; first: "
-                    f"{monitor.first_violation}")
+            return (f"{monitor.violations} visited points violate the inequalities of "
+                    f"approximate_stationarity_bound; first: {monitor.first_violation}")
         return f"the main theorem fails at the final point: {pc.message} (margin {pc.margin:.3g})"
     if status == "not converged":
         why = (" -- the linear infimum is not attained, so no finite point reaches it; a local minimum "
                "would have to be certified by convergence" if not lin.attained else "")
-        return (f"stopped after {res.nit} iterations (maxiter {maxiter}: {res.message}) with max|grad| "
-                f"above gtol and F = {res.F:.6g} > F_lin = {lin.value:.6g}: not a local minimum "
-                f"(gradient slack {pc.gradient_slack:.3g}, ||params|| = {res.param_norm:.3g}){why}; "
-                "raise maxiter to decide")
+        where = (f"with max|grad| above gtol and F = {res.F:.6g} > F_lin = {lin.value:.6g}: not a local "
+                 f"minimum (gradient slack {pc.gradient_slack:.3g}, ||params|| = {res.param_norm:.3g}){why}")
+        if cause == "iteration limit":
+            text = f"stopped at the iteration limit ({res.nit} iterations, maxiter {maxiter}) {where}"
+            if scaling.badly_scaled:
+                return text + ("; the data are badly scaled, which makes L-BFGS-B creep: rerun with "
+                               "--standardize (and raise maxiter only if that is not enough)")
+            return text + "; raise maxiter (--maxiter) to decide"
+        if cause == "nonfinite start":
+            return (f"F or its gradient is not finite at the start point ({nonfinite or res.message}); "
+                    "the start was not optimised")
+        stopped = (f"stopped after {res.nit} of at most {maxiter} iterations because the line search "
+                   f"broke down (L-BFGS-B: {res.message})" if cause == "line search" else
+                   f"stopped after {res.nit} of at most {maxiter} iterations because a step did not "
+                   f"lower F at all (L-BFGS-B: {res.message})" if cause == "no decrease" else
+                   f"stopped after {res.nit} of at most {maxiter} iterations (L-BFGS-B: {res.message})")
+        if nonfinite:
+            hint = (f"the search met {nonfinite}; it cannot move past points where the unit is not "
+                    "finite: make f_theta finite for every theta (e.g. clip its inputs), or start "
+                    "closer (init_scale)")
+        elif scaling.badly_scaled:
+            hint = ("the data are badly scaled (see the diagnosis): rerun with --standardize "
+                    "(standardize=True)")
+        else:
+            hint = ("usual causes: badly scaled data (try --standardize), a gradient that does not match "
+                    "F away from theta0 (a wrong vjp), or an F that is not smooth; another --seed may "
+                    "also get past it")
+        return f"{stopped} {where}; raising maxiter will not help: {hint}"
     if status == "stationary":
         text = (f"converged (max|grad| <= gtol) with F - F_lin = {res.F - lin.value:.3g} within its "
                 f"gradient slack {pc.gradient_slack:.3g}")
@@ -417,6 +639,8 @@ def _start_message(status, res, pc, monitor, lin, maxiter) -> str:
 
 
 def _verdict(starts, lin) -> tuple[str, str]:
+    """The verdict and its summary sentence: the one place where the starts' statuses are judged
+    (module docstring).  Causes and advice are added apart (:func:`_advice`)."""
     counts = {s: sum(1 for r in starts if r.status == s) for s in STATUSES}
     total = len(starts)
     points = sum(r.points_checked for r in starts)
@@ -434,11 +658,51 @@ def _verdict(starts, lin) -> tuple[str, str]:
     if good == total:
         return "verified", (f"no bad local minimum: every start ended no worse than the best linear "
                             f"predictor or at a certified stationary point within its gradient slack "
-                            f"({parts}); the section-4 bound held at all {points} visited points.{infimum}")
+                            f"({parts}); the approximate_stationarity_bound inequalities held at all "
+                            f"{points} visited points.{infimum}")
     return "inconclusive", (f"{counts['not converged']} of {total} starts stopped above F_lin without "
                             f"converging ({parts}); no check failed at the {points} visited points, but "
-                            f"those starts do not decide the question (raise maxiter).{infimum}")
+                            f"those starts do not decide the question.{infimum}")
 
 
-__all__ = ["verify", "VerifyReport", "StartResult", "VjpError", "RESTARTS", "MAXITER", "GTOL",
-           "DataError", "UserUnitError"]
+def _search_diagnostics(starts, maxiter) -> list[str]:
+    """Sentences on what the search met: NaN/inf, and why the undecided starts stopped."""
+    out = []
+    for r in starts:
+        if r.nonfinite_points:
+            out.append(f"start {r.index} met {_nonfinite_text(r)}")
+    undecided = [r for r in starts if r.status == "not converged"]
+    for cause in ("line search", "no decrease", "iteration limit", "nonfinite start", "other"):
+        hit = [r for r in undecided if r.stop_cause == cause]
+        if hit:
+            nits = sorted(r.nit for r in hit)
+            span = f"{nits[0]}" if nits[0] == nits[-1] else f"{nits[0]}-{nits[-1]}"
+            out.append(f"{len(hit)} undecided start(s) stopped by {cause} after {span} of at most "
+                       f"{maxiter} iterations")
+    return out
+
+
+def _advice(verdict, starts, scaling) -> str:
+    """What to do next, from the causes: ``--standardize`` for badly scaled data, a finite unit for
+    NaN/inf, ``--maxiter`` only when the iteration limit stopped an undecided start."""
+    if verdict != "inconclusive":
+        return ""
+    undecided = [r for r in starts if r.status == "not converged"]
+    causes = {r.stop_cause for r in undecided}
+    steps = []
+    if scaling.badly_scaled:
+        steps.append("rerun with --standardize (standardize=True in Python; the data are badly scaled)")
+    if any(r.nonfinite_points for r in undecided):
+        steps.append("make the unit finite for every theta (the search met NaN/inf)")
+    if causes & {"line search", "no decrease", "other"} and not steps:
+        steps.append("the line search broke down, which more iterations do not cure: check the "
+                     "unit's vjp away from theta0 and the scale of the data, or try another --seed")
+    if "iteration limit" in causes:
+        steps.append("raise maxiter (--maxiter; starts hit the iteration limit)" if not scaling.badly_scaled
+                     else "then raise maxiter (--maxiter) if starts still hit the iteration limit")
+    return "; ".join(steps)
+
+
+__all__ = ["verify", "VerifyReport", "StartResult", "VjpError", "ResourceLimitError", "stop_cause",
+           "RESTARTS", "MAXITER", "GTOL", "MAX_RESTARTS", "LONG_RUN_SECONDS", "STOP_CAUSES", "DataError",
+           "UserUnitError"]

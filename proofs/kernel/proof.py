@@ -448,6 +448,11 @@ class _Checker:
             if table is None:
                 continue
             for name, value in table.items():
+                if isinstance(name, tuple):  # a family a cited hypothesis quantifies over
+                    if ctx.families.get(name[1]) != value:
+                        raise KernelError(f"family {name[1]!r} has other members at {ctx.label} than in "
+                                          f"{lemma}")
+                    continue
                 # a name this context leaves undefined stays an arbitrary symbol here (the cited
                 # statement holds for its cited meaning); a name defined here must mean the same
                 if name in ctx.definitions:
@@ -539,7 +544,10 @@ def _sizes_text(theorem) -> str:
     return "; ".join(", ".join(f"{k} = {v}" for k, v in size.items()) for size in theorem.sizes)
 
 
-def _definitions_table(proof: Proof, theorem_names) -> dict:
+def _definitions_table(proof: Proof, theorem_names, hypotheses) -> dict:
+    """Per size: what each name of the statement means there, and the members of every family a
+    hypothesis quantifies over (a citation must find the same)."""
+    families = {getattr(h, "family", None) for h in hypotheses} - {None}
     table = {}
     for ctx in proof.contexts:
         entry = {}
@@ -548,6 +556,8 @@ def _definitions_table(proof: Proof, theorem_names) -> dict:
                 entry[name] = ctx.instantiate(name)
             elif name in ctx.infima:
                 entry[name] = ctx.infima[name]
+        for family in families:
+            entry[("family", family)] = ctx.families.get(family)
         table[_size_key(ctx)] = entry
     return table
 
@@ -586,7 +596,7 @@ def check(proof: Proof) -> ProofReport:
                 sizes=[dict(ctx.sizes, **({"loss": ctx.loss.name} if ctx.loss is not None else {}))
                        for ctx in proof.contexts], rules=sorted(used),
                 cites=sorted(cites, key=lambda t: t.name),
-                definitions=_definitions_table(proof, _names_in(formulas)), steps=len(results))
+                definitions=_definitions_table(proof, _names_in(formulas), hypotheses), steps=len(results))
         except KernelError as exc:
             error = str(exc)
     elif not results:

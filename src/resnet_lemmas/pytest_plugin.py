@@ -26,7 +26,7 @@ import pytest
 # Nothing heavy (NumPy, SciPy, torch) is imported at module level: pytest loads this plugin in every
 # session of every project where resnet-lemmas is installed.
 MARKER = "resnet_lemmas"
-_OPTIONS = ("loss", "restarts", "seed", "maxiter", "gtol", "init_scale")
+_OPTIONS = ("loss", "restarts", "seed", "maxiter", "gtol", "init_scale", "standardize", "confirm_long")
 _REPORTS = pytest.StashKey[list]()
 
 
@@ -36,7 +36,8 @@ class PreconditionViolated(AssertionError):
 
 def assert_no_bad_local_minima(residual, X=None, y=None, *, data=None, loss: str = "squared",
                                restarts: int | None = None, seed: int = 0, maxiter: int | None = None,
-                               gtol: float | None = None, init_scale: float = 1.0, data_name: str = ""):
+                               gtol: float | None = None, init_scale: float = 1.0, data_name: str = "",
+                               standardize: bool = False, confirm_long: bool = False):
     """Assert that the search finds no local minimum of ``F(w, V, theta)`` worse than ``F_lin``.
 
     ``residual``: a NumPy unit (callable ``unit(X, theta) -> (n, k)`` with ``theta0``, optional
@@ -44,8 +45,11 @@ def assert_no_bad_local_minima(residual, X=None, y=None, *, data=None, loss: str
     ``data=`` a :class:`~resnet_lemmas.numerics.data.datasets.Dataset` or a spec such as
     ``"builtin:diabetes"`` / ``"file.csv"``.  Returns the report when the verdict is ``verified``;
     raises ``AssertionError`` (with the report's text) otherwise, and :class:`PreconditionViolated`
-    when a precondition fails.  ``restarts``, ``maxiter``, ``gtol`` default (``None``) to those of
-    :func:`~resnet_lemmas.numerics.verify.run.verify` (3, 1500, 1e-9).
+    when a precondition fails or the run is refused as too long (more than an hour estimated; pass
+    ``confirm_long=True`` to run it anyway).  ``standardize=True`` standardises the columns of ``X``
+    first (the cure for badly scaled data, which the report diagnoses).  ``restarts``, ``maxiter``,
+    ``gtol`` default (``None``) to those of :func:`~resnet_lemmas.numerics.verify.run.verify`
+    (3, 1500, 1e-9).
     """
     __tracebackhide__ = True
     from .numerics.verify import run as _verify
@@ -66,8 +70,12 @@ def assert_no_bad_local_minima(residual, X=None, y=None, *, data=None, loss: str
             X, y, data_name = dataset.X, dataset.y, data_name or dataset.name
         elif X is None or y is None:
             raise DataError("no data: pass X and y, or data='builtin:diabetes' (or a .csv/.npz path)")
-        report = _verify.verify(residual, X, y, loss, restarts=restarts, seed=seed, maxiter=maxiter, gtol=gtol,
-                        init_scale=init_scale, data_name=data_name)
+        report = _verify.verify(residual, X, y, loss, restarts=restarts, seed=seed, maxiter=maxiter,
+                                gtol=gtol, init_scale=init_scale, data_name=data_name,
+                                standardize=standardize, confirm_long=confirm_long)
+    except _verify.ResourceLimitError as exc:
+        raise PreconditionViolated(f"resnet-lemmas: refused before the search: {exc} "
+                                   "(confirm_long=True runs it anyway)") from exc
     except (UserUnitError, DataError, LossError) as exc:
         kind = ("residual unit" if isinstance(exc, UserUnitError) else
                 "data" if isinstance(exc, DataError) else "loss")

@@ -1,4 +1,11 @@
-"""Writing reports atomically: a reader never sees half a file, and a crash never destroys the old one."""
+"""Writing reports atomically: a reader never sees half a file, and a crash never destroys the old one.
+
+Every output of every command (JSON reports, the SGD plot, the LaTeX document and its PDF) goes
+through :func:`write_bytes_atomic`; when the requested path fails at the last moment,
+:func:`write_fallback` keeps the bytes in the temporary folder (``commands._common.save_output``).
+An interrupted write (Ctrl-C, SIGTERM: both raise ``KeyboardInterrupt`` in ``cli.main``) removes its
+temporary file and leaves the previous file untouched.
+"""
 from __future__ import annotations
 
 import json
@@ -38,3 +45,17 @@ def write_text_atomic(path: str | os.PathLike, text: str) -> Path:
 
 def write_json_atomic(path: str | os.PathLike, payload) -> Path:
     return write_text_atomic(path, json.dumps(payload, indent=2, sort_keys=False) + "\n")
+
+
+def write_fallback(command: str, suffix: str, data: bytes) -> Path:
+    """Save ``data`` to a new file ``resnet-lemmas-COMMAND-XXXXXXXX.SUFFIX`` in the system's temporary
+    folder (never replacing anything) and return its path: where an output goes when its requested
+    path fails at the last moment, so that nothing computed is lost."""
+    fd, name = tempfile.mkstemp(prefix=f"resnet-lemmas-{command}-", suffix=suffix or ".out")
+    os.close(fd)
+    try:
+        return write_bytes_atomic(name, data)
+    except BaseException:
+        if os.path.exists(name):
+            os.unlink(name)
+        raise

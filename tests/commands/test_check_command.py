@@ -6,6 +6,15 @@ import sys
 import pytest
 
 from resnet_lemmas.cli import main
+from resnet_lemmas.proofs.lemma import clear_theorem_cache
+
+
+@pytest.fixture
+def fresh_theorems():
+    """Tests that break a lemma forget every cached proof report before and after."""
+    clear_theorem_cache()
+    yield
+    clear_theorem_cache()
 
 
 def test_check_only_one_lemma_prints_a_table_and_exits_zero(capsys):
@@ -29,6 +38,68 @@ def test_check_json_has_the_documented_schema(capsys, tmp_path):
     assert json.loads(report.read_text()) == payload
 
 
+def test_check_json_statement_and_sizes_are_the_kernel_theorems(capsys):
+    from resnet_lemmas.proofs.lemmas import stationarity_consequences
+    from resnet_lemmas.proofs.printing import theorem_text
+
+    assert main(["check", "--json", "--only", "stationarity_consequences", "--instances", "1"]) == 0
+    (lemma,) = json.loads(capsys.readouterr().out)["lemmas"]
+    theorem = stationarity_consequences.LEMMA.theorem()
+    assert lemma["statement"] == theorem_text(theorem)
+    assert lemma["statement"].startswith("If w != 0; grad_V F = 0: c = 0.")
+    assert lemma["symbolic"]["sizes"] == theorem.sizes == [{"d": 2, "k": 2, "n": 2},
+                                                            {"d": 3, "k": 1, "n": 2},
+                                                            {"d": 2, "k": 3, "n": 4}]
+    assert lemma["depends_on"] == [] and lemma["status"] == "verified"
+
+
+def test_a_broken_dependency_marks_its_dependents_in_the_table_and_the_json(monkeypatch, capsys,
+                                                                             tmp_path,
+                                                                             fresh_theorems):
+    """stationarity_consequences built with a wrong step: the main theorem and the lemma citing it
+    report "not verified: depends on stationarity_consequences", whatever their own witnesses say."""
+    import dataclasses
+
+    from resnet_lemmas.proofs.lemmas import stationarity_consequences
+
+    original = stationarity_consequences.LEMMA.build
+
+    def broken():
+        proof = original()
+        chain = proof.chains[0]   # c = 0, with the stationarity in V left out of the last step
+        chain.links[1] = dataclasses.replace(chain.links[1], justification=dataclasses.replace(
+            chain.links[1].justification, using=("w_nonzero",)))
+        return proof
+
+    monkeypatch.setitem(vars(stationarity_consequences.LEMMA), "build", broken)
+    clear_theorem_cache()
+    report = tmp_path / "report.json"
+    code = main(["check", "--only", "local_minima_beat_linear", "--only", "feature_benchmark_reached",
+                 "--instances", "1", "--no-progress", "--output", str(report)])
+    out = capsys.readouterr().out
+    assert code == 1 and "NOT all verified" in out
+    rows = [line for line in out.splitlines() if line.startswith(("local_minima_beat_linear ",
+                                                                  "feature_benchmark_reached "))]
+    assert len(rows) == 2
+    assert all("not verified: depends on stationarity_consequences" in row for row in rows)
+    payload = json.loads(report.read_text())
+    assert payload["status"] == "failed"
+    lemmas = {lemma["name"]: lemma for lemma in payload["lemmas"]}
+    main_theorem, corollary = lemmas["local_minima_beat_linear"], lemmas["feature_benchmark_reached"]
+    assert main_theorem["depends_on"] == ["stationarity_consequences", "zero_w_case"]
+    assert corollary["depends_on"] == ["local_minima_beat_linear"]
+    for lemma in (main_theorem, corollary):
+        assert lemma["status"] == "not verified: depends on stationarity_consequences"
+        assert lemma["symbolic"]["status"] == "failed" and lemma["symbolic"]["sizes"] == []
+        assert lemma["statement"].startswith("(not verified) ")
+        assert lemma["numeric"]["status"] == "verified"   # the witness alone cannot save it
+    (first, *_) = main_theorem["symbolic"]["failures"]
+    assert first["chain"] == "consequences_if_w_nonzero"
+    assert first["message"].startswith("not verified: depends on stationarity_consequences")
+    assert corollary["symbolic"]["failures"][0]["message"].startswith(
+        "not verified: depends on local_minima_beat_linear")
+
+
 def test_unknown_only_name_is_a_clear_error(capsys):
     assert main(["check", "--only", "no_such_lemma"]) == 2
     err = capsys.readouterr().err
@@ -37,10 +108,10 @@ def test_unknown_only_name_is_a_clear_error(capsys):
 
 def test_nonpositive_instances_is_rejected(capsys):
     assert main(["check", "--instances", "0"]) == 2
-    assert "--instances must be a positive integer" in capsys.readouterr().err
+    assert "argument --instances: must be a positive integer" in capsys.readouterr().err
 
 
-def test_check_exits_nonzero_when_a_lemma_fails(monkeypatch, capsys):
+def test_check_exits_nonzero_when_a_lemma_fails(monkeypatch, capsys, fresh_theorems):
     from resnet_lemmas.proofs.lemmas import residual_gradients
     from resnet_lemmas.proofs.kernel import Identity
 
@@ -58,12 +129,14 @@ def test_check_exits_nonzero_when_a_lemma_fails(monkeypatch, capsys):
 
     entries = list(registry.lemmas())
     index = [r.name for r in entries].index("residual_gradients")
-    entries[index] = dataclasses.replace(entries[index], lemma=dataclasses.replace(entries[index].lemma, build=broken))
+    entries[index] = dataclasses.replace(entries[index],
+                                         lemma=dataclasses.replace(entries[index].lemma, build=broken))
     monkeypatch.setattr(registry, "lemmas", lambda: tuple(entries))
     code = main(["check", "--only", "residual_gradients", "--instances", "2", "--no-progress"])
     out = capsys.readouterr().out
     assert code == 1
     assert "FAILED" in out and "gradient_in_V" in out and "NOT all verified" in out
+    assert "residual_gradients: (not verified) " in out
 
 
 def test_console_script_is_installed():

@@ -66,12 +66,15 @@ def test_verified_unit_exits_zero_and_prints_verdict_margins_and_seed(workdir, c
     assert "VERIFIED" in out and "seed 3" in out and "F_lin = " in out and "thm margin" in out
 
 
-def test_progress_bar_goes_to_stderr_and_is_absent_with_json(workdir, capsys):
+def test_progress_bar_goes_to_stderr_also_with_json(workdir, capsys):
     args = ["verify", "--residual", "cmd_units:good", "--data", "data.npz", "--loss", "squared",
             "--restarts", "2", "--maxiter", "50"]
     main(args)
     assert "verify: 100%" in capsys.readouterr().err        # tqdm's bar, completed
     main(args + ["--json"])
+    out, err = capsys.readouterr()
+    assert "verify: 100%" in err and json.loads(out)["restarts"] == 2   # stdout: the JSON alone
+    main(args + ["--json", "--no-progress"])
     assert "verify:" not in capsys.readouterr().err
 
 
@@ -110,7 +113,7 @@ def test_inconclusive_search_exits_one(workdir, capsys):
     (["--loss", "sigmoid"], "(loss): loss 'sigmoid' is not convex"),
     (["--loss", "hinge"], "not twice differentiable"),
     (["--loss", "l1"], "unknown loss 'l1'"),
-    (["--loss", "logistic"], "needs targets in {-1, +1}"),
+    (["--loss", "logistic"], "labels must be -1/+1; found 40 other value(s)"),
     (["--data", "missing.npz"], "(data): data file 'missing.npz' does not exist"),
     (["--data", "bad.csv"], "(data): bad.csv: line 3, x2: 'n/a' is not a number"),
     (["--data", "nan.csv"], "y has 1 NaN/inf entries"),
@@ -125,7 +128,8 @@ def test_precondition_errors_exit_two_with_a_clear_message(workdir, capsys, args
     status = main(["verify", *[x for kv in base.items() for x in kv], "--no-progress"])
     err = capsys.readouterr().err
     assert status == 2
-    assert err.startswith("error: precondition violated") and expected in err
+    assert err.startswith("resnet-lemmas verify: error: precondition violated") and expected in err
+    assert err.count("\n") == 1
 
 
 def test_numpy_example_unit_on_real_diabetes_data_from_the_examples_folder(workdir, capsys):

@@ -68,3 +68,18 @@ def test_named_quantities_print_in_paper_notation():
     assert sp.latex(ex.grad_V) == r"\nabla_{V} F"
     assert r"\mathbb{E}" in sp.latex(ex.E_rx)
     assert sp.latex(ex.inner(ex.w, ex.w)) == r"w^{\top} w"
+
+
+def test_named_scalars_are_plain_real_symbols():
+    """A sign fact must come from a hypothesis a step uses, never from a SymPy assumption."""
+    from resnet_lemmas.proofs.kernel import KernelError
+
+    assert ex.F.is_real and ex.F.is_positive is None
+    with pytest.raises(KernelError, match=r"assumptions \['positive'\] are not allowed"):
+        ex.NamedScalar("B_assumed_positive", positive=True)
+
+
+def test_standard_contexts_include_pairwise_different_sizes_with_n_at_least_3():
+    sizes = [ctx.sizes for ctx in ex.standard_contexts()]
+    assert len(sizes) >= 3
+    assert any(s["n"] >= 3 and len({s["d"], s["k"], s["n"]}) == 3 for s in sizes)

@@ -24,8 +24,34 @@ def test_sigmoid_loss_is_rejected_with_a_point_where_the_curvature_is_negative()
 
 
 def test_hinge_loss_is_rejected_as_not_differentiable():
-    with pytest.raises(NonDifferentiableLossError, match="not twice differentiable.*Max"):
+    with pytest.raises(NonDifferentiableLossError,
+                       match="'hinge' is not accepted as a smooth real loss: it uses Max"):
         get_loss("hinge")
+
+
+@pytest.mark.parametrize("expr, why", [
+    ((P - Y) ** 2 + 10 * sp.arg(P - Y), "it uses arg"),          # jumps at p = y: not convex
+    ((P - Y) ** 2 * (1 + sp.sign(P - Y)), "it uses sign"),
+    (sp.Abs(P - Y), "it uses Abs"),
+    (sp.sqrt((P - Y) ** 2), "it uses Abs"),                       # SymPy writes it |p - y|
+    (sp.Piecewise(((P - Y) ** 2, P > Y), (0, True)), "it uses Piecewise"),
+    (sp.Function("g")(P - Y), "it uses g"),                       # an undefined function
+    ((P - Y) ** 2 + sp.I * P, "it uses ImaginaryUnit"),           # not real
+    (sp.log(P ** 2), "it takes log of p**2, not proven positive"),
+    (1 / P, "it divides by p, which may vanish"),
+    ((P - Y) ** sp.Rational(3, 2), "not proven positive"),
+])
+def test_custom_losses_outside_the_smooth_real_functions_are_refused(expr, why):
+    with pytest.raises(NonDifferentiableLossError, match="not accepted as a smooth real loss") as info:
+        custom_loss("suspect", expr)
+    assert why in str(info.value)
+
+
+def test_custom_losses_from_the_allowed_functions_are_accepted_when_convex():
+    smooth = custom_loss("log_cosh_like", sp.log(sp.exp(P - Y) + sp.exp(Y - P)))
+    assert "nonnegative" in smooth.convexity.reason
+    root = custom_loss("pseudo_huber_like", sp.sqrt(1 + (P - Y) ** 2))
+    assert "nonnegative" in root.convexity.reason
 
 
 def test_unknown_loss_name_lists_the_known_ones():

@@ -4,23 +4,36 @@ from __future__ import annotations
 import json
 import sys
 
-from ._common import progress_factory
+from ._common import (Refused, check_lemma_names, output_file, positive_int, progress_factory, save_output,
+                      seed)
 
 NAME = "check"
 HELP = "check every registered lemma symbolically (proof kernel) and numerically (witnesses)"
 ORDER = 10
+#: ``RESNET_LEMMAS_JOBS`` is checked before the run (``cli.main``)
+USES_WITNESSES = True
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("--seed", type=int, default=0, help="seed of every random instance (default 0)")
+    parser.add_argument("--seed", type=seed, default=0,
+                        help="seed of every random instance, an integer >= 0 (default 0)")
     parser.add_argument("--only", action="append", metavar="NAME",
                         help="check only this lemma (repeatable); see --list")
-    parser.add_argument("--instances", type=int, default=None,
-                        help="numeric instances per lemma (default: each lemma's own, >= 200)")
-    parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
-    parser.add_argument("--output", metavar="FILE", help="also write the JSON report to FILE (atomically)")
-    parser.add_argument("--list", action="store_true", help="list the registered lemmas and exit")
+    parser.add_argument("--instances", type=positive_int, default=None, metavar="N",
+                        help="numeric instances per lemma (default: each witness's own number, "
+                             "shown by --list)")
+    parser.add_argument("--json", action="store_true",
+                        help="print one JSON object instead of a table (progress stays on stderr)")
+    parser.add_argument("--output", metavar="FILE", type=output_file("--output"),
+                        help="also write the JSON report to FILE (atomically)")
+    parser.add_argument("--list", action="store_true",
+                        help="list the registered lemmas (name, kind, default instances, title) and exit")
     parser.add_argument("--no-progress", action="store_true", help="no progress bars on stderr")
+
+
+def validate(args) -> None:
+    """Refuse unknown ``--only`` names before SymPy is imported."""
+    check_lemma_names(args.only)
 
 
 def _fmt_margin(value) -> str:
@@ -66,36 +79,32 @@ def _table(rows: list[list[str]]) -> str:
 def run(args) -> int:
     from .. import registry
     from ..check import run_check
-    from ..reports import write_json_atomic
 
     if args.list:
         for registered in registry.lemmas():
+            instances = (str(registered.default_instances) if registered.witness_module is not None
+                         else "-")
             cites = (f"  [cites: {', '.join(registered.depends_on)}]" if registered.depends_on else "")
-            print(f"{registered.name:36s} {registered.lemma.kind:10s} {registered.lemma.title}{cites}")
+            print(f"{registered.name:36s} {registered.lemma.kind:10s} {instances:>5s}  "
+                  f"{registered.lemma.title}{cites}")
         return 0
-    if args.instances is not None and args.instances < 1:
-        print("error: --instances must be a positive integer", file=sys.stderr)
-        return 2
     try:
         registry.select(args.only)
     except registry.UnknownLemmaError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        raise Refused(f"--only: {exc}") from None
 
-    progress = progress_factory(not args.no_progress and not args.json)
+    # progress goes to stderr, so it stays on under --json (stdout carries only the JSON object)
+    progress = progress_factory(not args.no_progress)
 
     def on_outcome(outcome):
-        if not args.json:
-            mark = "ok " if outcome.ok else "FAIL"
-            print(f"[{mark}] {outcome.name} ({outcome.seconds:.1f} s)", file=sys.stderr, flush=True)
+        mark = "ok " if outcome.ok else "FAIL"
+        print(f"[{mark}] {outcome.name} ({outcome.seconds:.1f} s)", file=sys.stderr, flush=True)
 
     report = run_check(seed=args.seed, only=args.only, instances=args.instances,
                        progress_factory=progress, on_outcome=on_outcome)
     payload = report.to_json()
-    if args.output:
-        write_json_atomic(args.output, payload)
     if args.json:
-        print(json.dumps(payload, indent=2))
+        print(json.dumps(payload, indent=2), flush=True)
     else:
         print(_table([_row(o) for o in report.outcomes]))
         for outcome in report.outcomes:
@@ -110,5 +119,8 @@ def run(args) -> int:
                           f"(margin {failure['margin']:.3g}): {failure['description'][:300]}")
         verdict = "all verified" if report.ok else "NOT all verified"
         print(f"\n{len(report.outcomes)} lemmas, seed {report.seed}: {verdict} "
-              f"in {report.seconds:.1f} s")
-    return 0 if report.ok else 1
+              f"in {report.seconds:.1f} s", flush=True)
+    written = True
+    if args.output:
+        _, written = save_output(NAME, "--output", args.output, json.dumps(payload, indent=2) + "\n")
+    return 0 if report.ok and written else 1

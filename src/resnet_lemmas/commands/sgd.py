@@ -14,7 +14,8 @@ import json
 import sys
 from pathlib import Path
 
-from ._common import positive_int
+from ._common import (Refused, distinct_outputs, finite_float, int_at_least, nonnegative_int,
+                      output_file, positive_float, positive_int, save_output, seed)
 
 NAME = "sgd"
 HELP = "measure SGD on the tweaked architecture against the proven F_lin + B L b / sqrt(T) bound"
@@ -26,22 +27,42 @@ DEFAULT_STEPS = (100, 1_000, 10_000, 100_000)
 def add_arguments(parser) -> None:
     parser.add_argument("--steps", type=positive_int, nargs="+", metavar="T", default=list(DEFAULT_STEPS),
                         help="horizons T (default: 100 1000 10000 100000)")
-    parser.add_argument("--seeds", type=positive_int, default=20, metavar="K",
-                        help="runs per architecture and horizon (default 20, at least 2)")
-    parser.add_argument("--seed", type=int, default=0, help="seed of every random choice (default 0)")
-    parser.add_argument("--contrast-steps", type=int, default=10_000, metavar="T",
+    parser.add_argument("--seeds", type=int_at_least(2, " (standard errors need two runs)"), default=20,
+                        metavar="K", help="runs per architecture and horizon (default 20, at least 2)")
+    parser.add_argument("--seed", type=seed, default=0,
+                        help="seed of every random choice, an integer >= 0 (default 0)")
+    parser.add_argument("--contrast-steps", type=nonnegative_int, default=10_000, metavar="T",
                         help="horizon of the saddle contrast (default 10000; 0 skips it)")
-    parser.add_argument("--wiggle", type=float, default=0.0,
+    parser.add_argument("--wiggle", type=finite_float, default=0.0,
                         help="nonlinear part of the labels' log-odds (default 0: linear is optimal)")
-    parser.add_argument("--radius", type=float, default=5.0, metavar="B",
+    parser.add_argument("--radius", type=positive_float, default=5.0, metavar="B",
                         help="radius B of the output weights' ball (must be >= ||u*||; default 5)")
     parser.add_argument("--population", type=positive_int, default=4000, metavar="N",
                         help="size of the pool whose uniform distribution is the population D "
                              "(default 4000)")
-    parser.add_argument("--plot", metavar="FILE.png", help="write the log-log plot (needs matplotlib)")
-    parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
-    parser.add_argument("--output", metavar="FILE", help="also write the JSON report to FILE (atomically)")
+    parser.add_argument("--plot", metavar="FILE", type=output_file("--plot", tuple(PLOT_FORMATS), "the plot"),
+                        help="write the log-log plot; the format follows the extension: .png, .pdf or "
+                             ".svg (needs matplotlib)")
+    parser.add_argument("--json", action="store_true",
+                        help="print one JSON object instead of a table (progress stays on stderr)")
+    parser.add_argument("--output", metavar="FILE", type=output_file("--output"),
+                        help="also write the JSON report to FILE (atomically)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
+
+
+def validate(args) -> None:
+    """Refuse, before any SGD step, a plot without matplotlib and two outputs on one file."""
+    distinct_outputs(**{"--plot": args.plot, "--output": args.output})
+    if args.plot and _matplotlib() is None:
+        raise Refused("--plot needs matplotlib (pip install 'matplotlib>=3.7'); nothing was run")
+
+
+#: plot formats, by file extension (matplotlib writes each natively); anything else is refused
+PLOT_FORMATS = {".png": "png", ".pdf": "pdf", ".svg": "svg"}
+#: half-width of the error bars of the mean excess, in standard errors over seeds (about 95 %)
+ERROR_BAR_SE = 2.0
+#: horizontal offset of each architecture's runs, in decades of T, so that their dots do not overlap
+RUN_OFFSET_DECADES = 0.035
 
 
 def _matplotlib():
@@ -58,43 +79,71 @@ def _matplotlib():
 
 def excess_series(payload: dict, arch: str) -> dict:
     """What the plot draws for ``arch``: horizons with a positive mean excess (a log axis cannot show
-    the others; they are listed in ``hidden``), the SE over seeds, and the bound at every horizon."""
+    the others; they are listed in ``hidden``), the SE over seeds, every run's own excess (``runs``:
+    ``(T, excess)`` pairs with excess > 0), and the bound at every horizon."""
     checks = [c for c in payload["checks"] if c["summary"]["architecture"] == arch]
     rows = [c["summary"] for c in checks]
     shown = [r for r in rows if r["mean_excess"] > 0]
+    runs = [(rec["T"], value) for rec in payload.get("records", []) if rec["architecture"] == arch
+            for value in rec["excess"] if value > 0]
     return {"covered": bool(checks and checks[0]["covered"]),
             "T": [r["T"] for r in shown], "mean": [r["mean_excess"] for r in shown],
             "se": [r["se_mean_excess"] for r in shown],
             "hidden": [r["T"] for r in rows if r["mean_excess"] <= 0],
-            "bound_T": [r["T"] for r in rows], "bound": [r["bound"] for r in rows]}
+            "bound_T": [r["T"] for r in rows], "bound": [r["bound"] for r in rows],
+            "runs": runs}
 
 
-def plot(payload: dict, path, plt) -> Path:
-    """Log-log mean excess risk vs T (error bars: SE over seeds) with the bound, one colour per
-    architecture; a second panel shows the saddle contrast when present.  Written atomically."""
+#: the labels, in matplotlib's mathtext
+EXCESS_LABEL = r"$\frac{1}{T}\sum_{t=1}^{T} F(\mathrm{params}_t) - F_{\mathrm{lin}}$"
+HORIZON_LABEL = r"horizon $T$ (SGD steps)"
+BOUND_LABEL = r"bound $B L b / \sqrt{T}$"
+GAP_LABEL = r"fraction of the gap $\mathbb{E}\,\ell(0; y) - F_{\mathrm{lin}}$ closed"
+SADDLE_TITLE = r"from the bad saddle $w = 0,\ V = -a_0 c_0^{\top} / \|c_0\|^2$"
+
+
+def figure(payload: dict, plt):
+    """The figure of :func:`plot` (returned open, for tests and notebooks).
+
+    Left: log-log excess risk against ``T``; every run is a small dot (the spread the error bars
+    summarise), the mean over seeds a hollow marker with error bars of ``ERROR_BAR_SE`` standard
+    errors, the bound a dashed line, one colour per architecture.  Right (when the saddle contrast
+    was run): the median fraction of the gap closed, with the band from the 10th to the 90th
+    percentile of the seeds."""
+    import numpy as np
+
     contrast = payload.get("contrast")
-    fig, axes = plt.subplots(1, 2 if contrast else 1, figsize=(12 if contrast else 6.5, 4.8),
+    fig, axes = plt.subplots(1, 2 if contrast else 1, figsize=(12.5 if contrast else 6.5, 5.0),
                              squeeze=False)
     ax = axes[0, 0]
     colours = {"original": "tab:red", "tweak": "tab:blue", "split": "tab:green"}
+    architectures = payload["setup"]["architectures"]
     hidden = []
-    for arch in payload["setup"]["architectures"]:
+    for position, arch in enumerate(architectures):
         series = excess_series(payload, arch)
         hidden += [f"{arch} T={T}" for T in series["hidden"]]
         colour = colours.get(arch)
-        label = f"{arch}: measured" + ("" if series["covered"] else " (no bound applies)")
-        ax.errorbar(series["T"], series["mean"], yerr=series["se"], marker="o", capsize=3,
-                    color=colour, label=label)
+        shift = 10 ** (RUN_OFFSET_DECADES * (position - (len(architectures) - 1) / 2))
+        if series["runs"]:
+            run_T, run_excess = zip(*series["runs"])
+            ax.scatter(np.asarray(run_T) * shift, run_excess, s=9, color=colour, alpha=0.35,
+                       linewidths=0, zorder=2)
+        label = f"{arch}: mean" + ("" if series["covered"] else " (no bound applies)")
+        ax.errorbar(np.asarray(series["T"]) * shift, series["mean"],
+                    yerr=ERROR_BAR_SE * np.asarray(series["se"]), marker="o", markersize=6,
+                    markerfacecolor="white", capsize=5, elinewidth=1.8, capthick=1.8, color=colour,
+                    label=label, zorder=3)
         if series["covered"]:
             ax.plot(series["bound_T"], series["bound"], linestyle="--", color=colour,
-                    label=f"{arch}: bound B L b / sqrt(T)")
+                    label=f"{arch}: {BOUND_LABEL}", zorder=1)
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_xlabel("T (SGD steps)")
-    ax.set_ylabel("(1/T) sum_t F(params_t) - F_lin")
-    title = f"excess risk, {len(payload['seeds'])} seeds (error bars: SE)"
+    ax.set_xlabel(HORIZON_LABEL)
+    ax.set_ylabel(EXCESS_LABEL)
+    title = (f"excess risk over {len(payload['seeds'])} seeds: dots = single runs, "
+             rf"bars = mean $\pm$ {ERROR_BAR_SE:g} SE")
     if hidden:
-        title += f"\nnot shown (<= 0): {', '.join(hidden)}"
+        title += f"\nnot shown (mean $\\leq$ 0): {', '.join(hidden)}"
     ax.set_title(title, fontsize=10)
     ax.legend(fontsize=8)
     ax.grid(True, which="both", alpha=0.3)
@@ -102,28 +151,45 @@ def plot(payload: dict, path, plt) -> Path:
         ax2 = axes[0, 1]
         steps = contrast["checkpoints"]
         for arch, entry in contrast["architectures"].items():
-            import numpy as np
-
             frac = np.asarray(entry["gap_closed"])
             median = np.median(frac, axis=0)
             low, high = np.percentile(frac, [10, 90], axis=0)
             ax2.plot(steps, median, color=colours.get(arch), label=f"{arch} (median)")
-            ax2.fill_between(steps, low, high, color=colours.get(arch), alpha=0.2)
+            ax2.fill_between(steps, low, high, color=colours.get(arch), alpha=0.25,
+                             label=f"{arch} (10-90 % of seeds)")
         ax2.axhline(1.0, color="black", linewidth=0.8, linestyle=":")
         ax2.set_xscale("log")
-        ax2.set_xlabel("t")
-        ax2.set_ylabel("fraction of the gap E l(0) - F_lin closed")
-        ax2.set_title(f"from the bad saddle (w = 0, V = -a0 c0^T/||c0||^2), T = {contrast['T']}\n"
-                      "band: 10-90% of seeds", fontsize=10)
+        ax2.set_xlabel(r"step $t$")
+        ax2.set_ylabel(GAP_LABEL)
+        ax2.set_title(f"{SADDLE_TITLE}, $T$ = {contrast['T']}", fontsize=10)
         ax2.legend(fontsize=8)
         ax2.grid(True, which="both", alpha=0.3)
     fig.tight_layout()
+    return fig
+
+
+def render_plot(payload: dict, suffix: str, plt) -> bytes:
+    """:func:`figure` as the bytes of a file with extension ``suffix`` (:data:`PLOT_FORMATS`: PNG,
+    PDF or SVG; anything else is a ``ValueError``)."""
+    fmt = PLOT_FORMATS.get(suffix.lower())
+    if fmt is None:
+        raise ValueError(f"plot format {suffix or '(none)'!r}: the format follows the extension; use "
+                         f"one of {', '.join(PLOT_FORMATS)}")
+    fig = figure(payload, plt)
     buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=120)
+    # fixed metadata: the same payload gives the same bytes (no creation date in PDF/SVG)
+    metadata = {"png": {"Software": None}, "pdf": {"CreationDate": None, "Producer": None},
+                "svg": {"Date": None}}[fmt]
+    fig.savefig(buffer, format=fmt, dpi=120, metadata=metadata)
     plt.close(fig)
+    return buffer.getvalue()
+
+
+def plot(payload: dict, path, plt) -> Path:
+    """Write :func:`render_plot` to ``path`` atomically, in the format its extension names."""
     from ..reports import write_bytes_atomic
 
-    return write_bytes_atomic(path, buffer.getvalue())
+    return write_bytes_atomic(path, render_plot(payload, Path(path).suffix, plt))
 
 
 def _table(payload: dict) -> str:
@@ -171,27 +237,12 @@ def _report(payload: dict) -> str:
 
 
 def run(args) -> int:
-    from ..reports import write_json_atomic
-
-    plt = None
-    if args.plot:
-        plt = _matplotlib()
-        if plt is None:
-            print("error: --plot needs matplotlib (pip install 'matplotlib>=3.7'); nothing was run",
-                  file=sys.stderr)
-            return 2
-    if args.seeds < 2:
-        print("error: --seeds must be at least 2 (standard errors over seeds)", file=sys.stderr)
-        return 2
-    if args.contrast_steps < 0:
-        print("error: --contrast-steps must be >= 0", file=sys.stderr)
-        return 2
     from ..numerics.solvers.sgd import HypothesisViolation, SGDSetup, run_campaign
 
     setup = SGDSetup(wiggle=args.wiggle, B=args.radius, population_size=args.population)
     bar = None
     progress = None
-    if not args.no_progress and not args.json:
+    if not args.no_progress:   # stderr: on under --json too (stdout carries only the JSON object)
         from tqdm import tqdm
 
         bar = tqdm(total=sum(args.steps) + args.contrast_steps, unit="step", unit_scale=True,
@@ -201,17 +252,20 @@ def run(args) -> int:
         payload = run_campaign(setup, args.steps, args.seeds, args.seed,
                                contrast_steps=args.contrast_steps or None, progress=progress)
     except HypothesisViolation as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        raise Refused(str(exc), reason="precondition") from None
     finally:
         if bar is not None:
             bar.close()
+    written = True
     if args.plot:
-        payload["plot"] = str(plot(payload, args.plot, plt))
-    if args.output:
-        write_json_atomic(args.output, payload)
+        path, written = save_output(NAME, "--plot", args.plot,
+                                    render_plot(payload, Path(args.plot).suffix, _matplotlib()))
+        payload["plot"] = None if path is None else str(path)
     if args.json:
-        print(json.dumps(payload, indent=2))
+        print(json.dumps(payload, indent=2), flush=True)
     else:
-        print(_report(payload))
-    return 0 if payload["ok"] else 1
+        print(_report(payload), flush=True)
+    if args.output:
+        _, ok = save_output(NAME, "--output", args.output, json.dumps(payload, indent=2) + "\n")
+        written = written and ok
+    return 0 if payload["ok"] and written else 1

@@ -4,17 +4,22 @@
 loads the unit (a NumPy unit or a ``torch.nn.Module``; ``MODULE`` is importable from the current
 directory or is a path to a ``.py`` file), the data (``.npz`` with arrays ``X``, ``y``; ``.csv`` with ``y``
 last; or ``builtin:diabetes`` / ``builtin:breast_cancer``), computes ``F_lin`` with its certificate, runs
-the multi-start search on ``F(w, V, theta)`` and checks the theorem and the section-4 bound at every
-point visited (``resnet_lemmas.numerics.verify.run``).  Exit status: 0 iff the verdict is ``verified``;
-1 for ``inconclusive`` or ``violated``; 2 when a precondition fails (the unit, the data or the loss is
-unusable: the message says which and why).
+the multi-start search on ``F(w, V, theta)`` and checks the theorem and the inequalities of lemma
+``approximate_stationarity_bound`` at every point visited (``resnet_lemmas.numerics.verify.run``).
+Exit status: 0 iff the verdict is ``verified``; 1 for ``inconclusive`` or ``violated`` (or when the
+``--output`` file could not be written: the report then goes to a named file in the temporary
+folder); 2 when an argument or a precondition is refused (the unit, the data or the loss is unusable,
+or the run is too long without ``--yes``: the message says which and why).  Under ``--json`` every
+outcome is one JSON object on stdout.
 """
 from __future__ import annotations
 
 import json
+import math
 import sys
 
-from ._common import positive_int
+from ._common import (Refused, int_at_least, int_in_range, output_file, positive_float, positive_int,
+                      save_output, seed)
 
 NAME = "verify"
 HELP = "check that your residual unit has no local minimum worse than linear, on your data"
@@ -25,29 +30,42 @@ NUMERIC_NOTE_Q = 50
 
 
 def add_arguments(parser) -> None:
-    from ..numerics.verify.run import GTOL, MAXITER, RESTARTS
+    # the light module of defaults: building the parser must not import NumPy/SciPy
+    from ..numerics.verify.defaults import GTOL, LONG_RUN_SECONDS, MAX_RESTARTS, MAXITER, RESTARTS
 
     parser.add_argument("--residual", required=True, metavar="MODULE:ATTR",
                         help="your residual unit f_theta: a NumPy unit (callable unit(X, theta) with "
-                             "theta0, optional vjp) or a torch.nn.Module; MODULE is a module importable "
-                             "from the current directory or a path/to/file.py")
+                             "theta0 or init(rng, scale), optional vjp) or a torch.nn.Module; MODULE is "
+                             "a module importable from the current directory or a path/to/file.py")
     parser.add_argument("--data", required=True, metavar="FILE",
                         help=".npz (arrays X, y), .csv (last column y), or builtin:diabetes / "
                              "builtin:breast_cancer (standardised; +intercept appends a constant 1)")
     parser.add_argument("--loss", required=True, metavar="NAME",
                         help="a registered convex differentiable loss, e.g. squared (regression) or "
-                             "logistic (labels +-1); an unknown name lists them all")
-    parser.add_argument("--restarts", type=positive_int, default=RESTARTS, metavar="R",
-                        help=f"independent starts of the local-minimum search (default {RESTARTS})")
-    parser.add_argument("--seed", type=int, default=0, help="seed of every random choice (default 0)")
+                             "logistic (labels -1/+1); an unknown name lists them all")
+    parser.add_argument("--restarts", type=int_in_range(1, MAX_RESTARTS, " (run larger campaigns as "
+                                                         "several runs with different --seed)"),
+                        default=RESTARTS, metavar="R",
+                        help=f"independent starts of the local-minimum search (default {RESTARTS}, "
+                             f"at most {MAX_RESTARTS:,})")
+    parser.add_argument("--seed", type=seed, default=0,
+                        help="seed of every random choice, an integer >= 0 (default 0)")
     parser.add_argument("--maxiter", type=positive_int, default=MAXITER,
                         help=f"L-BFGS-B iterations per start (default {MAXITER})")
-    parser.add_argument("--gtol", type=float, default=GTOL,
+    parser.add_argument("--gtol", type=positive_float, default=GTOL,
                         help=f"a start converged iff max_j |dF/dparam_j| <= gtol (default {GTOL:g})")
-    parser.add_argument("--subsample", type=positive_int, default=None, metavar="N",
+    parser.add_argument("--subsample", type=int_at_least(2), default=None, metavar="N",
                         help="use a random subset of N rows (seeded by --seed)")
-    parser.add_argument("--json", action="store_true", help="print one JSON object instead of the report")
-    parser.add_argument("--output", metavar="FILE", help="also write the JSON report to FILE (atomically)")
+    parser.add_argument("--standardize", action="store_true",
+                        help="standardise the columns of X (mean 0, sd 1; constant columns are kept) "
+                             "before the search: the cure for badly scaled data")
+    parser.add_argument("--yes", action="store_true",
+                        help=f"run even when the estimated duration exceeds "
+                             f"{LONG_RUN_SECONDS / 3600:g} h (the estimate is printed first)")
+    parser.add_argument("--json", action="store_true",
+                        help="print one JSON object instead of the report (progress stays on stderr)")
+    parser.add_argument("--output", metavar="FILE", type=output_file("--output"),
+                        help="also write the JSON report to FILE (atomically)")
     parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr")
 
 
@@ -76,42 +94,51 @@ class _ProgressBar:
             self.bar.close()
 
 
-def run(args) -> int:
-    from ..numerics.data.synthetic import DataError
-    from ..numerics.data.datasets import load_dataset
-    from ..numerics.verify.user_units import UserUnitError, load_unit
-    from ..numerics.verify.run import verify
-    from ..proofs.losses import LossError
-    from ..reports import write_json_atomic
+def _note(line: str) -> None:
+    print(f"note: {line}", file=sys.stderr, flush=True)
 
-    progress = _ProgressBar(enabled=not (args.no_progress or args.json))
+
+def run(args) -> int:
+    from ..numerics.data.datasets import load_dataset
+    from ..numerics.data.synthetic import DataError
+    from ..numerics.verify.run import ResourceLimitError, verify
+    from ..numerics.verify.user_units import UserUnitError, load_unit
+    from ..proofs.losses import LossError
+
+    # progress is on stderr, so it stays on under --json (stdout carries only the JSON object)
+    progress = _ProgressBar(enabled=not args.no_progress)
+    data = None
     try:
-        if not args.gtol > 0:
-            raise ValueError(f"--gtol must be positive; got {args.gtol}")
         data = load_dataset(args.data, subsample=args.subsample, seed=args.seed)
         unit = load_unit(args.residual)
         if getattr(unit, "vjp_source", "") == "numeric" and unit.q > NUMERIC_NOTE_Q:
-            print(f"note: {args.residual} has no vjp, so each gradient in theta costs about 11 q = "
+            _note(f"{args.residual} has no vjp, so each gradient in theta costs about 11 q = "
                   f"{11 * unit.q} unit calls (numeric derivatives, q = {unit.q}); up to --maxiter "
-                  f"{args.maxiter} iterations per start. Write vjp(X, theta, G) to make this fast.",
-                  file=sys.stderr)
+                  f"{args.maxiter} iterations per start. Write vjp(X, theta, G) to make this fast.")
         report = verify(unit, data.X, data.y, args.loss, restarts=args.restarts, seed=args.seed,
-                        maxiter=args.maxiter, gtol=args.gtol, data_name=data.name, progress=progress)
+                        maxiter=args.maxiter, gtol=args.gtol, data_name=data.name,
+                        standardize=args.standardize, confirm_long=args.yes, progress=progress,
+                        note=_note)
+    except ResourceLimitError as exc:
+        estimate = exc.estimate_seconds if math.isfinite(exc.estimate_seconds) else None
+        raise Refused(f"refused before the search: {exc}", reason="resources", verdict="refused",
+                      estimate_seconds=estimate) from None
     except (UserUnitError, DataError, LossError, ValueError) as exc:
         kind = ("residual unit" if isinstance(exc, UserUnitError) else "data" if isinstance(exc, DataError)
                 else "loss" if isinstance(exc, LossError) else "input")
-        print(f"error: precondition violated ({kind}): {exc}", file=sys.stderr)
-        return 2
+        raise Refused(f"precondition violated ({kind}): {exc}", reason=f"precondition ({kind})",
+                      verdict="precondition violated") from None
     finally:
         progress.close()
     payload = report.to_json()
     payload["data_description"] = data.description
-    if args.output:
-        write_json_atomic(args.output, payload)
     if args.json:
-        print(json.dumps(payload, indent=2))
+        print(json.dumps(payload, indent=2), flush=True)
     else:
         print(report.text())
         if data.description:
-            print(f"  data source: {data.description}")
-    return 0 if report.ok else 1
+            print(f"  data source: {data.description}", flush=True)
+    written = True
+    if args.output:
+        _, written = save_output(NAME, "--output", args.output, json.dumps(payload, indent=2) + "\n")
+    return 0 if report.ok and written else 1

@@ -1,0 +1,229 @@
+"""The model of ``proofs/expressions.py`` at symbolic sizes ``d, k, n, q`` (and ``m`` outputs).
+
+Index conventions: sample ``j`` over ``0..n-1``, input ``i`` over ``0..d-1``, residual width ``l`` over
+``0..k-1``, parameters ``r`` over ``0..q-1``, outputs ``o`` over ``0..m-1``.  With
+``phi_j = x_j + V f_j``, ``p_j = w^T phi_j`` and ``r_j = l'(p_j; y_j)``:
+
+    F = E_j l(p_j; y_j),   c[l] = E_j[r_j f_j[l]],   E_rx[i] = E_j[r_j x_j[i]],   E_r_p = E_j[r_j p_j],
+    grad_w, grad_V, grad_theta = the derivatives of F by the rules of :mod:`.calculus`,
+    E_rJVw[r] = E_j[r_j sum_{l,i} J_j[l, r] V[i, l] w[i]], and the comparator quantities.
+
+:data:`DEFINITIONS` maps each named quantity of ``proofs/expressions.py`` (the same SymPy objects) to a
+:class:`~.terms.Lam`; :data:`VARIABLES` maps the named variables to their tensors.  ``vector_model`` and
+``lemma_definitions`` add the quantities of ``vector_outputs`` and of the lemma modules.
+:func:`prove_identity` checks one step the way the kernel unfolds it: named quantities are replaced by
+their definitions, hypothesis values of *derived* quantities replace them first, and hypothesis values of
+*variables* (``w = 0``) are substituted after unfolding, so gradients see them too.
+"""
+from __future__ import annotations
+
+from typing import Mapping
+
+import sympy as sp
+
+from .. import expressions as ex
+from .calculus import diff, substitute, substitute_scalar
+from .matrix import _coefficient, _dims, matrix_lam, translate
+from .normal_form import Assume, equal
+from .terms import (SEQ, Lam, Quotient, Tensor, as_expr, constant_in, delta, ell, ell_p, ell_pp,
+                    expect, index, indices_in, mean, rename, sum_over, zero)
+
+d, k, n, q = ex.d, ex.k, ex.n, ex.q
+m = sp.Symbol("m", integer=True, positive=True)  # = proofs.lemmas.vector_outputs.m (same symbol)
+
+# -- tensors ---------------------------------------------------------------------------------------
+w_t = Tensor("w", (d,))
+V_t = Tensor("V", (d, k))
+a_t = Tensor("a", (d,))
+b_t = Tensor("b", (k,))
+u_t = Tensor("u", (d,))
+theta_t = Tensor("theta", (q,))
+x_t = Tensor("x", (n, d))
+y_t = Tensor("y", (n,))
+J_t = Tensor("J", (n, k, q), depends_on={"theta"})  # J_j[l, r] = d f_j[l] / d theta[r]
+f_t = Tensor("f", (n, k), derivatives=(("theta", J_t),))
+
+j = index("j", n)
+i = index("i", d)
+l = index("l", k)
+r = index("r", q)
+
+# -- the residual model -----------------------------------------------------------------------------
+phi = x_t[j, i] + sum_over(V_t[i, l] * f_t[j, l], l)          # phi_j[i]
+p = sum_over(w_t[i] * phi, i)                                 # p_j
+res = ell_p(p, y_t[j])                                        # r_j = l'(p_j; y_j)
+q_ab = sum_over(a_t[i] * x_t[j, i], i) + sum_over(b_t[l] * f_t[j, l], l)   # a^T x_j + b^T f_j
+F = mean(ell(p, y_t[j]), j)
+
+VARIABLES = {ex.w: w_t, ex.V: V_t, ex.a: a_t, ex.b: b_t, ex.u: u_t, ex.theta: theta_t}
+
+DEFINITIONS = {
+    ex.w: Lam((i,), w_t[i]), ex.V: Lam((i, l), V_t[i, l]), ex.a: Lam((i,), a_t[i]),
+    ex.b: Lam((l,), b_t[l]), ex.u: Lam((i,), u_t[i]), ex.theta: Lam((r,), theta_t[r]),
+    ex.F: Lam((), F),
+    ex.c: Lam((l,), mean(res * f_t[j, l], j)),
+    ex.E_rx: Lam((i,), mean(res * x_t[j, i], j)),
+    ex.E_r_p: Lam((), mean(res * p, j)),
+    ex.grad_w: Lam((i,), diff(F, w_t, i)),
+    ex.grad_V: Lam((i, l), diff(F, V_t, i, l)),
+    ex.grad_theta: Lam((r,), diff(F, theta_t, r)),
+    ex.E_rJVw: Lam((r,), mean(res * sum_over(J_t[j, l, r] * V_t[i, l] * w_t[i], l, i), j)),
+    ex.E_loss_comparator: Lam((), mean(ell(q_ab, y_t[j]), j)),
+    ex.E_loss_linear: Lam((), mean(ell(sum_over(a_t[i] * x_t[j, i], i), y_t[j]), j)),
+    ex.E_r_gap: Lam((), mean(res * (q_ab - p), j)),
+    ex.E_bregman: Lam((), mean(ell(q_ab, y_t[j]) - ell(p, y_t[j]) - res * (q_ab - p), j)),
+}
+
+
+# -- vector outputs: p_j = W (x_j + V f_j) in R^m, L = sum_o l(p_o; y_o) -------------------------
+W_t = Tensor("W", (m, d))
+A_t = Tensor("A", (m, d))
+B_t = Tensor("B", (m, k))
+Y_t = Tensor("y", (n, m))
+o = index("o", m)
+
+
+def vector_model():
+    """``(definitions, variables)`` of ``proofs/lemmas/vector_outputs.py``'s named quantities."""
+    from ..lemmas import vector_outputs as vo
+
+    P = sum_over(W_t[o, i] * phi, i)                               # p_j[o]
+    R = ell_p(P, Y_t[j, o])                                        # r_j[o]
+    Q = sum_over(A_t[o, i] * x_t[j, i], i) + sum_over(B_t[o, l] * f_t[j, l], l)
+    QA = sum_over(A_t[o, i] * x_t[j, i], i)
+    FV = mean(sum_over(ell(P, Y_t[j, o]), o), j)
+    o2 = index("o2", m)
+    definitions = {
+        vo.W: Lam((o, i), W_t[o, i]), ex.V: Lam((i, l), V_t[i, l]), vo.A: Lam((o, i), A_t[o, i]),
+        vo.B: Lam((o, l), B_t[o, l]), vo.m_outputs: Lam((), as_expr(m)),
+        vo.F_vec: Lam((), FV),
+        vo.C: Lam((o, l), mean(R * f_t[j, l], j)),
+        vo.E_rxT: Lam((o, i), mean(R * x_t[j, i], j)),
+        vo.grad_W: Lam((o2, i), diff(FV, W_t, o2, i)),
+        vo.grad_V_vec: Lam((i, l), diff(FV, V_t, i, l)),
+        vo.E_L_AB: Lam((), mean(sum_over(ell(Q, Y_t[j, o]), o), j)),
+        vo.E_L_A: Lam((), mean(sum_over(ell(QA, Y_t[j, o]), o), j)),
+        vo.E_r_gap_vec: Lam((), mean(sum_over(R * (Q - P), o), j)),
+        vo.E_breg_vec: Lam((), mean(sum_over(ell(Q, Y_t[j, o]) - ell(P, Y_t[j, o]) - R * (Q - P), o), j)),
+    }
+    variables = {vo.W: W_t, ex.V: V_t, vo.A: A_t, vo.B: B_t}
+    return definitions, variables
+
+
+# -- the SGD stream at symbolic T: z_t, g_t in R^D (D = 2d), comparator z* ------------------------
+T = sp.Symbol("T", integer=True, positive=True)   # the horizon as an integer (sum_{t=1}^T)
+z_t = Tensor("z", (SEQ, m))                        # iterates z_1 .. z_{T+1} (D is sgd_regret's m)
+g_t = Tensor("g", (SEQ, m))                        # stochastic gradients
+zs_t = Tensor("zs", (m,))                          # the comparator z* = (u*, 0)
+t_idx = index("t", lo=1, hi=T)
+
+
+def sq_dist(step, shift=0):
+    """``||z_s - z*||^2`` (``shift``: ``z_s - eta g_s - z*`` with ``shift = eta``)."""
+    e = index("e", m)
+    free = set(indices_in(step))
+    gap = z_t[step, e] - constant_in(zs_t[e], *free) - shift * g_t[step, e]
+    return sum_over(gap * gap, e)
+
+
+def sgd_model():
+    """Definitions of ``sgd_regret``'s expectations at symbolic ``T`` (``E`` is :func:`~.terms.expect`,
+    the expectation over the stream, a linear operator).  ``sgd_regret.T_steps`` is a real symbol;
+    here the horizon is the integer :data:`T` (the kernel should identify the two)."""
+    from ..lemmas import sgd_regret as sg
+
+    e = index("e", m)
+    eta, t = sg.eta, t_idx
+    gap = z_t[t, e] - constant_in(zs_t[e], t)
+    per_step = {
+        sg.E_lin: expect(sum_over(g_t[t, e] * gap, t, e) / T),
+        sg.E_pre: expect(sum_over(sq_dist(t) - sq_dist(t, eta), t) / (2 * eta * T)),
+        sg.E_post: expect(sum_over(sq_dist(t) - sq_dist(t + 1), t) / (2 * eta * T)),
+        sg.E_tele: expect((sq_dist(1) - sq_dist(T + 1)) / (2 * eta * T)),
+        sg.E_gsq: expect(sum_over(g_t[t, e] * g_t[t, e], t, e) / T),
+    }
+    definitions = {name: Lam((), value) for name, value in per_step.items()}
+    definitions[sg.z_star] = Lam((e,), zs_t[e])
+    definitions[sg.z_1] = Lam((e,), z_t[1, e])
+    return definitions
+
+
+def lemma_definitions() -> dict:
+    """Definitions of the lemma-specific quantities of ``zero_w_case`` and
+    ``approximate_stationarity_bound`` (the lemma modules' own SymPy objects)."""
+    from ..lemmas import approximate_stationarity_bound as asb
+    from ..lemmas import zero_w_case as zw
+
+    at_zero = Lam((i,), zero(i))
+    c0 = substitute(DEFINITIONS[ex.c].body, w_t, at_zero)            # c at w = 0
+    i2, l2 = index("i2", d), index("l2", k)
+    grad_w0 = substitute(DEFINITIONS[ex.grad_w].body, w_t, at_zero)
+    shift = Lam((i2, l2), V_t[i2, l2] + zw.t * delta(i2, 0) * rename(c0, {l: l2}))  # V + t e_1 c^T
+    along_w = Lam((i2,), zw.t * u_t[i2])
+    along_V = Lam((i2, l2), V_t[i2, l2] - zw.t * zw.s * u_t[i2] * rename(c0, {l: l2}))
+    F_along = substitute(substitute(F, w_t, along_w), V_t, along_V)
+    second = substitute_scalar(diff(diff(F_along, zw.t), zw.t), zw.t, 0)
+    u_phi = sum_over(u_t[i] * phi, i)
+    q_u = sum_over(u_t[i] * x_t[j, i], i)
+    return {
+        zw.e1: Lam((i,), delta(i, 0)),
+        zw.u_dir: Lam((i,), u_t[i]),
+        zw.E_l0: Lam((), mean(ell(0, y_t[j]), j)),
+        zw.grad_w_shift: Lam((i,), substitute(grad_w0, V_t, shift)),
+        zw.second_derivative: Lam((), second),
+        zw.E_l2_uphi: Lam((), mean(ell_pp(0, y_t[j]) * u_phi * u_phi, j)),
+        asb.E_l_u: Lam((), mean(ell(q_u, y_t[j]), j)),
+        asb.E_bregman_u: Lam((), mean(ell(q_u, y_t[j]) - ell(p, y_t[j]) - res * (q_u - p), j)),
+    }
+
+
+def prove_identity(lhs, rhs, table: Mapping = DEFINITIONS, variables: Mapping = VARIABLES, *,
+                   equations: Mapping | None = None, nonzero=()) -> str:
+    """Prove the named-level step ``lhs = rhs`` at symbolic sizes, or raise ``IdentityFailure``.
+
+    ``equations`` (from the hypotheses a step uses) give values of named quantities: a derived
+    quantity's value replaces its definition; a variable's value is substituted after unfolding; a
+    coefficient symbol's value (``eta = B / (L b sqrt(T))``) is substituted in the coefficients.
+    ``nonzero`` lists named scalars declared nonzero; ``Determinant(G)`` declares ``G`` invertible.
+    """
+    table = dict(table)
+    substitutions, coefficients = [], {}
+    for name, value in (equations or {}).items():
+        if (isinstance(name, sp.Symbol) and name not in table and name not in variables
+                and _coefficient(sp.sympify(value), table)):
+            coefficients[name] = value          # a coefficient such as the step size eta
+            continue
+        lam = matrix_lam(value, table)
+        if name in variables:
+            substitutions.append((variables[name], lam))
+        else:
+            if len(lam.bound) != len(_dims(name)):
+                raise ValueError(f"hypothesis gives {name} a value of another shape")
+            table[name] = lam
+
+    def unfold(expr, out):
+        value = translate(expr, table, out)
+        parts = (value.num,) + value.dens
+        for tensor, lam in substitutions:
+            parts = tuple(substitute(part, tensor, lam) for part in parts)
+        for symbol, coefficient in coefficients.items():
+            parts = tuple(substitute_scalar(part, symbol, coefficient) for part in parts)
+        return Quotient(parts[0], parts[1:])
+
+    out = tuple(index(f"o{pos}", size) for pos, size in enumerate(_dims(sp.sympify(lhs))))
+    nonzero_exprs, invertible = [], []
+    for item in nonzero:
+        if isinstance(item, sp.Determinant):
+            invertible.append(matrix_lam(item.arg, table))
+            continue
+        value = unfold(item, ())
+        if value.dens:
+            raise ValueError(f"declared nonzero {item} has denominators")
+        nonzero_exprs.append(value.num)
+    return equal(unfold(lhs, out), unfold(rhs, out), Assume(tuple(nonzero_exprs), tuple(invertible)))
+
+
+__all__ = ["DEFINITIONS", "VARIABLES", "vector_model", "lemma_definitions", "sgd_model",
+           "prove_identity", "sq_dist", "z_t", "g_t", "zs_t", "t_idx", "T",
+           "w_t", "V_t", "a_t", "b_t", "u_t", "theta_t", "x_t", "y_t", "f_t", "J_t", "W_t", "A_t",
+           "B_t", "Y_t", "d", "k", "n", "q", "m", "F", "p", "phi", "res", "ell_pp"]
