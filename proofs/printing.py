@@ -49,6 +49,23 @@ class StatementPrinter(StrPrinter):
             head = f"-{body}"
         return head if den == 1 else f"{head} / {self._atom(den) if not den.is_Atom else self._print(den)}"
 
+    def _print_Pow(self, expr, rational=False):
+        base, exp = expr.as_base_exp()
+        if exp == sp.Rational(1, 2):
+            return f"sqrt({self._print(base)})"
+        if exp.is_Integer and exp > 1:
+            inner = self._print(base)
+            if not (base.is_Symbol or base.is_Function or isinstance(base, sp.MatrixSymbol)):
+                inner = f"({inner})"
+            return f"{inner}^{exp}"
+        return super()._print_Pow(expr, rational)
+
+    def _print_Min(self, expr):
+        return "min(" + ", ".join(self._print(a) for a in expr.args) + ")"
+
+    def _print_Determinant(self, expr):
+        return f"det({self._print(expr.arg)})"
+
     def _print_Transpose(self, expr):
         inner = self._print(expr.arg)
         return f"{inner}^T" if isinstance(expr.arg, sp.MatrixSymbol) else f"({inner})^T"

@@ -56,6 +56,8 @@ class Env:
         declared positivity, or a declared nonzero ``D`` that ``base`` divides (``D = base * Q`` with
         ``Q`` free of denominators: ``D != 0`` forces ``base != 0``)."""
         base = sp.sympify(base)
+        if isinstance(base, sp.Abs):
+            return self.is_nonzero(base.args[0])  # |x| != 0 iff x != 0
         if base.is_number:
             return "a nonzero number" if base != 0 else None
         for premise in self.premises:

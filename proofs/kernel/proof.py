@@ -330,13 +330,16 @@ class _Checker:
             previous = link.expr
         if ok:
             relation = _RELATION_CLASS[chain.relation](chain.start, chain.end, evaluate=False)
-            self.add_fact(chain.name, [relation], history)
-            for link in chain.links:
-                if isinstance(link.justification, LevelSet):
-                    # the level-set rule also gives "t != 0" (some small nonzero t exists), as a fact
-                    # of its own, so a step can divide by t without substituting the gradient
-                    t = link.justification.parameter
-                    self.add_fact(f"{chain.name}_parameter", [sp.Ne(t, 0, evaluate=False)], history)
+            try:
+                self.add_fact(chain.name, [relation], history)
+                for link in chain.links:
+                    if isinstance(link.justification, LevelSet):
+                        # the level-set rule also gives "t != 0" (some small nonzero t exists), as a
+                        # fact of its own, so a step can divide by t without substituting the gradient
+                        t = link.justification.parameter
+                        self.add_fact(f"{chain.name}_parameter", [sp.Ne(t, 0, evaluate=False)], history)
+            except KernelError as exc:
+                results.append(StepResult(chain.name, 0, "", "chain", False, str(exc), 0.0))
 
     def link(self, lhs, link: Link):
         if link.relation not in RELATIONS:
@@ -420,11 +423,15 @@ class _Checker:
                                       f"{hyp.name!r} of {step.lemma} ({sp.sstr(hyp.statement)})")
                 premises.append(local)
             closure, eigen, cites, used = _history(premises)
-            self.add_fact(step.name, list(theorem.conjuncts),
-                          (closure, eigen, cites | {theorem} | frozenset(theorem.cites),
-                           used | frozenset(theorem.rules) | {"Cite"}))
-            for relation in theorem.conjuncts:
-                self.relations.append((relation, self.facts[step.name]))
+            cited = cites | {theorem} | frozenset(theorem.cites)
+            rules_used = used | frozenset(theorem.rules) | {"Cite"}
+            self.add_fact(step.name, list(theorem.conjuncts), (closure, eigen, cited, rules_used))
+            by_hypothesis = dict(zip((h.name for h in theorem.hypotheses), premises))
+            for relation, hyps in theorem.clauses:
+                # each cited conclusion rests only on the premises that discharge its own hypotheses
+                own = _history([by_hypothesis[h.name] for h in hyps])
+                self.relations.append((relation, Fact(f"{step.name}: {_text(relation)}", (relation,),
+                                                      own[0], own[1], cited, rules_used)))
             results.append(StepResult(step.name, 1, "", step.kind, True,
                                       f"theorem {step.lemma} (checked at {_sizes_text(theorem)}): "
                                       f"{theorem.text()[:200]}", time.perf_counter() - t0))

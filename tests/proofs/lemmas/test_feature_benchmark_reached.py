@@ -38,17 +38,18 @@ def test_the_proof_yields_a_kernel_theorem_of_the_declared_conclusion(theorem):
 
 
 def test_only_the_upper_bound_needs_the_local_minimum(theorem, clauses_by_text):
+    """A citation gives each cited clause only the hypotheses it rests on in the cited theorem."""
     assert clauses_by_text(theorem) == {
         "F(w, V, theta) >= F_feat(theta)": [],
         "F(w, V, theta) <= F_feat(theta)": ["local_minimum", "convex_loss"],
-        "F_feat(theta) <= F_lin": ["local_minimum", "convex_loss"],
+        "F_feat(theta) <= F_lin": [],  # the cited clause keeps its own (empty) hypotheses
     }
 
 
 def test_the_printed_statement_says_what_the_lemma_claims(theorem):
     assert theorem_text(theorem) == (
         "F(w, V, theta) >= F_feat(theta). If (w, V) is a local minimum of F(w, V, theta); "
-        "l(.; y) convex and differentiable: F(w, V, theta) <= F_feat(theta) and F_feat(theta) <= F_lin")
+        "l(.; y) convex and differentiable: F(w, V, theta) <= F_feat(theta). F_feat(theta) <= F_lin")
 
 
 # -- broken instances --------------------------------------------------------------------------------

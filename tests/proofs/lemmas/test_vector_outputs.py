@@ -43,7 +43,7 @@ def test_the_proof_yields_a_kernel_theorem_of_the_declared_conclusion(theorem):
 def test_the_printed_statement_says_what_the_theorem_claims(theorem):
     printed = theorem_text(theorem)
     assert "grad_V F = W^T C" in printed
-    assert ("If l(.; y) convex and differentiable; Determinant(W W^T) != 0; grad_W F = 0; "
+    assert ("If l(.; y) convex and differentiable; det(W W^T) != 0; grad_W F = 0; "
             "grad_V F = 0: F(W, V, theta) <= F_feat(theta)") in printed
 
 
