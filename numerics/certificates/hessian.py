@@ -31,6 +31,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.special import expit
 
 EPS = np.finfo(np.float64).eps
 
@@ -159,33 +160,36 @@ def negative_curvature_certificate(H, n: int, direction=None, error=None, scalin
 # Other units get the Hessian from central differences of their exact gradient, Richardson-extrapolated
 # (:func:`_difference_hessian`), whose error estimate enters the eigenvalue tolerance.
 
-#: Upper bounds on ``|act'''|`` used by the rounding model (tanh: 2; sigmoid: 1/8; softplus: 1/4
-#: (it is sigmoid''); relu: 0 away from 0).
-_ACT3_BOUND = {"tanh": 2.0, "sigmoid": 0.125, "softplus": 0.25, "relu": 0.0}
 #: ``|l'''| <= L3 |l''|`` for every registered loss (logistic, softplus_hinge: ``|1 - 2 sigma| <= 1``;
 #: exponential and poisson: equality with 1; pseudo_huber: ``3 |u| / (1 + u^2) <= 3/2``; squared: 0),
 #: used only to bound how rounding of ``p`` moves ``l''(p)``.
 _LOSS_L3 = 1.5
 
 
-def _activation2(name, z):
-    """``(act(z), act'(z), act''(z))`` elementwise (relu'' = 0: the Hessian away from the kinks)."""
+def _activation3(name, z):
+    """``(act(z), act'(z), act''(z), act3(z))`` elementwise, ``act3`` the third derivative (relu: the
+    derivatives of the smooth piece, away from the kinks)."""
     if name == "tanh":
         a = np.tanh(z)
         da = 1.0 - a * a
-        return a, da, -2.0 * a * da
+        return a, da, -2.0 * a * da, -2.0 * da * (da - 2.0 * a * a)
     if name == "sigmoid":
-        from scipy.special import expit
         a = expit(z)
         da = a * (1.0 - a)
-        return a, da, da * (1.0 - 2.0 * a)
+        return a, da, da * (1.0 - 2.0 * a), da * (1.0 - 6.0 * da)
     if name == "softplus":
-        from scipy.special import expit
         s = expit(z)
-        return np.logaddexp(0.0, z), s, s * (1.0 - s)
+        ds = s * (1.0 - s)
+        return np.logaddexp(0.0, z), s, ds, ds * (1.0 - 2.0 * s)
     if name == "relu":
-        return np.maximum(z, 0.0), (z > 0.0).astype(float), np.zeros_like(z)
+        zero = np.zeros_like(z)
+        return np.maximum(z, 0.0), (z > 0.0).astype(float), zero, zero
     raise ValueError(f"no second derivative for activation {name!r}")
+
+
+def _activation2(name, z):
+    """``(act(z), act'(z), act''(z))`` elementwise."""
+    return _activation3(name, z)[:3]
 
 
 def has_exact_hessian(problem) -> bool:
@@ -209,10 +213,15 @@ def _mlp_second_order(problem, w, V, theta, D, absolute: bool = False, true_valu
     """``(grad F (N,), H D^T as (m, N), (pre-activations, p))`` by forward-over-reverse, ``D`` (m, N).
 
     With ``absolute=True`` every input (data, parameters, directions, activation and loss derivatives)
-    is replaced by its magnitude, with the rounding of ``z``, ``p`` carried into the derivatives
-    evaluated there: every operation is then a sum of products of nonnegative numbers, and the result
-    bounds the sum of the magnitudes of the terms of each entry -- the quantity float64 rounding
-    errors are proportional to.  ``true_values`` (required then) are the ``(pre-activations, p)``
+    is replaced by its magnitude, and the derivative factors ``act'``, ``act''``, ``l'``, ``l''`` by
+    magnitudes enlarged so that ``factor`` times them bounds their own error (the rounding of the
+    argument ``z`` or ``p`` they are evaluated at, of size ``factor * |terms of z|``, moves them by at
+    most the next derivative times that; for ``l' = p - y`` this is the cancellation near a perfect
+    fit): every operation is then a sum of products of nonnegative numbers, and the result bounds, to
+    first order in ``eps``, the sum of the magnitudes of the terms of each entry -- what float64
+    rounding errors are proportional to (:func:`rounding_factor`).  Neglected: the rounding of the
+    hidden values ``act(z)`` beyond their relative ``K eps`` (only where ``|act(z)| < |act'(z)| K eps
+    |z|``, e.g. a relu within rounding of its kink, which the certificate refuses anyway).  ``true_values`` (required then) are the ``(pre-activations, p)``
     returned by the plain call, where the activation and loss derivatives are evaluated.
     """
     unit = problem.unit
@@ -223,7 +232,6 @@ def _mlp_second_order(problem, w, V, theta, D, absolute: bool = False, true_valu
     m = D.shape[0]
     dw, dV = D[:, :d], D[:, d:d + d * k].reshape(m, d, k)
     dparams = _split_theta(unit, D[:, d + d * k:])
-    act3 = _ACT3_BOUND[unit.activation]
     # forward, with tangents
     h, dh = X, np.zeros((m,) + X.shape)
     cache, pre = [], []
@@ -233,9 +241,11 @@ def _mlp_second_order(problem, w, V, theta, D, absolute: bool = False, true_valu
         z = h @ A.T + b
         dz = dh @ A.T + h @ dA.transpose(0, 2, 1) + db[:, None, :]
         if absolute:
-            zt = z  # magnitude bound of the terms of z; the true z is recomputed for the derivatives
-            a, da, dda = (np.abs(v) for v in _activation2(unit.activation, true_pre.pop(0)))
-            a, da, dda = a + da * zt, da + dda * zt, dda + act3 * zt
+            # z is here the magnitude of z's terms: its rounding moves act' and act'' (evaluated at
+            # the true z) by at most |act''| resp. |act3| times factor * z, hence the added terms;
+            # the forward magnitude |act(z)| is kept as it is (docstring)
+            a, da, dda, ddda = (np.abs(v) for v in _activation3(unit.activation, true_pre.pop(0)))
+            da, dda = da + dda * z, dda + ddda * z
         else:
             a, da, dda = _activation2(unit.activation, z)
             pre.append(z)
@@ -267,7 +277,7 @@ def _mlp_second_order(problem, w, V, theta, D, absolute: bool = False, true_valu
     Gf = np.outer(r, u)
     dGf = dr[:, :, None] * u[None, None, :] + r[None, :, None] * du[:, None, :]
     theta_grads = [((Gf.T @ h).ravel(), Gf.sum(axis=0))]
-    theta_dgrads = [((dGf.transpose(0, 2, 1) @ h + Gf.T @ dh).reshape(m, -1),
+    theta_dgrads = [((dGf.transpose(0, 2, 1) @ h + Gf.T @ dh).reshape(m, C.size),
                      dGf.sum(axis=1))]
     delta = Gf @ C
     ddelta = dGf @ C + Gf @ dC
@@ -277,14 +287,14 @@ def _mlp_second_order(problem, w, V, theta, D, absolute: bool = False, true_valu
         dg_z = ddelta * da + (delta * dda) * dz
         theta_grads.append(((g_z.T @ h_prev).ravel(), g_z.sum(axis=0)))
         theta_dgrads.append(((dg_z.transpose(0, 2, 1) @ h_prev
-                              + g_z.T @ dh_prev).reshape(m, -1), dg_z.sum(axis=1)))
+                              + g_z.T @ dh_prev).reshape(m, A.size), dg_z.sum(axis=1)))
         delta = g_z @ A
         ddelta = dg_z @ A + g_z @ dA
     # theta's layout: layer 1 .. L, then the readout
     order = theta_grads[:0:-1] + theta_grads[:1]
     dorder = theta_dgrads[:0:-1] + theta_dgrads[:1]
     grad = np.concatenate([grad_w, grad_V.ravel()] + [np.concatenate((gA, gb)) for gA, gb in order])
-    hvp = np.concatenate([dgrad_w, dgrad_V.reshape(m, -1)] + [np.concatenate((gA, gb), axis=1)
+    hvp = np.concatenate([dgrad_w, dgrad_V.reshape(m, d * k)] + [np.concatenate((gA, gb), axis=1)
                                                               for gA, gb in dorder], axis=1)
     return grad, hvp, (pre, p)
 
@@ -347,7 +357,7 @@ def rounding_factor(problem) -> float:
     return 64.0 * K * EPS
 
 
-def full_hessian(problem, w, V, theta) -> HessianResult:
+def full_hessian(problem, w, V, theta, error_bound: bool = True) -> HessianResult:
     """The dense Hessian of ``F`` in all parameters ``(w, V, theta)`` with its rounding bound
     (:class:`HessianResult`).
 
@@ -355,6 +365,8 @@ def full_hessian(problem, w, V, theta) -> HessianResult:
     (``(H + H^T) / 2``: the exact Hessian is symmetric and the two triangles differ only by rounding),
     and the same pass on magnitudes (:func:`_mlp_second_order`), so
     ``error = 64 K eps H_abs`` (:func:`rounding_factor`).  Other units: :func:`_difference_hessian`.
+    ``error_bound=False`` skips the magnitude pass (for optimisers): ``error``, ``grad_scale`` are
+    ``None`` and ``pre_activation_margin`` is ``nan``.
     """
     w, V, theta = _packed(problem, w, V, theta)
     if not has_exact_hessian(problem):
@@ -362,6 +374,8 @@ def full_hessian(problem, w, V, theta) -> HessianResult:
     N = problem.n_params
     eye = np.eye(N)
     grad, hvp, true_values = _mlp_second_order(problem, w, V, theta, eye)
+    if not error_bound:
+        return HessianResult(0.5 * (hvp + hvp.T), None, grad, None, float("nan"), exact=True)
     grad_abs, hvp_abs, _ = _mlp_second_order(problem, w, V, theta, eye, absolute=True,
                                              true_values=true_values)
     factor = rounding_factor(problem)
@@ -384,7 +398,7 @@ def _pre_activation_magnitudes(problem, theta):
         z = h @ np.abs(A).T + np.abs(b)
         out.append(np.maximum(z, np.finfo(float).tiny))
         a, da, _ = _activation2(unit.activation, z)
-        h = np.abs(a) + da * z
+        h = np.abs(a)
     return out
 
 
@@ -418,3 +432,37 @@ def _difference_hessian(problem, w, V, theta) -> HessianResult:
     error = np.array(errs)
     error = np.maximum(error, error.T) + 0.5 * np.abs(H - H.T)
     return HessianResult(0.5 * (H + H.T), error, g0, np.abs(g0), float("inf"), exact=False)
+
+
+def gradient_scale(problem, w, V, theta) -> float:
+    """``||grad_abs||``: the 2-norm of the magnitudes of the terms summed into ``grad F``, so that
+    ``|grad_computed - grad| <= 64 K eps grad_abs`` entrywise (:func:`rounding_factor`); the scale of the
+    relative stationarity test.  MLP units: the magnitude pass of :func:`_mlp_second_order`.  Other
+    units: ``w`` and ``V`` blocks from their closed forms on magnitudes (``E[|r| (|x| + |V| |f|)]`` and
+    ``|w| E[|r| |f|]^T``) and ``||vjp(X, theta, |r| |V^T w|^T)||`` for ``theta`` (an estimate: a unit's
+    ``vjp`` cannot be run on magnitudes)."""
+    w, V, theta = _packed(problem, w, V, theta)
+    if has_exact_hessian(problem):
+        none = np.zeros((0, problem.n_params))
+        _, _, true_values = _mlp_second_order(problem, w, V, theta, none)
+        grad_abs, _, _ = _mlp_second_order(problem, w, V, theta, none, absolute=True,
+                                           true_values=true_values)
+        return float(np.linalg.norm(grad_abs))
+    Fx = problem.features(theta)
+    phi = Fx @ V.T + (problem.X if problem.skip else 0.0)
+    r = np.abs(problem.loss.grad(phi @ w, problem.y)) / problem.n
+    absF = np.abs(Fx)
+    gw = (np.abs(problem.X) if problem.skip else 0.0) + absF @ np.abs(V).T
+    parts = [gw.T @ r, np.outer(np.abs(w), absF.T @ r).ravel()]
+    vjp = getattr(problem.unit, "vjp", None)
+    if vjp is not None:
+        parts.append(np.asarray(vjp(problem.X, theta, np.outer(r, np.abs(V.T @ w))), dtype=float))
+    return float(np.linalg.norm(np.concatenate(parts)))
+
+
+def curvature_tolerance(result: HessianResult) -> float:
+    """Rounding bound on the smallest eigenvalue of :attr:`HessianResult.H`: ``||error||_F`` (Weyl: the
+    computed ``H`` is within ``||error||_2 <= ||error||_F`` of the exact one) plus ``64 N eps ||H||_F``
+    (backward error of the symmetric eigensolver ``eigh``)."""
+    N = result.H.shape[0]
+    return float(np.linalg.norm(result.error)) + 64.0 * N * EPS * float(np.linalg.norm(result.H))
