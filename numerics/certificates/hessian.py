@@ -209,19 +209,20 @@ def _split_theta(unit, T):
     return out
 
 
-def _mlp_second_order(problem, w, V, theta, D, absolute: bool = False, true_values=None):
+def _mlp_second_order(problem, w, V, theta, D, absolute: bool = False, true_values=None,
+                      inflate: bool = True):
     """``(grad F (N,), H D^T as (m, N), (pre-activations, p))`` by forward-over-reverse, ``D`` (m, N).
 
     With ``absolute=True`` every input (data, parameters, directions, activation and loss derivatives)
-    is replaced by its magnitude, and the derivative factors ``act'``, ``act''``, ``l'``, ``l''`` by
-    magnitudes enlarged so that ``factor`` times them bounds their own error (the rounding of the
-    argument ``z`` or ``p`` they are evaluated at, of size ``factor * |terms of z|``, moves them by at
-    most the next derivative times that; for ``l' = p - y`` this is the cancellation near a perfect
-    fit): every operation is then a sum of products of nonnegative numbers, and the result bounds, to
-    first order in ``eps``, the sum of the magnitudes of the terms of each entry -- what float64
-    rounding errors are proportional to (:func:`rounding_factor`).  Neglected: the rounding of the
-    hidden values ``act(z)`` beyond their relative ``K eps`` (only where ``|act(z)| < |act'(z)| K eps
-    |z|``, e.g. a relu within rounding of its kink, which the certificate refuses anyway).  ``true_values`` (required then) are the ``(pre-activations, p)``
+    is replaced by its magnitude -- every operation is then a sum of products of nonnegative numbers
+    and the result is the sum of the magnitudes of the terms behind each entry, which float64
+    rounding errors are proportional to (:func:`rounding_factor`).  Two factors are enlarged so that
+    ``factor`` times them also bounds their own error, caused by the rounding of the argument they are
+    evaluated at (of size ``factor * |terms of p|``, resp. ``z``): ``l'``, by ``|l''| (|p| + |y|)`` (the
+    cancellation in ``l' = p - y`` near a perfect fit), ``l''`` by ``L3 |l''| (|p| + |y|)``, and ``act''``
+    by ``|act3| |z|`` (near its zero); each occurs at most once in every product.  Neglected: the
+    relative errors of ``act`` and ``act'`` beyond ``K eps`` (they are ``<= 2 factor |z|`` relative, ``~1e-10``
+    for ``|z| <= 100``).  ``true_values`` (required then) are the ``(pre-activations, p)``
     returned by the plain call, where the activation and loss derivatives are evaluated.
     """
     unit = problem.unit
@@ -241,11 +242,12 @@ def _mlp_second_order(problem, w, V, theta, D, absolute: bool = False, true_valu
         z = h @ A.T + b
         dz = dh @ A.T + h @ dA.transpose(0, 2, 1) + db[:, None, :]
         if absolute:
-            # z is here the magnitude of z's terms: its rounding moves act' and act'' (evaluated at
-            # the true z) by at most |act''| resp. |act3| times factor * z, hence the added terms;
-            # the forward magnitude |act(z)| is kept as it is (docstring)
+            # z is here the magnitude of z's terms: its rounding moves act'' (evaluated at the true
+            # z) by at most |act3| * factor * z, an absolute error that matters where act'' ~ 0 (the
+            # inflection point), hence the added term; act and act' keep their magnitudes (docstring)
             a, da, dda, ddda = (np.abs(v) for v in _activation3(unit.activation, true_pre.pop(0)))
-            da, dda = da + dda * z, dda + ddda * z
+            if inflate:
+                dda = dda + ddda * z
         else:
             a, da, dda = _activation2(unit.activation, z)
             pre.append(z)
@@ -260,7 +262,7 @@ def _mlp_second_order(problem, w, V, theta, D, absolute: bool = False, true_valu
     dp = dphi @ w + dw @ phi.T
     if absolute:
         l1, l2 = np.abs(problem.loss.grad(true_p, y)), np.abs(problem.loss.curvature(true_p, y))
-        spread = p + np.abs(y)
+        spread = (p + np.abs(y)) if inflate else 0.0
         r, q = (l1 + l2 * spread) / n, l2 * (1.0 + _LOSS_L3 * spread) / n
     else:
         r, q = problem.loss.grad(p, y) / n, problem.loss.curvature(p, y) / n
@@ -334,8 +336,10 @@ def hessian_vector_products(problem, w, V, theta, directions) -> np.ndarray:
 class HessianResult:
     """The dense Hessian ``H`` (N, N) of ``F`` in ``(w, vec_row(V), theta)`` at one point, with
     ``error`` (N, N), an entrywise bound on ``|H_computed - H|``; ``grad`` the gradient (N,) computed in
-    the same pass and ``grad_scale`` (N,) the magnitudes of its terms (``|grad_computed - grad| <= 64 K eps
-    grad_scale`` entrywise); ``pre_activation_margin`` the smallest ``|z|`` over the hidden
+    the same pass and ``grad_scale`` (N,) the magnitudes of its terms; ``grad_floor`` a bound on
+    ``||grad_computed - grad||`` (``64 K eps`` times the magnitudes with the errors of ``l'``, ``l''``,
+    ``act''`` included, :func:`_mlp_second_order`) and ``F_rounding`` one on ``|F_computed - F|``
+    (:func:`F_rounding`); ``pre_activation_margin`` the smallest ``|z|`` over the hidden
     pre-activations relative to its rounding bound (relu units are smooth at the point iff it is > 1;
     ``inf`` for smooth activations); ``exact`` is False when ``H`` came from extrapolated differences."""
 
@@ -345,6 +349,8 @@ class HessianResult:
     grad_scale: np.ndarray
     pre_activation_margin: float
     exact: bool = True
+    grad_floor: float = 0.0
+    F_rounding: float = 0.0
 
 
 def rounding_factor(problem) -> float:
@@ -365,7 +371,7 @@ def full_hessian(problem, w, V, theta, error_bound: bool = True) -> HessianResul
     (``(H + H^T) / 2``: the exact Hessian is symmetric and the two triangles differ only by rounding),
     and the same pass on magnitudes (:func:`_mlp_second_order`), so
     ``error = 64 K eps H_abs`` (:func:`rounding_factor`).  Other units: :func:`_difference_hessian`.
-    ``error_bound=False`` skips the magnitude pass (for optimisers): ``error``, ``grad_scale`` are
+    ``error_bound=False`` skips the magnitude passes (for optimisers): ``error``, ``grad_scale`` are
     ``None`` and ``pre_activation_margin`` is ``nan``.
     """
     w, V, theta = _packed(problem, w, V, theta)
@@ -376,8 +382,10 @@ def full_hessian(problem, w, V, theta, error_bound: bool = True) -> HessianResul
     grad, hvp, true_values = _mlp_second_order(problem, w, V, theta, eye)
     if not error_bound:
         return HessianResult(0.5 * (hvp + hvp.T), None, grad, None, float("nan"), exact=True)
-    grad_abs, hvp_abs, _ = _mlp_second_order(problem, w, V, theta, eye, absolute=True,
-                                             true_values=true_values)
+    grad_abs, hvp_abs, (_, p_mag) = _mlp_second_order(problem, w, V, theta, eye, absolute=True,
+                                                      true_values=true_values)
+    plain, _, _ = _mlp_second_order(problem, w, V, theta, np.zeros((0, N)), absolute=True,
+                                    true_values=true_values, inflate=False)
     factor = rounding_factor(problem)
     H = 0.5 * (hvp + hvp.T)
     error = factor * 0.5 * (hvp_abs + hvp_abs.T)
@@ -387,7 +395,23 @@ def full_hessian(problem, w, V, theta, error_bound: bool = True) -> HessianResul
         pre, _ = true_values
         bound = _pre_activation_magnitudes(problem, theta)
         margin = min(float(np.min(np.abs(z) / (factor * zb))) for z, zb in zip(pre, bound))
-    return HessianResult(H, error, grad, grad_abs, margin, exact=True)
+    floor = factor * float(np.linalg.norm(grad_abs))
+    F_round = F_rounding(problem, true_values[1], p_mag)
+    return HessianResult(H, error, grad, plain, margin, exact=True, grad_floor=floor,
+                         F_rounding=F_round)
+
+
+def F_rounding(problem, p, p_mag) -> float:
+    """Bound on the float64 error of ``F = mean l(p_i; y_i)``: ``64 n eps (1 + |F|)`` for the mean of ``n``
+    loss values (:func:`~resnet_lemmas.numerics.certificates.bounds.rounding_tolerance`) plus
+    ``64 K eps E[|l'(p)| p_mag]``, the error the rounding of ``p`` itself (whose terms have magnitudes
+    ``p_mag``) carries into ``l(p)`` -- large only where ``p`` is a cancelling sum of large terms."""
+    from resnet_lemmas.numerics.certificates.bounds import rounding_tolerance
+
+    with np.errstate(over="ignore", invalid="ignore"):
+        F = float(np.mean(problem.loss.value(p, problem.y)))
+        slope = float(np.mean(np.abs(problem.loss.grad(p, problem.y)) * p_mag))
+    return rounding_tolerance(F, n=problem.n) + rounding_factor(problem) * slope
 
 
 def _pre_activation_magnitudes(problem, theta):
@@ -435,9 +459,9 @@ def _difference_hessian(problem, w, V, theta) -> HessianResult:
 
 
 def gradient_scale(problem, w, V, theta) -> float:
-    """``||grad_abs||``: the 2-norm of the magnitudes of the terms summed into ``grad F``, so that
-    ``|grad_computed - grad| <= 64 K eps grad_abs`` entrywise (:func:`rounding_factor`); the scale of the
-    relative stationarity test.  MLP units: the magnitude pass of :func:`_mlp_second_order`.  Other
+    """``||grad_abs||``: the 2-norm of the magnitudes of the terms summed into ``grad F`` (plain
+    magnitudes, :func:`_mlp_second_order` with ``inflate=False``); the scale of the relative
+    stationarity test.  MLP units: the magnitude pass of :func:`_mlp_second_order`.  Other
     units: ``w`` and ``V`` blocks from their closed forms on magnitudes (``E[|r| (|x| + |V| |f|)]`` and
     ``|w| E[|r| |f|]^T``) and ``||vjp(X, theta, |r| |V^T w|^T)||`` for ``theta`` (an estimate: a unit's
     ``vjp`` cannot be run on magnitudes)."""
@@ -446,7 +470,7 @@ def gradient_scale(problem, w, V, theta) -> float:
         none = np.zeros((0, problem.n_params))
         _, _, true_values = _mlp_second_order(problem, w, V, theta, none)
         grad_abs, _, _ = _mlp_second_order(problem, w, V, theta, none, absolute=True,
-                                           true_values=true_values)
+                                           true_values=true_values, inflate=False)
         return float(np.linalg.norm(grad_abs))
     Fx = problem.features(theta)
     phi = Fx @ V.T + (problem.X if problem.skip else 0.0)
