@@ -126,9 +126,10 @@ def check_point(problem, w, V, theta, linear: BenchmarkResult | None = None) -> 
 
 # -- claims at certified local minima -------------------------------------------------------------------
 def bracket_claim(label: str, bench: BenchmarkResult, n: int) -> Claim | None:
-    """``upper = lower`` for a benchmark's bracket, or ``None`` when it has no certified bracket (the
-    solver did not converge, or no dual bound could be built: nothing to compare)."""
-    if not (bench.converged and np.isfinite(bench.lower)):
+    """``upper = lower`` for a benchmark whose bracket must close (``bench.tight``: converged, and its
+    dual point needed only a tiny correction), or ``None`` when it has no such certificate (the width
+    is then only the benchmark's uncertainty, allowed where the benchmark is compared)."""
+    if not bench.tight:
         return None
     allowance = {"rounding": rounding_tolerance(bench.value, bench.lower, n=n)}
     if np.isfinite(bench.suboptimality_bound) and bench.suboptimality_bound > 0:
@@ -142,15 +143,14 @@ def theorem_claims(F: float, F_rounding: float, feat: BenchmarkResult, lin: Benc
     rounding bound ``F_rounding``); ``[]`` when a benchmark has no certified bracket.  Labels are keyed
     by the SymPy names ``F``, ``F_feat``, ``F_lin`` of ``proofs/expressions.py`` (``suffix`` names the
     point)."""
-    feat_bracket = bracket_claim("F_feat bracket" + suffix, feat, n)
-    if feat_bracket is None or not np.isfinite(lin.lower):
+    if not (np.isfinite(feat.lower) and np.isfinite(lin.lower)):
         return []
+    feat_bracket = bracket_claim("F_feat bracket" + suffix, feat, n)
     lin_round = rounding_tolerance(lin.value, n=n)
     # a bracket whose float64 upper end lies a rounding error below its exact lower end has width 0
     # here; the bracket claims themselves compare the two ends
     feat_width, lin_width = max(feat.bracket_width, 0.0), max(lin.bracket_width, 0.0)
-    return [
-        feat_bracket,
+    return ([feat_bracket] if feat_bracket is not None else []) + [
         Claim("F <= F_feat" + suffix, F, "<=", feat.lower,
               {"F_feat bracket": feat_width, "rounding of F": F_rounding}),
         Claim("F_feat <= F_lin" + suffix, feat.lower, "<=", lin.lower,
