@@ -76,7 +76,8 @@ class LocalMinimumCertificate:
     tolerance applied; ``lambda_min`` (of the scaled Hessian ``S H S``) and ``curvature_tolerance``
     (``nan`` when not computed); ``direction`` the unit eigenvector of ``lambda_min`` in the unscaled
     coordinates ``S v / ||S v||``; ``exact_hessian`` False for extrapolated differences;
-    ``message`` says why, in words.
+    ``message`` says why, in words; ``F_rounding`` bounds the float64 error of ``F``
+    (:func:`~.hessian.F_rounding`; ``nan`` for escaped points).
     """
 
     status: str
@@ -90,6 +91,7 @@ class LocalMinimumCertificate:
     direction: np.ndarray | None = field(default=None, repr=False)
     exact_hessian: bool = True
     message: str = ""
+    F_rounding: float = float("nan")
 
     @property
     def certified(self) -> bool:
@@ -137,11 +139,14 @@ def scaled_curvature(H, error, curvature_rtol: float = CURVATURE_RTOL):
     return float(values[0]), tol, direction / norm if norm > 0 else direction
 
 
-def certify_local_minimum(problem, w, V, theta, *, stationarity_rtol: float = STATIONARITY_RTOL,
+def certify_local_minimum(problem, w, V, theta, *, stationarity_rtol: float | None = None,
                           curvature_rtol: float | None = None,
-                          norm_cap: float = PARAM_NORM_CAP) -> LocalMinimumCertificate:
+                          norm_cap: float | None = None) -> LocalMinimumCertificate:
     """Classify the point ``(w (d,), V (d, k), theta (q,))`` of ``problem`` (a ``ResNetProblem``) as a
-    certified local minimum, escaped, unconverged or saddle (module docstring)."""
+    certified local minimum, escaped, unconverged or saddle (module docstring).  Tolerances default to
+    the module's constants, read at call time; ``curvature_rtol`` to ``sqrt(stationarity_rtol)``."""
+    stationarity_rtol = STATIONARITY_RTOL if stationarity_rtol is None else stationarity_rtol
+    norm_cap = PARAM_NORM_CAP if norm_cap is None else norm_cap
     if not (stationarity_rtol > 0 and norm_cap > 0):
         raise ValueError(f"need stationarity_rtol > 0 and norm_cap > 0; got {stationarity_rtol}, {norm_cap}")
     z = problem.pack(w, V, theta)
@@ -158,7 +163,7 @@ def certify_local_minimum(problem, w, V, theta, *, stationarity_rtol: float = ST
     grad_norm = float(np.linalg.norm(R.grad))
     scale = float(np.linalg.norm(R.grad_scale))
     base = dict(F=F, param_norm=param_norm, grad_norm=grad_norm, grad_scale=scale,
-                stationarity_rtol=stationarity_rtol, exact_hessian=R.exact)
+                stationarity_rtol=stationarity_rtol, exact_hessian=R.exact, F_rounding=R.F_rounding)
     if not (np.isfinite(grad_norm) and grad_norm <= stationarity_rtol * scale):
         return LocalMinimumCertificate(UNCONVERGED, **base, message=(
             f"not stationary: ||grad F|| = {grad_norm:.3e} > {stationarity_rtol:g} * ||grad_abs|| = "

@@ -195,7 +195,6 @@ def certify_end_point(problem, w, V, theta, linear: BenchmarkResult | None = Non
     on) and, if it is one, evaluate the main theorem's claims there (:func:`theorem_claims`).  For
     ``verify``: the status says whether the start ended at a certified local minimum; the claims compare
     it with ``F_feat`` and ``F_lin`` without gradient slack."""
-    from resnet_lemmas.numerics.certificates.hessian import full_hessian
     from resnet_lemmas.numerics.certificates.local_minimum import certify_local_minimum
 
     cert = certify_local_minimum(problem, w, V, theta, **certify_options)
@@ -204,10 +203,9 @@ def certify_end_point(problem, w, V, theta, linear: BenchmarkResult | None = Non
     if not cert.certified:
         return out
     feat = feature_benchmark(problem.X, problem.features(theta), problem.y, problem.loss)
-    R = full_hessian(problem, w, V, theta)
     g = problem.gradients(w, V, theta)
     out.feat = feat
-    out.claims = theorem_claims(cert.F, R.F_rounding, feat, lin, problem.n)
+    out.claims = theorem_claims(cert.F, cert.F_rounding, feat, lin, problem.n)
     out.values = {"F": cert.F, "F_feat": [feat.lower, feat.value], "F_lin": [lin.lower, lin.value],
                   "w": np.asarray(w, float).tolist(), "V": np.asarray(V, float).tolist(),
                   "c": g.c.tolist(), "E_rx": g.r_x.tolist(), "grad_w": g.grad_w.tolist(),
