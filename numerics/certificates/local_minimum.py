@@ -47,6 +47,7 @@ only stationarity in ``(w, V)`` when ``w != 0`` (design section 3), so this does
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
@@ -82,6 +83,8 @@ class LocalMinimumCertificate:
     tolerance applied; ``lambda_min`` (of the scaled Hessian ``S H S``) and ``curvature_tolerance``
     (``nan`` when not computed); ``direction`` the unit eigenvector of ``lambda_min`` in the unscaled
     coordinates ``S v / ||S v||``; ``exact_hessian`` False for extrapolated differences;
+    ``curvature`` the second derivative of ``F`` along ``direction`` implied by the reported
+    ``lambda_min`` (``lambda_min / ||S v||^2``: what an independent check can recompute);
     ``message`` says why, in words; ``F_rounding`` bounds the float64 error of ``F``
     (:func:`~.hessian.F_rounding`; ``nan`` for escaped points).
     """
@@ -98,6 +101,9 @@ class LocalMinimumCertificate:
     exact_hessian: bool = True
     message: str = ""
     F_rounding: float = float("nan")
+    curvature: float = float("nan")
+    top_direction: np.ndarray | None = field(default=None, repr=False)
+    top_curvature: float = float("nan")
 
     @property
     def certified(self) -> bool:
@@ -125,14 +131,27 @@ def _jacobi_scaling(H_abs_diag):
     return np.where(d > 0, 1.0 / np.sqrt(np.where(d > 0, d, 1.0)), 1.0)
 
 
-def scaled_curvature(H, error, curvature_rtol: float = CURVATURE_RTOL):
-    """``(lambda_min, tolerance, unit direction)`` of the Jacobi-scaled Hessian ``S H S`` (module
-    docstring): ``tolerance = curvature_rtol ||S H S||_2 + ||S E S||_F + 64 N eps ||S H S||_F``.  ``H``
-    (N, N) and its entrywise rounding bound ``error`` (N, N, proportional to ``H_abs``).  Raises
-    ``numpy.linalg.LinAlgError`` if the eigensolver fails."""
+class Curvature(NamedTuple):
+    """The spectrum's ends of the Jacobi-scaled Hessian ``S H S``: ``lambda_min`` and its ``tolerance``;
+    ``direction`` ``d = S v / ||S v||`` (``v`` the unit eigenvector) and ``curvature = d^T H d =
+    lambda_min / ||S v||^2``; the same for the largest eigenvalue (``top_direction``, ``top_curvature``)."""
+
+    lambda_min: float
+    tolerance: float
+    direction: np.ndarray
+    curvature: float
+    top_direction: np.ndarray
+    top_curvature: float
+
+
+def scaled_curvature(H, error, curvature_rtol: float = CURVATURE_RTOL) -> Curvature:
+    """:class:`Curvature` of the Jacobi-scaled Hessian ``S H S`` (module docstring): ``tolerance =
+    curvature_rtol ||S H S||_2 + ||S E S||_F + 64 N eps ||S H S||_F``.  ``H`` (N, N) and its entrywise
+    rounding bound ``error`` (N, N, proportional to ``H_abs``).  Raises ``numpy.linalg.LinAlgError`` if
+    the eigensolver fails."""
     N = H.shape[0]
     if N == 0:
-        return float("inf"), 0.0, np.zeros(0)
+        return Curvature(float("inf"), 0.0, np.zeros(0), 0.0, np.zeros(0), 0.0)
     s = _jacobi_scaling(np.diag(error))
     s = s / np.max(s) if np.max(s) > 0 else s        # only the ratios matter (Sylvester); keep O(1)
     outer = np.outer(s, s)
@@ -140,9 +159,14 @@ def scaled_curvature(H, error, curvature_rtol: float = CURVATURE_RTOL):
     values, vectors = np.linalg.eigh(Hs)
     spectral = float(np.max(np.abs(values)))
     tol = curvature_rtol * spectral + float(np.linalg.norm(Es)) + 64.0 * N * EPS * float(np.linalg.norm(Hs))
-    direction = s * vectors[:, 0]
-    norm = float(np.linalg.norm(direction))
-    return float(values[0]), tol, direction / norm if norm > 0 else direction
+
+    def unscaled(index):
+        d = s * vectors[:, index]
+        norm = float(np.linalg.norm(d))
+        return (d / norm, float(values[index]) / norm ** 2) if norm > 0 else (d, 0.0)
+
+    low, top = unscaled(0), unscaled(-1)
+    return Curvature(float(values[0]), tol, low[0], low[1], top[0], top[1])
 
 
 def certify_local_minimum(problem, w, V, theta, *, stationarity_rtol: float | None = None,
@@ -192,11 +216,12 @@ def certify_local_minimum(problem, w, V, theta, *, stationarity_rtol: float | No
         # S H S this is sqrt(relative gradient) times its norm -- zero, i.e. rounding only, at an
         # exactly stationary point such as the saddle of bad_saddle_at_zero
         relative = grad_norm / scale if scale > 0 else 0.0
-        lam, tol, direction = scaled_curvature(
-            R.H, R.error, np.sqrt(relative) if curvature_rtol is None else curvature_rtol)
+        curv = scaled_curvature(R.H, R.error, np.sqrt(relative) if curvature_rtol is None else curvature_rtol)
     except np.linalg.LinAlgError as exc:
         return LocalMinimumCertificate(UNCONVERGED, **base, message=f"eigensolver failed: {exc}")
-    base.update(lambda_min=lam, curvature_tolerance=tol, direction=direction)
+    lam, tol = curv.lambda_min, curv.tolerance
+    base.update(lambda_min=lam, curvature_tolerance=tol, direction=curv.direction,
+                curvature=curv.curvature, top_direction=curv.top_direction, top_curvature=curv.top_curvature)
     if lam < -tol:
         return LocalMinimumCertificate(SADDLE, **base, message=(
             f"saddle: stationary (relative gradient {grad_norm / scale:.1e}) with negative curvature "
@@ -204,3 +229,32 @@ def certify_local_minimum(problem, w, V, theta, *, stationarity_rtol: float | No
     return LocalMinimumCertificate(CERTIFIED, **base, message=(
         f"certified local minimum: ||z|| = {param_norm:.3g}, relative gradient {grad_norm / scale:.1e} "
         f"<= {stationarity_rtol:g}, lambda_min(S H S) = {lam:.3e} >= -{tol:.3e}"))
+
+
+#: Initial step of the extrapolated second derivative of :func:`curvature_claim` (parameters are O(1)
+#: to O(10) at the certified points; the step halves ten times).
+CURVATURE_STEP = 1e-3
+
+
+def curvature_claim(problem, w, V, theta, cert: LocalMinimumCertificate, label: str = "d^T H d",
+                    top: bool = False):
+    """The certificate's reported curvature along its direction ``d`` (``top=True``: along the
+    eigenvector of the largest eigenvalue) against an independent estimate: Richardson extrapolation of
+    ``t -> grad F(z + t d) . d`` (:func:`~.derivatives.directional_derivative`, which uses only the
+    gradient, never the Hessian code).  Allowance: :func:`~.derivatives.derivative_tolerance` (``10
+    err + 1e3 eps (...)``, ``err`` the extrapolation's own error estimate).  ``None`` when no curvature
+    was computed."""
+    from resnet_lemmas.numerics.certificates.derivatives import derivative_tolerance, directional_derivative
+    from resnet_lemmas.numerics.witnesses.harness import Claim
+
+    d, reported = (cert.top_direction, cert.top_curvature) if top else (cert.direction, cert.curvature)
+    if d is None or not np.isfinite(reported):
+        return None
+    z = problem.pack(w, V, theta)
+
+    def along(x):
+        return float(problem.fun_and_grad(x)[1] @ d)
+
+    estimate, error = directional_derivative(along, z, d, initial_step=CURVATURE_STEP)
+    allowance = {"extrapolation": derivative_tolerance(error, along(z), reported)}
+    return Claim(label, reported, "=", estimate, allowance)

@@ -26,7 +26,10 @@ Sampling
     local minimum of every such problem; the data only decide how many minima exist to be checked.
 Tolerance
     :data:`TOLERANCE`: the certificate's tolerances and the claims' allowances (bracket widths and
-    float64 rounding only; no gradient slack).
+    float64 rounding only; no gradient slack).  At each certified point the curvatures the certificate
+    reports along its extreme eigenvectors are also recomputed independently, by extrapolated
+    differences of the gradient (:func:`~..certificates.local_minimum.curvature_claim`), so a wrong
+    Hessian or eigenvalue is caught here too.
 """
 from __future__ import annotations
 
@@ -36,7 +39,8 @@ import numpy as np
 
 from resnet_lemmas.numerics.certificates.convex_benchmarks import feature_benchmark, linear_benchmark
 from resnet_lemmas.numerics.certificates import local_minimum
-from resnet_lemmas.numerics.certificates.local_minimum import CERTIFIED, STATUSES, certify_local_minimum
+from resnet_lemmas.numerics.certificates.local_minimum import (CERTIFIED, STATUSES, certify_local_minimum,
+                                                               curvature_claim)
 from resnet_lemmas.numerics.certificates.local_minimum import TOLERANCE as CERTIFICATE_TOLERANCE
 from resnet_lemmas.numerics.certificates.main_theorem import CLAIMS_TOLERANCE, bracket_claim, theorem_claims
 from resnet_lemmas.numerics.data.instances import Instance
@@ -59,8 +63,9 @@ WANTED = 1
 MAXITER = 300
 #: The report is inconclusive unless this share of the instances has a certified local minimum.
 MINIMUM_CERTIFIED_SHARE = 0.5
-TOLERANCE = (f"{CERTIFICATE_TOLERANCE}.  Claims: {CLAIMS_TOLERANCE}.  Search: at most {MAX_STARTS} "
-             f"starts per instance, {MAXITER} iterations each")
+TOLERANCE = (f"{CERTIFICATE_TOLERANCE}.  Claims: {CLAIMS_TOLERANCE}.  Curvature along the extreme "
+             "eigenvectors = Richardson-extrapolated derivative of grad F . d within 10 err + 1e3 eps (|F'| + "
+             f"|d^T H d| + 1).  Search: at most {MAX_STARTS} starts per instance, {MAXITER} iterations each")
 
 
 def minimum_certified(instances: int) -> int:
@@ -149,6 +154,11 @@ def one(seed: int) -> InstanceResult:
             benchmark_uncertified += 1
             notes.append(f"start {index}: certified, but no certified bracket for F_feat or F_lin")
             continue
+        # the certificate's curvatures (smallest and largest), recomputed without the Hessian code
+        for top, name in ((False, "d^T H d (lambda_min)"), (True, "d^T H d (lambda_max)")):
+            curvature = curvature_claim(problem, point.w, point.V, point.theta, cert,
+                                        label=f"{name} [start {index}]", top=top)
+            point_claims += [curvature] if curvature is not None else []
         claims.extend(point_claims)
         margin = min(c.margin for c in point_claims)
         if not worst_values or margin < worst_values["margin"]:

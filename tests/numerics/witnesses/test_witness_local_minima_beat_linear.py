@@ -38,10 +38,11 @@ def test_default_run_needs_100_certified_minima():
 def test_claims_carry_no_gradient_slack():
     result = next(r for r in map(wit.one, instance_seeds(1, FEW)) if r.checked)
     allowed = {"rounding", "rounding of F", "rounding of F_lin", "F_feat bracket", "F_lin bracket",
-               "solver ||grad||^2 / lambda_min"}
+               "solver ||grad||^2 / lambda_min", "extrapolation"}
     assert result.claims and all(set(c.allowance) <= allowed for c in result.claims)
     labels = {c.label.split(" [")[0] for c in result.claims}
-    assert {"F <= F_feat", "F_feat <= F_lin", "F <= F_lin", "F_lin bracket"} <= labels
+    assert {"F <= F_feat", "F_feat <= F_lin", "F <= F_lin", "F_lin bracket", "d^T H d (lambda_min)",
+            "d^T H d (lambda_max)"} <= labels
 
 
 def test_search_stopped_after_two_iterations_is_inconclusive(monkeypatch):
@@ -105,3 +106,21 @@ def test_sampled_data_have_a_finite_best_prediction_at_every_input():
                 assert {-1.0, 1.0} <= set(targets)
             if problem.loss.targets == "count":
                 assert targets.max() >= 1
+
+
+def test_a_wrong_hessian_is_caught_by_the_independent_curvature(monkeypatch):
+    """The Hessian code scaled by 2 (a dropped 1/2, a doubled term): the certificate still classifies,
+    but the curvature it reports along the top eigenvector disagrees with extrapolated differences."""
+    from resnet_lemmas.numerics.certificates import hessian
+
+    real = hessian._mlp_second_order
+
+    def doubled(*args, **kwargs):
+        grad, hvp, extra = real(*args, **kwargs)
+        return grad, 2.0 * hvp, extra
+
+    monkeypatch.setattr(hessian, "_mlp_second_order", doubled)
+    report = wit.witness(seed=1, instances=FEW)
+    assert report.status == "failed"
+    failing = {c["label"].split(" [")[0] for f in report.failures for c in f["claims"] if c["margin"] < 0}
+    assert "d^T H d (lambda_max)" in failing
