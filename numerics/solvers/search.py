@@ -149,6 +149,8 @@ LBFGS_GTOL = 1e-9
 ROUNDS = 4
 #: Pure Newton steps judged by ``||grad F||`` per round, at most.
 POLISH_STEPS = 4
+#: Further Newton steps once the tolerance is met, each kept only if it lowers ``||grad F||``.
+FLOOR_STEPS = 3
 
 
 @blas_single_threaded
@@ -163,7 +165,8 @@ def refined_local_minimum(problem, seed: int, *, maxiter: int, norm_cap: float, 
     eigenvector (sign and length by backtracking on ``F``) starts the next round; otherwise up to
     ``POLISH_STEPS`` pure Newton steps ``z <- z - H^+ grad F`` (least squares: the reparametrisation
     symmetries make ``H`` singular), each kept only if it lowers ``||grad F||``, finish it once
-    ``||grad F|| <= newton_rtol * ||grad scale||`` (:func:`~..certificates.hessian.gradient_scale`).
+    ``||grad F|| <= newton_rtol * ||grad scale||`` (:func:`~..certificates.hessian.gradient_scale`),
+    and up to ``FLOOR_STEPS`` more while they still lower ``||grad F||`` (towards its rounding floor).
     ``maxiter`` bounds the iterations of all phases together (L-BFGS iterations, Newton and curvature
     steps).  ``converged`` means the relative test held at the returned point (the certificate of
     :mod:`~resnet_lemmas.numerics.certificates.local_minimum` re-checks it, with the curvature)."""
@@ -219,6 +222,13 @@ def refined_local_minimum(problem, seed: int, *, maxiter: int, norm_cap: float, 
         newton_nit += steps
         notes.append(f"{steps} Newton steps")
         if done:
+            # Newton converges quadratically here: a few more steps take the gradient from the
+            # tolerance to its rounding floor, which makes the second-order remainders of the
+            # theorem's comparisons (F - F_feat ~ ||grad||^2 / lambda) negligible
+            x, extra, _ = _polish(fun, lambda z: hessian(z).H, x, 0.0,
+                                  min(FLOOR_STEPS, int(maxiter) - used), norm_cap)
+            used += extra
+            newton_nit += extra
             break
     w, V, theta = (a.copy() for a in problem.unpack(x))
     with np.errstate(over="ignore", invalid="ignore"):

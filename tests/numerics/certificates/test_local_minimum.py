@@ -126,3 +126,18 @@ def test_tolerances_are_validated():
     with pytest.raises(ValueError, match="stationarity_rtol > 0"):
         lm.certify_local_minimum(problem, np.zeros(problem.d), np.zeros((problem.d, problem.k)),
                                  problem.unit.init(np.random.default_rng(0)), stationarity_rtol=0.0)
+
+
+def test_a_stationary_point_near_w_zero_is_not_certified():
+    """Regression (instance 2684783797, second start): ||w|| = 1.4e-3, relative gradient 1.7e-10 and no
+    resolvable negative curvature, yet F exceeds F_feat by 1.5e-7 -- design section 5's approximate
+    stationary point with small ||w||.  Stationarity in (w, V) does not bound c there; not certified."""
+    from resnet_lemmas.numerics.solvers.search import start_seeds
+
+    seed = 2684783797
+    problem = sample_minimum_instance(seed).problem
+    m = refined_local_minimum(problem, start_seeds(seed, 2)[1], maxiter=300, norm_cap=lm.PARAM_NORM_CAP,
+                              newton_rtol=lm.STATIONARITY_RTOL)
+    assert np.linalg.norm(m.w) < 1e-2 and m.converged
+    cert = lm.certify_local_minimum(problem, m.w, m.V, m.theta)
+    assert cert.status == lm.UNCONVERGED and "near w = 0" in cert.message
