@@ -231,13 +231,6 @@ def certify_local_minimum(problem, w, V, theta, *, stationarity_rtol: float | No
             f"unresolved: the float64 error bound of grad F, {R.grad_floor:.3e}, exceeds the "
             f"stationarity tolerance {stationarity_rtol * scale:.3e} (its terms cancel: F and its "
             "gradient are too ill-conditioned here to certify anything)"))
-    transfer = _feature_stationarity(problem, w, V, theta)
-    if not transfer <= FEATURE_RTOL:
-        return LocalMinimumCertificate(UNCONVERGED, **base, message=(
-            f"near w = 0: stationary in (w, V, theta), but ||w|| = {float(np.linalg.norm(w)):.2e} is too "
-            f"small for that to bound c = grad_V^T w / ||w||^2 and E[r x] = grad_w - V c (relative bound "
-            f"{transfer:.1e} > {FEATURE_RTOL:g}); there the curvature that makes such points saddles has "
-            "the size of c, below what the second-order test resolves (design section 5)"))
     if not R.pre_activation_margin > 1.0:
         return LocalMinimumCertificate(UNCONVERGED, **base, message=(
             "stationary, but a relu pre-activation is within rounding of its kink: F is not twice "
@@ -260,6 +253,13 @@ def certify_local_minimum(problem, w, V, theta, *, stationarity_rtol: float | No
         return LocalMinimumCertificate(SADDLE, **base, message=(
             f"saddle: stationary (relative gradient {grad_norm / scale:.1e}) with negative curvature "
             f"lambda_min(S H S) = {lam:.3e} < -{tol:.3e}"))
+    transfer = _feature_stationarity(problem, w, V, theta)
+    if not transfer <= FEATURE_RTOL:
+        return LocalMinimumCertificate(UNCONVERGED, **base, message=(
+            f"near w = 0: stationary in (w, V, theta), but ||w|| = {float(np.linalg.norm(w)):.2e} is too "
+            f"small for that to bound c = grad_V^T w / ||w||^2 and E[r x] = grad_w - V c (relative bound "
+            f"{transfer:.1e} > {FEATURE_RTOL:g}); there the curvature that makes such points saddles has "
+            "the size of c, below what the second-order test resolves (design section 5)"))
     return LocalMinimumCertificate(CERTIFIED, **base, message=(
         f"certified local minimum: ||z|| = {param_norm:.3g}, relative gradient {grad_norm / scale:.1e} "
         f"<= {stationarity_rtol:g}, lambda_min(S H S) = {lam:.3e} >= -{tol:.3e}"))

@@ -70,9 +70,10 @@ def test_the_bad_saddle_at_zero_is_a_saddle_not_a_minimum():
     assert "negative curvature" in cert.message
 
 
-def test_a_saddle_passes_for_a_minimum_only_if_the_sign_is_flipped(monkeypatch):
-    """The broken-instance test of the curvature check: with the eigenvalues' sign flipped the saddle
-    above would be certified -- the check can fail, and the witness tests show the flip is caught."""
+def test_a_flipped_eigenvalue_sign_hides_the_saddle_from_the_curvature_test(monkeypatch):
+    """The broken-instance test of the curvature check: with the smallest eigenvalue's sign flipped the
+    saddle above is no longer recognised (the check can fail); at w = 0 the near-w = 0 guard still
+    refuses to certify it, and the witness tests show the flip is caught there too."""
     problem = sample_minimum_instance(2).problem
     theta = problem.unit.init(np.random.default_rng(2))
     _, _, V0 = saddle_point(problem, theta)
@@ -85,7 +86,9 @@ def test_a_saddle_passes_for_a_minimum_only_if_the_sign_is_flipped(monkeypatch):
         return values, vectors
 
     monkeypatch.setattr(lm.np.linalg, "eigh", smallest_flipped)
-    assert lm.certify_local_minimum(problem, np.zeros(problem.d), V0, theta).certified
+    cert = lm.certify_local_minimum(problem, np.zeros(problem.d), V0, theta)
+    assert cert.status != lm.SADDLE and cert.lambda_min > 0
+    assert not cert.certified and "near w = 0" in cert.message
 
 
 def test_a_point_that_is_not_stationary_is_refused(certified):
