@@ -211,3 +211,17 @@ def certify_end_point(problem, w, V, theta, linear: BenchmarkResult | None = Non
                   "c": g.c.tolist(), "E_rx": g.r_x.tolist(), "grad_w": g.grad_w.tolist(),
                   "grad_V": g.grad_V.tolist()}
     return out
+
+
+def certify_end_points(problem, points, linear: BenchmarkResult | None = None,
+                       **certify_options) -> tuple[list[EndPointCertificate], dict]:
+    """:func:`certify_end_point` for each end point ``(w, V, theta)`` in ``points`` (``F_lin`` computed
+    once); returns the certificates and the counts by status (``runs`` and each of
+    ``local_minimum.STATUSES``), e.g. for ``verify`` to say how many starts ended at certified local
+    minima."""
+    from resnet_lemmas.numerics.certificates.local_minimum import STATUSES
+
+    lin = linear if linear is not None else linear_benchmark(problem.X, problem.y, problem.loss)
+    results = [certify_end_point(problem, w, V, theta, linear=lin, **certify_options) for w, V, theta in points]
+    counts = {"runs": len(results), **{status: sum(r.status == status for r in results) for status in STATUSES}}
+    return results, counts

@@ -61,3 +61,13 @@ def test_end_point_certificate_at_a_saddle_makes_no_claims():
     end = mt.certify_end_point(problem, np.zeros(problem.d), V0, theta,
                                linear=linear_benchmark(problem.X, problem.y, problem.loss))
     assert end.status == SADDLE and end.claims == [] and np.isnan(end.margin)
+
+
+def test_end_points_are_counted_by_status(minimum):
+    problem, m, end = minimum
+    far = 1e4 * np.ones(problem.n_params)
+    results, counts = mt.certify_end_points(problem, [(m.w, m.V, m.theta), (m.w + 1e-2, m.V, m.theta),
+                                                      problem.unpack(far)])
+    assert [r.status for r in results] == [CERTIFIED, "unconverged", "escaped to infinity"]
+    assert counts == {"runs": 3, CERTIFIED: 1, "escaped to infinity": 1, "unconverged": 1, SADDLE: 0}
+    assert results[0].claims and not results[1].claims and not results[2].claims
