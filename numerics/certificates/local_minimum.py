@@ -80,7 +80,8 @@ TOLERANCE = (f"certified local minimum: ||(w, V, theta)|| <= {PARAM_NORM_CAP:g};
              "rounding floor is ~64 K eps ~ 1e-12 of it; the search's L-BFGS-B + Newton stopping rule "
              "reaches the tolerance); lambda_min(S H S) >= -(sqrt(relative gradient) ||S H S||_2 + ||S E S||_F + "
              "64 N eps ||S H S||_F) for the exact Hessian H in (w, V, theta), Jacobi-scaled by S, with "
-             "entrywise rounding bound E = 64 K eps H_abs")
+             "entrywise rounding bound E = 64 K eps H_abs; and not near w = 0 (the bound that the "
+             f"gradient in (w, V) puts on c and E[r x], relative to their terms, <= {FEATURE_RTOL:g})")
 
 
 @dataclass
