@@ -8,8 +8,9 @@ Sampling
     Per instance (:func:`~.local_minima_beat_linear.sample_minimum_instance`, the main theorem's
     distribution): ``RANDOM_POINTS`` random points ``(w, V, theta)`` (a point whose ``F_feat`` has no
     dual lower bound is replaced, up to ``MAX_ATTEMPTS`` times), at each ``F >= F_feat.lower`` and,
-    where the solve certifies it (``BenchmarkResult.tight``), that the ``F_feat`` bracket closes.  A fixed share of the instances, chosen by index (every ``SEARCH_EVERY``-th,
-    starting with the first, so any ``--instances`` value searches), also runs one search
+    where the solve certifies it (``BenchmarkResult.tight``), that the ``F_feat`` bracket closes.  A
+    fixed share of the instances, chosen by index (every ``SEARCH_EVERY``-th, starting with the first,
+    so any ``--instances`` value searches), also runs one search
     (:func:`~..solvers.search.refined_local_minimum`, ``MAXITER`` iterations) whose end point is
     classified (:func:`~..certificates.local_minimum.certify_local_minimum`); at a certified local
     minimum ``F = F_feat`` is claimed: ``|F - F_feat.lower| <= F_feat bracket width + rounding of F``.
