@@ -29,6 +29,7 @@ import numpy as np
 
 from resnet_lemmas.numerics.certificates.convex_benchmarks import feature_benchmark
 from resnet_lemmas.numerics.certificates.hessian import F_rounding
+from resnet_lemmas.numerics.certificates import local_minimum
 from resnet_lemmas.numerics.certificates.local_minimum import CERTIFIED, STATUSES
 from resnet_lemmas.numerics.certificates.local_minimum import TOLERANCE as CERTIFICATE_TOLERANCE
 from resnet_lemmas.numerics.certificates.main_theorem import bracket_claim
@@ -93,6 +94,8 @@ def one(seed: int, search: bool = True) -> InstanceResult:
         values["counts"][cert.status] += 1
         notes.append(cert.message)
         if cert.certified:
+            values["relative_gradient"] = cert.relative_gradient
+        if cert.certified:
             feat = feature_benchmark(problem.X, problem.features(point.theta), problem.y, problem.loss)
             if np.isfinite(feat.lower):
                 bracket = bracket_claim("F_feat bracket [minimum]", feat, problem.n)
@@ -117,6 +120,7 @@ def _details(results):
         for k, v in r.values.get("counts", {}).items():
             counts[k] += v
     gaps = [abs(r.values["F_minus_F_feat"]) for r in results if "F_minus_F_feat" in r.values]
+    rel = [r.values["relative_gradient"] for r in results if "relative_gradient" in r.values]
     return {"random_points_checked": sum(RANDOM_POINTS for r in results) -
             sum(r.values.get("random_points_without_bracket", 0) for r in results),
             "random_points_without_certified_F_feat": sum(r.values.get("random_points_without_bracket", 0)
@@ -126,7 +130,9 @@ def _details(results):
             "escaped_to_infinity": counts["escaped to infinity"],
             "unconverged": counts["unconverged"],
             "saddles": counts["saddle"],
-            "max_abs_F_minus_F_feat_at_minima": max(gaps) if gaps else None}
+            "max_abs_F_minus_F_feat_at_minima": max(gaps) if gaps else None,
+            "largest_relative_gradient_at_certified": max(rel) if rel else None,
+            "stationarity_rtol": local_minimum.STATIONARITY_RTOL}
 
 
 def minimum_checked(instances: int) -> int:
