@@ -19,16 +19,22 @@ test is absolute, and there ``grad F`` is tiny because ``F`` is.  Such a point i
 infimum on a path to infinity, not a local minimum; ``param_norm`` is reported so callers can tell.
 (Every bound of design section 4 still holds there: it holds at every point.)
 
-Refinement to a certifiable local minimum (:func:`refined_local_minimum`): L-BFGS-B as above, stopped
-early when the parameter norm passes ``norm_cap`` (a run escaping to infinity, flagged ``escaped``),
-then trust-region Newton with the exact Hessian of ``F`` in ``(w, V, theta)``
-(``scipy.optimize.minimize(method="trust-exact")``,
-:func:`~resnet_lemmas.numerics.certificates.hessian.full_hessian`) until ``||grad F|| <= newton_rtol *
-||grad scale||`` (the relative test of :mod:`~resnet_lemmas.numerics.certificates.local_minimum`), and
-at most ``POLISH_STEPS`` pure Newton steps on the Hessian's range, each kept only if it lowers
-``||grad F||`` (trust-region methods judge steps by the decrease of ``F``, which falls below its own
-rounding long before the gradient does).  ``maxiter`` bounds the iterations of all phases together:
-a search stopped after 2 iterations has made 2 L-BFGS steps and no Newton step.
+Refinement to a certifiable local minimum (:func:`refined_local_minimum`): rounds of L-BFGS-B (as
+above, stopped early when the parameter norm passes ``norm_cap``: a run escaping to infinity, flagged
+``escaped``), each followed by the exact Hessian of ``F`` in ``(w, V, theta)``
+(:func:`~resnet_lemmas.numerics.certificates.hessian.full_hessian`): where it has a negative eigenvalue
+beyond rounding, a step along that eigenvector (backtracking on ``F``) leaves the saddle or plateau and
+the next round starts; otherwise pure Newton steps ``z <- z - H^+ grad F`` on the Hessian's range,
+each kept only if it lowers ``||grad F||``, finish the run once ``||grad F|| <= newton_rtol *
+||grad_abs||`` (the relative test of :mod:`~resnet_lemmas.numerics.certificates.local_minimum`), and
+a few more take the gradient to its rounding floor.  Trust-region methods judge steps by the decrease
+of ``F``, which falls below its own rounding long before the gradient does; and on these problems
+``scipy.optimize.minimize(method="trust-exact")`` after L-BFGS-B made little progress (measured on 80
+runs of ``sample_instance`` problems, 100 L-BFGS-B then up to 200 trust-exact iterations: 15 runs
+converged, 110 trust-exact iterations and 0.5 s per run on average), while L-BFGS-B, curvature steps
+and Newton polish certify about two thirds of the main witness's runs within 300 iterations.
+``maxiter`` bounds the iterations of all phases together: a search stopped after 2 iterations has made
+2 L-BFGS steps and nothing else.
 """
 from __future__ import annotations
 
