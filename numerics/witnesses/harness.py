@@ -57,6 +57,20 @@ class Claim:
             return lhs - rhs + self.slack
         return self.slack - abs(lhs - rhs)
 
+    @classmethod
+    def from_relation(cls, relation, allowance: dict | None = None, label: str | None = None) -> "Claim":
+        """A claim from a relation of the lemma's statement evaluated by the bridge
+        (``resnet_lemmas.bridge.CompiledStatement``).  Vector or matrix sides of an equality become
+        ``max |lhs - rhs| <= 0`` (within the allowance)."""
+        lhs, rhs = relation.lhs, relation.rhs
+        if np.size(lhs) != 1 or np.size(rhs) != 1:
+            if relation.relation != "=":
+                raise ValueError(f"claim {relation.label!r}: only an equality may compare arrays")
+            gap = float(np.max(np.abs(np.asarray(lhs, dtype=float) - np.asarray(rhs, dtype=float))))
+            return cls(label or relation.label, gap, "<=", 0.0, dict(allowance or {}))
+        return cls(label or relation.label, float(lhs), relation.relation, float(rhs),
+                   dict(allowance or {}))
+
     def to_json(self) -> dict:
         return {"label": self.label, "lhs": float(self.lhs), "relation": self.relation,
                 "rhs": float(self.rhs), "allowance": {k: float(v) for k, v in self.allowance.items()},

@@ -63,7 +63,7 @@ def test_zero_w_witness_rejects_a_wrong_curvature(monkeypatch):
 def test_main_theorem_witness_verifies_a_few_instances():
     report = local_minima_beat_linear.witness(seed=1, instances=4)
     assert report.status == "verified", report.failures
-    assert report.details["local_minimum_runs"] == 8
+    assert report.details["runs"] >= 4 and report.details["certified_local_minima"] >= 2
 
 
 def test_point_check_rejects_a_fake_stationary_point(monkeypatch):
