@@ -347,19 +347,27 @@ def test_titles_summary_and_justifications_typeset_their_mathematics(symbolic_do
     ("a real vector with zero squared norm is zero", "a real vector with zero squared norm is zero"),
     ("for every a, b", "for every $a$, $b$"),
     ("100% of 5 & more", r"100\% of 5 \& more"),
+    ("the solver's bound on a*^T x", r"the solver's bound on $a^{* \top} x$"),
+    ("||grad F|| <= 1e-5", r"$\|\nabla  F\| \le 10^{-5}$"),
 ])
 def test_prose_typesets_ascii_mathematics(ascii_text, typeset):
     assert latex.prose(ascii_text) == typeset
 
 
-def test_prose_never_leaves_a_formula_open():
+def test_prose_never_leaves_a_formula_open_nor_doubles_a_script():
     texts = [getattr(j, "reason", "") for r in registry.lemmas() if r.lemma.build
              for ch in r.lemma.build().chains for j in (link.justification for link in ch.links)]
     texts += [r.lemma.title for r in registry.lemmas()]
+    texts += [r.witness_module.TOLERANCE for r in registry.lemmas()
+              if r.witness_module is not None and isinstance(getattr(r.witness_module, "TOLERANCE", None), str)]
+    texts += ["the solver's bound and a*^T x + b*^T f", "F - F_lin^solver > 0", "u*^T x <= 1e-5"]
     for text in texts:
-        out = latex.prose(text)
+        out = latex.prose(text, breakable=True)
         assert out.count("$") % 2 == 0, (text, out)
         assert out.count("{") == out.count("}"), (text, out)
+        for formula in out.split("$")[1::2]:
+            # x^{a}^{b} and x_{a}_{b} are LaTeX errors ("Double superscript")
+            assert not re.search(r"\^\{[^{}]*\}\^|\^\{[^{}]*\}\s*\^|_\{[^{}]*\}_", formula), (text, formula)
 
 
 def test_registered_lemmas_print_as_verified_exactly_when_the_kernel_says_so(symbolic_records):

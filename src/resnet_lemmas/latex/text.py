@@ -91,7 +91,8 @@ GREEK = {"alpha": r"\alpha", "beta": r"\beta", "gamma": r"\gamma", "delta": r"\d
 #: operator names that open a subscript or an argument (``inf_u``, ``sqrt(T)``, ``grad_w``)
 _OPERATOR_NAMES = {"grad": r"\nabla", "inf": r"\inf", "sup": r"\sup", "sum": r"\sum", "max": r"\max",
                    "min": r"\min", "log": r"\log", "exp": r"\exp", "tanh": r"\tanh", "rank": r"\operatorname{rank}",
-                   "sqrt": r"\sqrt", "prod": r"\prod", "lim": r"\lim", "det": r"\det", "tr": r"\operatorname{tr}"}
+                   "sqrt": r"\sqrt", "prod": r"\prod", "lim": r"\lim", "det": r"\det", "tr": r"\operatorname{tr}",
+                   "cond": r"\operatorname{cond}"}
 #: a subscript longer than this that is no Greek letter marks a code identifier (``w_nonzero``),
 #: not a math symbol (``F_feat``, ``u_C``, ``e_1``)
 _SUBSCRIPT_LETTERS = 5
@@ -99,8 +100,9 @@ _RELATION_TOKENS = {"<=": r"\le", ">=": r"\ge", "!=": r"\neq", "->": r"\to", "="
 
 _TOKEN = re.compile(r"""
     (?P<space>\s+)
+  | (?P<possessive>[A-Za-z]+'s\b)
   | (?P<hyphen>[A-Za-z]+(?:-[A-Za-z]+)+\b)
-  | (?P<ident>[A-Za-z][A-Za-z0-9]*(?:_(?:\{[^{}]*\}|[A-Za-z0-9*]+))*\*?'*)
+  | (?P<ident>[A-Za-z][A-Za-z0-9]*(?:_(?:\{[^{}]*\}|[A-Za-z0-9*]+))*\*?(?:'+(?![A-Za-z]))?)
   | (?P<number>\d+(?:\.\d+)?(?:e[-+]?\d+)?)
   | (?P<op><=|>=|!=|->|\|\||\.\.\.|⟨|⟩|[-+*/^_=<>|()\[\]{},;:.])
   | (?P<other>.)
@@ -135,10 +137,12 @@ def _math_word(word: str, next_char: str) -> bool:
     bare = word.rstrip("'*")
     if "_" in bare:
         return not _is_code_identifier(bare)
+    if bare != word and len(bare) == 1:
+        return True                                          # a*, u*, l': decorated symbols
     if bare in GREEK:
         return True
     if bare in _OPERATOR_NAMES:
-        return _applied(next_char) or bare == "sqrt"
+        return _applied(next_char) or bare in ("sqrt", "grad")
     if re.fullmatch(r"[A-Za-z]\d+|d[a-z]", bare) and bare not in ("do",):
         return True                                          # a0, c0, V0; the differential dt
     return len(bare) == 1 and bare not in ("a", "I")
@@ -176,6 +180,15 @@ def _symbol(word: str) -> str:
     return out + "'" * primes
 
 
+def _superscript(out: list, content: str) -> None:
+    """Append ``^{content}``, joined with a superscript the previous symbol already carries
+    (``u*^T`` is ``u^{*\\top}``: two superscripts in a row are a LaTeX error)."""
+    if out and out[-1].endswith("^{*}"):
+        out[-1] = out[-1][:-1] + (" " if content[:1] == "\\" else "") + content + "}"
+    else:
+        out.append("^{" + content + "}")
+
+
 def _inline(text: str) -> str:
     """The LaTeX (math mode) of an ASCII formula."""
     tokens = [(m.lastgroup, m.group()) for m in _TOKEN.finditer(_ANGLES.sub("\u27e8\\1\u27e9", text))]
@@ -186,7 +199,7 @@ def _inline(text: str) -> str:
         nxt = tokens[i + 1][1] if i + 1 < len(tokens) else ""
         if kind == "space":
             out.append(" ")
-        elif kind == "hyphen":
+        elif kind in ("hyphen", "possessive"):
             out.append(r"\text{" + escape(value) + "}")
         elif kind == "ident":
             if value == "sqrt" and nxt == "(":
@@ -215,10 +228,17 @@ def _inline(text: str) -> str:
                 out.append(value)
             else:
                 out.append(r"\text{" + escape(value) + "}")
+        elif kind == "number":
+            mantissa, _, exponent = value.partition("e")
+            if exponent:
+                power = "10^{" + str(int(exponent)) + "}"
+                out.append(power if mantissa in ("1", "1.0") else f"{mantissa} \\cdot {power}")
+            else:
+                out.append(value)
         elif kind == "op":
             if value == "^":
                 if nxt == "T":
-                    out.append(r"^{\top}")
+                    _superscript(out, r"\top")
                     i += 2
                     continue
                 if nxt == "{":
@@ -228,7 +248,7 @@ def _inline(text: str) -> str:
                         if depth == 0:
                             break
                         j += 1
-                    out.append("^{" + _inline("".join(v for _, v in tokens[i + 2:j])) + "}")
+                    _superscript(out, _inline("".join(v for _, v in tokens[i + 2:j])))
                     i = j + 1
                     continue
                 else:
@@ -239,7 +259,7 @@ def _inline(text: str) -> str:
                     if j < len(tokens):
                         group += tokens[j][1]
                         j += 1
-                    out.append("^{" + group + "}")
+                    _superscript(out, group)
                     i = j
                     continue
             elif value == "_" and nxt:
@@ -313,13 +333,17 @@ def _spans(text: str) -> list[tuple[bool, str]]:
                 pieces.append((math_part, part))
             i += 1
             continue
+        if kind == "possessive":
+            pieces.append((False, value))
+            i += 1
+            continue
         mathy = (kind == "ident" and _is_math_ident(value, nxt, after(i))) or kind == "number" or \
                 (kind == "op" and value not in (",", ";", ":", ".", "...") and value not in _CLOSING)
         if not mathy:
             pieces.append((False, value))
             i += 1
             continue
-        j, depth, strong = i, 0, False
+        j, depth, strong, bars, norms = i, 0, False, 0, 0
         last_balanced, strong_at_balanced = None, False
         while j < len(tokens):
             k, v = tokens[j]
@@ -327,7 +351,7 @@ def _spans(text: str) -> list[tuple[bool, str]]:
             if k == "space":
                 j += 1
                 continue
-            if k in ("other", "hyphen"):
+            if k in ("other", "hyphen", "possessive"):
                 break
             if k == "op":
                 if v in (",", ";", ":", ".", "...") and depth == 0:
@@ -338,12 +362,18 @@ def _spans(text: str) -> list[tuple[bool, str]]:
                     depth -= 1
                     if depth < 0:
                         break
+                if v in ("^", "_"):
+                    following = next((tok for tok in tokens[j + 1:] if tok[0] != "space"), ("", ""))
+                    if following[0] == "ident" and not _is_math_ident(following[1], "", ""):
+                        break                                    # F_lin^solver: a word, not an index
+                bars += v == "|"
+                norms += v == "||"
                 strong = strong or v in _STRONG or v in "\u27e8_"
             elif k == "ident":
                 if not _is_math_ident(v, n2, after(j)):
                     break
                 strong = strong or (_math_word(v, n2) and v != "a") or _article_as_symbol(v, after(j))
-            if depth == 0:
+            if depth == 0 and bars % 2 == 0 and norms % 2 == 0:
                 last_balanced, strong_at_balanced = j, strong
             j += 1
         if last_balanced is not None and strong_at_balanced:
