@@ -209,3 +209,9 @@ def test_under_json_even_an_internal_error_is_one_json_object(monkeypatch, capsy
     assert "Traceback" in err
     with pytest.raises(RuntimeError):            # without --json a bug keeps its traceback
         main(["check", "--only", "zero_w_case"])
+
+
+def test_a_missing_check_report_is_refused_before_any_proof(tmp_path, no_work, capsys):
+    assert main(["latex", "--report", str(tmp_path / "none.json"), "-o", str(tmp_path / "d.tex")]) == 2
+    err = capsys.readouterr().err
+    assert "--report: cannot read check report" in err and err.count("\n") == 1
