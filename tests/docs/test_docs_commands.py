@@ -118,6 +118,26 @@ def is_long(command: str) -> bool:
 ALL = [c for doc in DOCUMENTS for c in commands(doc)]
 
 
+def _first_occurrences(found: list[Command]) -> tuple[list[Command], dict[str, str]]:
+    """Each distinct command once (the same command shown in two places runs once: a full ``check``
+    takes minutes), and where every repetition was run.  Commands are the same when they run the
+    same thing (``pip install . && resnet-lemmas check`` runs ``resnet-lemmas check``)."""
+    first: dict[str, Command] = {}
+    repeated = {}
+    for command in found:
+        parts = [part.strip() for part in _without_comment(command.text).split("&&")]
+        executed = [part for part in parts if not part.startswith(("pip install", "apt-get install"))]
+        key = " && ".join(executed or parts) + "\n" + command.shown_first_line
+        if key in first:
+            repeated[command.id] = first[key].id
+        else:
+            first[key] = command
+    return list(first.values()), repeated
+
+
+UNIQUE, REPEATED = _first_occurrences(ALL)
+
+
 def _marks(command: Command):
     return [pytest.mark.slow] if is_long(command.text) else []
 
@@ -210,7 +230,7 @@ def run_documented(command: Command, workdir: Path) -> None:
             f"{command.id}: the docs show\n  {command.shown_first_line}\nbut it printed\n  {first}"
 
 
-@pytest.mark.parametrize("command", [pytest.param(c, marks=_marks(c), id=c.id) for c in ALL])
+@pytest.mark.parametrize("command", [pytest.param(c, marks=_marks(c), id=c.id) for c in UNIQUE])
 def test_documented_command_runs_as_written(command, workdirs):
     run_documented(command, workdirs(command.document))
 
@@ -223,6 +243,13 @@ def test_the_docs_show_commands_and_no_placeholders():
     texts = [c.text for c in ALL]
     assert any(t.startswith("resnet-lemmas check") and "--only" not in t for t in texts)
     assert any("latex --pdf" in t for t in texts)
+
+
+def test_a_repeated_command_runs_once_and_says_where():
+    assert len(UNIQUE) + len(REPEATED) == len(ALL)
+    unique_ids = {c.id for c in UNIQUE}
+    assert all(first in unique_ids for first in REPEATED.values())
+    assert any("latex --pdf -o docs/derivations.tex" in key for key in REPEATED)
 
 
 def test_the_long_commands_are_marked_slow():
