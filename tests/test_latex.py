@@ -173,7 +173,8 @@ def test_hypotheses_print_text_statement_and_kernel_use():
 
     out = section(latex.check_proof(fake_lemma("hyp", chains, [w_nonzero])))
     assert code_name("w_nonzero") in out
-    assert latex.tex(w_nonzero.statement) in out and latex.escape(w_nonzero.text) in out
+    assert latex.tex(w_nonzero.statement) in out and latex.prose(w_nonzero.text) in out
+    assert r"the output weights are nonzero, $w \neq 0$" in out
     assert r"declares $w^{\top} w \neq 0$" in out
 
 

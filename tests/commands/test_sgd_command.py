@@ -32,7 +32,7 @@ def test_sgd_json_mode_prints_only_json_and_keeps_progress_on_stderr(capsys):
                  "--json"]) == 0
     out, err = capsys.readouterr()
     payload = json.loads(out)
-    assert "sgd: 100%" in err
+    assert "sgd:" in err              # tqdm's bar (it may close before drawing 100 %)
     assert "contrast" not in payload
     (check,) = [c for c in payload["checks"] if c["summary"]["architecture"] == "tweak"]
     assert check["ok"] and check["summary"]["tightness"] < 1
