@@ -69,3 +69,5 @@ diabetes_unit = TanhBlock(d=10, k=4, width=16, seed=0)
 cancer_unit = TanhBlock(d=30, k=4, width=16, seed=0)
 #: For ``builtin:diabetes``, without a vjp (q = 12).
 diabetes_unit_no_vjp = NoVjpBlock(d=10, k=2, seed=0)
+#: For ``builtin:breast_cancer+intercept`` (d = 31: the 30 features and the constant 1).
+cancer_intercept_unit = TanhBlock(d=31, k=4, width=16, seed=0)

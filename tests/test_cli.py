@@ -195,3 +195,23 @@ def test_sigterm_during_sgd_leaves_no_partial_output(tmp_path):
     assert json.loads(out) == {"command": "sgd", "status": "interrupted", "signal": "SIGTERM",
                                "exit_status": 143}
     assert list(tmp_path.iterdir()) == []
+
+
+def test_under_json_even_an_internal_error_is_one_json_object(monkeypatch, capsys):
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr("resnet_lemmas.check.run_check", broken)
+    assert main(["check", "--only", "zero_w_case", "--json"]) == 1
+    out, err = capsys.readouterr()
+    assert json.loads(out) == {"command": "check", "status": "error", "error": "RuntimeError: a bug",
+                               "exit_status": 1}
+    assert "Traceback" in err
+    with pytest.raises(RuntimeError):            # without --json a bug keeps its traceback
+        main(["check", "--only", "zero_w_case"])
+
+
+def test_a_missing_check_report_is_refused_before_any_proof(tmp_path, no_work, capsys):
+    assert main(["latex", "--report", str(tmp_path / "none.json"), "-o", str(tmp_path / "d.tex")]) == 2
+    err = capsys.readouterr().err
+    assert "--report: cannot read check report" in err and err.count("\n") == 1

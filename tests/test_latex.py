@@ -173,7 +173,8 @@ def test_hypotheses_print_text_statement_and_kernel_use():
 
     out = section(latex.check_proof(fake_lemma("hyp", chains, [w_nonzero])))
     assert code_name("w_nonzero") in out
-    assert latex.tex(w_nonzero.statement) in out and latex.escape(w_nonzero.text) in out
+    assert latex.tex(w_nonzero.statement) in out and latex.prose(w_nonzero.text) in out
+    assert r"the output weights are nonzero, $w \neq 0$" in out
     assert r"declares $w^{\top} w \neq 0$" in out
 
 
@@ -271,7 +272,7 @@ def symbolic_document(symbolic_records):
 def test_every_registered_lemma_chain_and_step_is_printed(symbolic_records, symbolic_document):
     for record in symbolic_records:
         lemma = record.lemma
-        assert r"\section{" + latex.escape(lemma.title) + "}" in symbolic_document
+        assert r"\section{" + latex.document.displayed_title(lemma) + "}" in symbolic_document
         assert lemma.statement_latex in symbolic_document
         if record.proof is None:
             continue
@@ -284,6 +285,90 @@ def test_every_registered_lemma_chain_and_step_is_printed(symbolic_records, symb
             assert latex.code(hyp.name) in out
         for step in record.report.steps:
             assert latex.escape(step.message, breakable=True) in out
+
+
+#: ASCII mathematics as it appears in the lemmas' texts, escaped for LaTeX: none of it may reach the
+#: titles, the summary table or the justification lines of the document
+ASCII_MATH = [r"F\_feat", r"F\_lin", r"f\_theta", r"grad\_", r"sqrt(", r"\textbar{}\textbar{}",
+              r"\textasciicircum{}", r" theta", r"(theta)", r" \textless{}= ", r"!="]
+
+
+def _without_bookmark_text(tex: str) -> str:
+    """``tex`` without the second argument of each ``\\texorpdfstring`` (the PDF bookmark's plain
+    text, which cannot hold mathematics)."""
+    out, i = [], 0
+    while True:
+        j = tex.find(r"\texorpdfstring{", i)
+        if j < 0:
+            return "".join(out) + tex[i:]
+        depth, k, groups = 0, j + len(r"\texorpdfstring"), 0
+        start_second = None
+        while k < len(tex):
+            depth += {"{": 1, "}": -1}.get(tex[k], 0)
+            if depth == 0 and tex[k] == "}":
+                groups += 1
+                if groups == 1:
+                    start_second = k + 1
+                else:
+                    break
+            k += 1
+        out.append(tex[i:start_second])
+        i = k + 1
+
+
+def _typeset_places(document: str) -> list[str]:
+    """Section titles, summary rows and justification lines (without the kernel's own message)."""
+    titles = [_without_bookmark_text(t) for t in re.findall(r"\\section\{(.*)\}\\label", document)]
+    summary = document.split(r"\section*{Summary}")[1].split(r"\end{longtable}")[0].splitlines()
+    justifications = [line.split(r"\emph{Kernel")[0] for line in document.splitlines()
+                      if line.startswith(r"\item[{[") or line.startswith(r"\item[\notverified")]
+    return titles + [row for row in summary if r"\ref{" in row] + justifications
+
+
+def test_titles_summary_and_justifications_typeset_their_mathematics(symbolic_document):
+    places = _typeset_places(symbolic_document)
+    assert len(places) > 50
+    leftovers = [(pattern, place) for place in places for pattern in ASCII_MATH if pattern in place]
+    assert not leftovers, leftovers[:5]
+    assert r"\section{Local minima attain the feature benchmark \texorpdfstring{$F_{\mathrm{feat}}(\theta)$}" \
+        in symbolic_document
+
+
+@pytest.mark.parametrize("ascii_text, typeset", [
+    ("the feature benchmark F_feat(theta) exactly", r"the feature benchmark $F_{\mathrm{feat}}(\theta)$ exactly"),
+    ("the 1/||w|| factor is necessary", r"the $1/\|w\|$ factor is necessary"),
+    ("reaches F_lin + B L b / sqrt(T)", r"reaches $F_{\mathrm{lin}} + B L b / \sqrt{T}$"),
+    ("grad_V F = w c^T, divided by w^T w", r"$\nabla_{V} F = w c^{\top}$, divided by $w^{\top} w$"),
+    ("c = E[l'(p) f_theta(x)] = 0", r"$c = \mathbb{E}[\ell'(p) f_{\theta}(x)] = 0$"),
+    ("||grad_V F||_F <= eps", r"$\|\nabla_{V} F\|_{F} \le \varepsilon$"),
+    ("an eps-stationary point", r"an $\varepsilon$-stationary point"),
+    ("E[r^T p] = <W, grad_W F>", r"$\mathbb{E}[r^{\top} p] = \langle W, \nabla_{W} F\rangle$"),
+    ("C = (W W^T)^{-1} W", r"$C = (W W^{\top})^{-1} W$"),
+    ("lemma residual_gradients", r"lemma \texttt{residual\_\allowbreak{}gradients}"),
+    ("a real vector with zero squared norm is zero", "a real vector with zero squared norm is zero"),
+    ("for every a, b", "for every $a$, $b$"),
+    ("100% of 5 & more", r"100\% of 5 \& more"),
+    ("the solver's bound on a*^T x", r"the solver's bound on $a^{* \top} x$"),
+    ("||grad F|| <= 1e-5", r"$\|\nabla  F\| \le 10^{-5}$"),
+])
+def test_prose_typesets_ascii_mathematics(ascii_text, typeset):
+    assert latex.prose(ascii_text) == typeset
+
+
+def test_prose_never_leaves_a_formula_open_nor_doubles_a_script():
+    texts = [getattr(j, "reason", "") for r in registry.lemmas() if r.lemma.build
+             for ch in r.lemma.build().chains for j in (link.justification for link in ch.links)]
+    texts += [r.lemma.title for r in registry.lemmas()]
+    texts += [r.witness_module.TOLERANCE for r in registry.lemmas()
+              if r.witness_module is not None and isinstance(getattr(r.witness_module, "TOLERANCE", None), str)]
+    texts += ["the solver's bound and a*^T x + b*^T f", "F - F_lin^solver > 0", "u*^T x <= 1e-5"]
+    for text in texts:
+        out = latex.prose(text, breakable=True)
+        assert out.count("$") % 2 == 0, (text, out)
+        assert out.count("{") == out.count("}"), (text, out)
+        for formula in out.split("$")[1::2]:
+            # x^{a}^{b} and x_{a}_{b} are LaTeX errors ("Double superscript")
+            assert not re.search(r"\^\{[^{}]*\}\^|\^\{[^{}]*\}\s*\^|_\{[^{}]*\}_", formula), (text, formula)
 
 
 def test_registered_lemmas_print_as_verified_exactly_when_the_kernel_says_so(symbolic_records):
@@ -344,6 +429,13 @@ def _words(text: str) -> str:
     return " ".join(re.findall(r"[A-Za-z0-9]+", text))
 
 
+def _title_words(title: str) -> list[str]:
+    """The English runs of a title (its formulas are typeset, so their PDF text differs)."""
+    from resnet_lemmas.latex.text import _spans
+
+    return [_words(piece) for is_math, piece in _spans(title) if not is_math and _words(piece)]
+
+
 def _pdf_text(pdf: Path) -> str:
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True,
                           check=True).stdout.decode()
@@ -362,7 +454,7 @@ def test_document_of_every_registered_lemma_compiles_cleanly(tmp_path, symbolic_
     assert result.worst_overfull <= 1.0, f"overfull lines: {sorted(result.overfull)[-3:]}"
     text = _pdf_text(result.pdf)
     for record in symbolic_records:
-        assert _words(record.lemma.title) in text, record.lemma.title
+        assert all(words in text for words in _title_words(record.lemma.title)), record.lemma.title
 
 
 @needs_tex
@@ -370,7 +462,8 @@ def test_committed_pdf_covers_every_registered_lemma():
     assert DOCS_PDF.exists(), "docs/derivations.pdf is missing; regenerate it (docs/guide.md)"
     text = _pdf_text(DOCS_PDF)
     for registered in registry.lemmas():
-        assert _words(registered.lemma.title) in text, registered.lemma.title
+        title = registered.lemma.title
+        assert all(words in text for words in _title_words(title)), title
 
 
 @needs_tex

@@ -1,6 +1,6 @@
 """Users' own residual units ``f_theta``: loading ``MODULE:ATTR`` and adapting it to the unit protocol.
 
-The paper's theorem (Shamir 2018; design card section 3) holds for *any* residual unit
+The paper's main theorem (Shamir 2018; lemma ``local_minima_beat_linear``) holds for *any* residual unit
 ``f_theta : R^d -> R^k`` in ``p(x) = w^T (x + V f_theta(x))``.  This module turns what a user has into
 the protocol of :mod:`.networks` (``unit(X, theta) -> (n, k)``, ``theta0``, ``vjp``), so that
 :class:`~.model.ResNetProblem` and the local-minimum search (:mod:`.search`) can run on it:

@@ -11,8 +11,9 @@ How every command ends:
 - Ctrl-C (SIGINT) and SIGTERM both raise ``KeyboardInterrupt`` in the main process, so the same
   clean-up runs for both: joblib stops its worker processes, atomic writers delete their temporary
   files, temporary folders are removed.  Exit status 130 (SIGINT) or 143 (SIGTERM);
-- under ``--json`` every outcome, refusals and interruptions included, is exactly one JSON object on
-  stdout (:func:`~.commands._common.refusal_json`).
+- under ``--json`` every outcome, refusals, interruptions and internal errors included, is exactly one
+  JSON object on stdout (:func:`~.commands._common.refusal_json`; an internal error also prints its
+  traceback on stderr).
 
 Nothing heavy is imported to build the parser, so a refusal takes a fraction of a second
 (``benchmarks/refusal_timing.py`` measures it).
@@ -25,6 +26,7 @@ import json
 import pkgutil
 import signal
 import sys
+import traceback
 
 from . import __version__, commands
 from .commands._common import EXIT_REFUSED, Refused, check_jobs_environment, refusal_json
@@ -132,6 +134,14 @@ def main(argv: list[str] | None = None) -> int:
                 print(json.dumps({"command": module.NAME, "status": "interrupted", "signal": name,
                                   "exit_status": status}, indent=2), flush=True)
             return status
+        except Exception as exc:
+            if not as_json:
+                raise                    # a bug: the traceback is what a report needs
+            traceback.print_exc()        # on stderr; stdout still gets its one JSON object
+            print(json.dumps({"command": module.NAME, "status": "error",
+                              "error": f"{type(exc).__name__}: {exc}", "exit_status": 1}, indent=2),
+                  flush=True)
+            return 1
     finally:
         signal.signal(signal.SIGTERM, previous)
 

@@ -2,6 +2,7 @@
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -143,3 +144,54 @@ def test_console_script_is_installed():
     result = subprocess.run([sys.executable, "-m", "resnet_lemmas.cli", "check", "--list"],
                             capture_output=True, text=True, check=True)
     assert "local_minima_beat_linear" in result.stdout
+
+
+def test_json_mode_keeps_progress_on_stderr_and_only_json_on_stdout(capsys):
+    assert main(["check", "--json", "--only", "residual_gradients", "--instances", "3"]) == 0
+    out, err = capsys.readouterr()
+    assert json.loads(out)["lemmas"][0]["name"] == "residual_gradients"
+    assert "[ok ] residual_gradients" in err                  # check --json used to be silent
+
+
+def test_list_shows_each_witness_default_instances(capsys):
+    from resnet_lemmas import registry
+
+    assert main(["check", "--list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    for registered in registry.lemmas():
+        (line,) = [l for l in lines if l.split()[0] == registered.name]
+        expected = str(registered.default_instances) if registered.witness_module else "-"
+        assert line.split()[2] == expected
+
+
+def test_output_that_fails_after_the_run_keeps_the_table_and_names_the_fallback(capsys, tmp_path,
+                                                                               monkeypatch):
+    from resnet_lemmas import reports
+
+    real = reports.write_bytes_atomic
+
+    def vanished_folder(path, data):
+        if path == str(tmp_path / "report.json"):
+            raise FileNotFoundError(2, "No such file or directory")
+        return real(path, data)
+
+    monkeypatch.setattr(reports, "write_bytes_atomic", vanished_folder)
+    status = main(["check", "--only", "residual_gradients", "--instances", "2", "--no-progress",
+                   "--output", str(tmp_path / "report.json")])
+    out, err = capsys.readouterr()
+    assert status == 1
+    assert "residual_gradients" in out and "all verified" in out          # the table printed
+    assert f"could not write --output {tmp_path / 'report.json'}" in err
+    fallback = Path(err.split("saved it to ")[1].split(" instead")[0])
+    try:
+        assert json.loads(fallback.read_text())["lemmas"][0]["name"] == "residual_gradients"
+    finally:
+        fallback.unlink()
+
+
+def test_output_says_what_it_wrote(capsys, tmp_path):
+    target = tmp_path / "deeper" / "report.json"
+    assert main(["check", "--only", "residual_gradients", "--instances", "2", "--no-progress",
+                 "--output", str(target)]) == 0
+    assert f"wrote {target}" in capsys.readouterr().err
+    assert json.loads(target.read_text())["seed"] == 0

@@ -78,7 +78,7 @@ def test_numeric_results_are_read_from_a_check_report(capsys, tmp_path):
     status, _, _ = run(capsys, "-o", str(target), "--report", str(_report(tmp_path)), *ONE)
     text = target.read_text().replace(r"\allowbreak{}", "")
     assert status == 0
-    assert "$0.0123$" in text and "$17$" in text and "slack 64 n eps (rounding)" in text
+    assert "$0.0123$" in text and "$17$" in text and r"slack $64 n \varepsilon$ (rounding)" in text
     assert "numeric witnesses with seed 5" in text
 
 

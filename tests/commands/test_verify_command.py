@@ -40,6 +40,14 @@ UNITS = textwrap.dedent("""
             return np.tanh(X @ theta.reshape(3, 20))
 
     wide = Wide()
+
+    class NanBeyondRadius:               # NaN once ||theta|| >= 3; no vjp (numeric derivatives)
+        theta0 = np.full(3, 0.1)
+        def __call__(self, X, theta):
+            with np.errstate(invalid="ignore"):
+                return (np.tanh(X @ theta) * np.log(9.0 - theta @ theta))[:, None]
+
+    nan_beyond = NanBeyondRadius()
 """)
 
 
@@ -152,3 +160,89 @@ def test_torch_example_unit_on_real_breast_cancer_data(workdir, capsys):
     payload = json.loads(capsys.readouterr().out)
     assert status == 0 and payload["verdict"] == "verified" and "PyTorch" in payload["unit"]
     assert payload["n"] == 200 and "seed 0" in payload["data"]
+
+
+def test_nan_during_the_search_is_named_with_the_theta_norm(workdir, capsys):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 3))
+    np.savez(workdir / "sign.npz", X=X, y=np.sign(X[:, 0]))
+    status = main(["verify", "--residual", "cmd_units:nan_beyond", "--data", "sign.npz", "--loss",
+                   "squared", "--restarts", "2", "--no-progress"])
+    out, err = capsys.readouterr()
+    assert "Tolerances and step parameters" not in out + err
+    assert status in (0, 1)          # the verdict is the search's; the diagnosis is the point
+    assert "diagnosis: start" in out and "the unit returned NaN/inf" in out and "||theta|| = 3." in out
+
+
+def test_unscaled_real_data_are_diagnosed_and_standardize_is_offered(workdir, capsys):
+    datasets = pytest.importorskip("sklearn.datasets")
+    wine = datasets.load_wine()
+    y = np.where(wine.target == 1, 1.0, -1.0)
+    np.savetxt(workdir / "wine.csv", np.column_stack((wine.data, y)), delimiter=",")
+    (workdir / "wine_units.py").write_text(
+        "from resnet_lemmas.numerics.models.networks import MLPUnit\n"
+        "unit = MLPUnit(d=13, k=2, widths=(4,), activation='tanh')\n")
+    args = ["verify", "--residual", "wine_units:unit", "--data", "wine.csv", "--loss", "logistic",
+            "--restarts", "2", "--maxiter", "300", "--no-progress"]
+    assert main(args) == 1
+    out, err = capsys.readouterr()
+    assert err.startswith("note: the columns of X are on very different scales")   # before the search
+    assert "INCONCLUSIVE" in out and "advice: rerun with --standardize" in out
+    assert main(args + ["--standardize"]) == 0
+    out = capsys.readouterr().out
+    assert "VERIFIED" in out and "(X standardised)" in out
+    sys.modules.pop("wine_units", None)
+
+
+def test_a_long_run_is_refused_unless_confirmed_and_json_says_why(workdir, capsys, monkeypatch):
+    from resnet_lemmas.numerics.verify import run as verify_run
+
+    monkeypatch.setattr(verify_run, "LONG_RUN_SECONDS", 1e-9)   # every run is "long" now
+    args = ["verify", "--residual", "cmd_units:good", "--data", "data.npz", "--loss", "squared",
+            "--restarts", "2", "--maxiter", "50", "--no-progress"]
+    assert main(args + ["--json"]) == 2
+    out, err = capsys.readouterr()
+    payload = json.loads(out)
+    assert payload["status"] == "refused" and payload["reason"] == "resources"
+    assert payload["estimate_seconds"] > 0 and "confirm with --yes" in payload["error"]
+    assert main(args + ["--yes"]) == 0
+
+
+@pytest.mark.parametrize("args, reason", [(["--data", "missing.npz"], "precondition (data)"),
+                                          (["--loss", "hinge"], "precondition (loss)"),
+                                          (["--residual", "cmd_units:flat"], "precondition (residual unit)")])
+def test_under_json_a_failed_precondition_is_one_json_object(workdir, capsys, args, reason):
+    base = {"--residual": "cmd_units:good", "--data": "data.npz", "--loss": "squared"}
+    base.update(dict(zip(args[::2], args[1::2])))
+    status = main(["verify", *[x for kv in base.items() for x in kv], "--json"])
+    payload = json.loads(capsys.readouterr().out)
+    assert status == 2 and payload["reason"] == reason and payload["verdict"] == "precondition violated"
+
+
+def test_zero_one_labels_for_logistic_are_named_with_the_map(workdir, capsys):
+    X, y = regression_data(np.random.default_rng(0), 40, 3)
+    np.savez(workdir / "labels01.npz", X=X, y=(y > 0).astype(float))
+    assert main(["verify", "--residual", "cmd_units:good", "--data", "labels01.npz", "--loss",
+                 "logistic"]) == 2
+    err = capsys.readouterr().err
+    assert "labels must be -1/+1; found 0/1 labels" in err and "map them with 2y-1" in err
+
+
+def test_an_output_that_fails_at_the_end_keeps_the_report(workdir, capsys, monkeypatch):
+    from resnet_lemmas import reports
+
+    real = reports.write_bytes_atomic
+
+    def full_disk(path, data):
+        if Path(path).name == "report.json":
+            raise OSError(28, "No space left on device")
+        return real(path, data)
+
+    monkeypatch.setattr(reports, "write_bytes_atomic", full_disk)
+    status = main(["verify", "--residual", "cmd_units:good", "--data", "data.npz", "--loss", "squared",
+                   "--restarts", "1", "--maxiter", "200", "--output", "report.json", "--no-progress"])
+    out, err = capsys.readouterr()
+    assert status == 1 and "VERIFIED" in out                   # the report still printed
+    fallback = Path(err.split("saved it to ")[1].split(" instead")[0])
+    assert json.loads(fallback.read_text())["verdict"] == "verified"
+    fallback.unlink()

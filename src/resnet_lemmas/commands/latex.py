@@ -55,12 +55,23 @@ def validate(args) -> None:
     check_lemma_names(args.only)
     if not args.no_numeric and not args.report:
         check_jobs_environment()
+    args.loaded_report = None
+    if args.report:          # read now: a missing or foreign report is refused before SymPy loads
+        from ..latex import records as latex_records
+
+        try:
+            args.loaded_report = latex_records.load_check_report(args.report)
+        except latex_records.ReportError as exc:
+            raise Refused(f"--report: {exc}") from None
+        report_seed = args.loaded_report[0]
+        if args.seed is not None and args.seed != report_seed:
+            raise Refused(f"--seed {args.seed} differs from the seed {report_seed} of {args.report}")
 
 
 def run(args) -> int:
     from .. import registry
     from ..latex import compile as latex_compile
-    from ..latex import document, records as latex_records
+    from ..latex import document
 
     try:
         selected = registry.select(args.only)
@@ -75,14 +86,8 @@ def run(args) -> int:
 
     report = None
     seed = 0 if args.seed is None else args.seed
-    if args.report:
-        try:
-            report_seed, report = latex_records.load_check_report(args.report)
-        except latex_records.ReportError as exc:
-            raise Refused(f"--report: {exc}") from None
-        if args.seed is not None and args.seed != report_seed:
-            raise Refused(f"--seed {args.seed} differs from the seed {report_seed} of {args.report}")
-        seed = report_seed
+    if getattr(args, "loaded_report", None) is not None:
+        seed, report = args.loaded_report
 
     def log(line):
         if not args.no_progress:

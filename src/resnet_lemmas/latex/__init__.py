@@ -39,11 +39,11 @@ from .printer import (FAILED_TAG_UNITS, LINE_UNITS, START_UNITS, PaperLatexPrint
                       visible_width)
 from .records import (LemmaRecord, NumericResult, ReportError, check_proof, load_check_report,
                       run_numeric)
-from .text import code, escape, fmt_number
+from .text import code, escape, fmt_number, prose, title
 
 __all__ = ["INSTALL_HINT", "CompileResult", "EngineMissing", "compile_pdf", "find_engine", "parse_errors",
            "parse_overfull", "CORE_MEANINGS", "INTRODUCTION", "PREAMBLE", "build_records", "mask_numeric",
            "render_document", "render_lemma", "FAILED_TAG_UNITS", "LINE_UNITS", "START_UNITS",
            "PaperLatexPrinter", "break_sum", "tex", "visible_width", "LemmaRecord", "NumericResult",
            "ReportError", "check_proof", "load_check_report", "run_numeric", "code", "escape",
-           "fmt_number"]
+           "fmt_number", "prose", "title"]

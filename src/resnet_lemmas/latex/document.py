@@ -11,7 +11,7 @@ from .. import __version__
 from ..proofs import kernel as K
 from .printer import FAILED_TAG_UNITS, LINE_UNITS, START_UNITS, break_sum, tex, visible_width
 from .records import LemmaRecord, NumericResult, check_proof, run_numeric
-from .text import code, escape, fmt_number
+from .text import code, escape, fmt_number, prose, title
 
 
 PREAMBLE = r"""\documentclass[10pt,a4paper]{article}
@@ -203,7 +203,7 @@ def _atom_line(atom) -> str:
         doc = (type(atom).__doc__ or kind).strip().splitlines()[0]
         words = escape(doc)
     if kind == "NonNegative" and getattr(atom, "why", ""):
-        words += f" ({escape(atom.why)})"
+        words += f" ({prose(atom.why)})"
     try:
         expr = tex(atom.expr)
     except Exception as exc:  # the kernel reports a malformed atom; print what we can
@@ -218,23 +218,23 @@ def _justification(just, proof) -> str:
     parts = []
     if isinstance(just, K.Identity):
         parts.append(r"\textbf{Identity} (checked by SymPy at every size above)"
-                     + (f": {escape(reason)}." if reason else "."))
+                     + (f": {prose(reason)}." if reason else "."))
     elif isinstance(just, K.Certificate):
-        parts.append(r"\textbf{Certificate}" + (f": {escape(reason)}." if reason else ".")
+        parts.append(r"\textbf{Certificate}" + (f": {prose(reason)}." if reason else ".")
                      + " The gap between the two sides equals, identically, the sum of the "
                        "nonnegative atoms")
         items = "".join(rf"\item {_atom_line(atom)}" + "\n" for atom in just.atoms)
         parts.append("\n\\begin{itemize}[nosep]\n" + items + "\\end{itemize}")
     elif isinstance(just, K.Infimum):
-        parts.append(r"\textbf{Infimum}" + (f": {escape(reason)}." if reason else "."))
+        parts.append(r"\textbf{Infimum}" + (f": {prose(reason)}." if reason else "."))
         if just.from_chain:
             parts.append(f"The bound of chain {code(just.from_chain)} holds for every value of the "
                          "comparator variables, which no hypothesis used constrains.")
     elif isinstance(just, K.Definiteness):
-        parts.append(r"\textbf{Definiteness}" + (f": {escape(reason)}." if reason else ".")
+        parts.append(r"\textbf{Definiteness}" + (f": {prose(reason)}." if reason else ".")
                      + f" From chain {code(just.from_chain)}.")
     else:
-        parts.append(r"\textbf{" + escape(str(kind)) + "}" + (f": {escape(reason)}." if reason else "."))
+        parts.append(r"\textbf{" + escape(str(kind)) + "}" + (f": {prose(reason)}." if reason else "."))
     using = getattr(just, "using", ()) or ()
     if using:
         parts.append("Uses " + ", ".join(_hypothesis_ref(n, proof) for n in using) + ".")
@@ -317,7 +317,7 @@ def _conclusion(chain, verified: bool) -> str:
 def _render_chain(chain, steps, chain_error, proof) -> str:
     out = [r"\paragraph{Chain " + code(chain.name) + ".}"]
     if chain.text:
-        out.append(escape(chain.text) + ".")
+        out.append(prose(chain.text) + ".")
     verified = not chain_error and bool(steps) and all(s is not None and s.ok for s in steps)
     out.append("\n")
     if chain_error:
@@ -331,7 +331,7 @@ def _render_chain(chain, steps, chain_error, proof) -> str:
         step = steps[index - 1] if index - 1 < len(steps) else None
         words = _justification(link.justification, proof)
         if link.note:
-            words += " " + escape(link.note) + "."
+            words += " " + prose(link.note) + "."
         if step is not None and step.ok:
             verdict = r"\emph{Kernel:} " + escape(step.message, breakable=True) + "."
             label = f"{{[{index}]}}"  # braces: brackets inside \item[...]
@@ -385,7 +385,7 @@ def _witness_table(numeric: NumericResult, lemma_name: str) -> str:
         out.append(f"{key} & {value} \\\\\n")
     out.append("\\bottomrule\n\\end{tabular}\n\\end{center}\n")
     if rep.tolerance:
-        out.append(r"\noindent\emph{Tolerance:} " + escape(rep.tolerance, breakable=True) + ".\n")
+        out.append(r"\noindent\emph{Tolerance:} " + prose(rep.tolerance, breakable=True) + ".\n")
     if rep.failures:
         out.append("\n\\noindent\\textcolor{red}{\\textbf{Failing instances}} (replay with the "
                    "instance seed):\n\\begin{itemize}[nosep]\n")
@@ -457,15 +457,26 @@ def _label(name: str) -> str:
     return "lemma:" + re.sub(r"[^A-Za-z0-9]", "-", name)
 
 
+def displayed_statement(lemma) -> str:
+    """The lemma's statement as the document shows it (LaTeX): the one place that turns a lemma into
+    its displayed statement, so that it can be printed from a formal statement instead."""
+    return lemma.statement_latex
+
+
+def displayed_title(lemma) -> str:
+    """The lemma's title as a section title: its ASCII mathematics typeset (:func:`~.text.title`)."""
+    return title(lemma.title)
+
+
 def render_lemma(record: LemmaRecord) -> str:
     lemma = record.lemma
     kind = lemma.kind if lemma.kind in ("theorem", "lemma", "example", "experiment") else "lemma"
     out = [f"% ---- {lemma.name} ----\n",
-           r"\section{" + escape(lemma.title) + r"}\label{" + _label(lemma.name) + "}\n",
+           r"\section{" + displayed_title(lemma) + r"}\label{" + _label(lemma.name) + "}\n",
            r"\noindent\textbf{Name:} " + code(lemma.name) + r"\quad \textbf{Kind:} " + kind
            + r"\quad \textbf{Symbolic:} " + _status_words(record) + "\n\n",
-           f"\\begin{{rl{kind}}}[{code(lemma.name)}]\n{lemma.statement_latex}\n\\end{{rl{kind}}}\n\n",
-           r"\noindent\emph{Paper:} " + escape(lemma.paper) + "\n"]
+           f"\\begin{{rl{kind}}}[{code(lemma.name)}]\n{displayed_statement(lemma)}\n\\end{{rl{kind}}}\n\n",
+           r"\noindent\emph{Paper:} " + prose(lemma.paper) + "\n"]
     if record.error:
         out.append("\n" + r"\noindent\notverified{proof} \textcolor{red}{"
                    + escape(record.error, breakable=True) + "}\n")
@@ -477,7 +488,7 @@ def render_lemma(record: LemmaRecord) -> str:
             for hyp in proof.hypotheses:
                 stmt = f" ${tex(hyp.statement)}$." if _has_formula(hyp) else ""
                 use = _hypothesis_use(hyp)
-                out.append(rf"\item[{code(hyp.name)}]{stmt} {escape(hyp.text)}."
+                out.append(rf"\item[{code(hyp.name)}]{stmt} {prose(hyp.text)}."
                            + (rf" \emph{{Kernel use:}} {use}." if use else "") + "\n")
             out.append("\\end{description}\n")
         out.append(r"\subsection*{Checked at}" + "\nEvery step below was checked at each of: "
@@ -516,7 +527,7 @@ def _summary(records: list[LemmaRecord]) -> str:
             numeric = r"\textcolor{red}{error}"
         else:
             numeric = {"no witness": "no witness"}.get(num.reason, "not run")
-        out.append(rf"\ref{{{_label(record.lemma.name)}}}~{escape(record.lemma.title)} & {sym} & "
+        out.append(rf"\ref{{{_label(record.lemma.name)}}}~{prose(record.lemma.title)} & {sym} & "
                    f"{numeric} \\\\\n")
     out.append("\\bottomrule\n\\end{longtable}}\n% <<< numeric summary\n")
     return "".join(out)

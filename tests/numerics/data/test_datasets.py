@@ -155,3 +155,60 @@ def test_missing_scikit_learn_gives_an_install_hint(monkeypatch):
     monkeypatch.setitem(sys.modules, "sklearn", None)
     with pytest.raises(DataError, match=r"resnet-lemmas\[real-data\]"):
         load_dataset("builtin:diabetes")
+
+
+# -- scaling ----------------------------------------------------------------------------------------
+def test_columns_on_very_different_scales_are_diagnosed_with_the_cure():
+    from resnet_lemmas.numerics.data.datasets import SCALE_SPREAD_LIMIT, scale_diagnosis
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(50, 3))
+    assert not scale_diagnosis(X).badly_scaled
+    X[:, 2] *= 2 * SCALE_SPREAD_LIMIT                    # one column a factor 200 larger
+    diagnosis = scale_diagnosis(X)
+    assert diagnosis.badly_scaled
+    assert "column 2" in diagnosis.problem and "--standardize" in diagnosis.problem
+    X[:, 2] /= 4                                         # a factor 50: within the limit
+    assert not scale_diagnosis(X).badly_scaled
+
+
+def test_data_far_from_unit_scale_are_diagnosed_and_zero_columns_ignored():
+    from resnet_lemmas.numerics.data.datasets import SCALE_MAGNITUDE_LIMITS, scale_diagnosis
+
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(50, 3)) * 10 * SCALE_MAGNITUDE_LIMITS[1]
+    assert "far from 1" in scale_diagnosis(X).problem
+    X = np.column_stack((rng.normal(size=50), np.zeros(50)))
+    assert not scale_diagnosis(X).badly_scaled           # an all-zero column has no scale
+
+
+def test_real_raw_wine_data_are_badly_scaled_and_the_builtins_are_not():
+    datasets = pytest.importorskip("sklearn.datasets")
+    from resnet_lemmas.numerics.data.datasets import scale_diagnosis
+
+    assert "very different scales" in scale_diagnosis(datasets.load_wine().data).problem
+    for name in ("diabetes", "breast_cancer+intercept"):
+        assert not scale_diagnosis(load_builtin(name).X).badly_scaled
+
+
+def test_standardise_features_keeps_constant_columns_such_as_an_intercept():
+    from resnet_lemmas.numerics.data.datasets import standardise_features
+
+    rng = np.random.default_rng(2)
+    X = np.column_stack((rng.normal(5.0, 3.0, size=40), np.ones(40)))
+    Z = standardise_features(X)
+    np.testing.assert_allclose(Z[:, 0].mean(), 0.0, atol=1e-12)
+    np.testing.assert_allclose(Z[:, 0].std(), 1.0, rtol=1e-12)
+    np.testing.assert_array_equal(Z[:, 1], 1.0)         # the intercept survives
+    np.testing.assert_array_equal(X[:, 1], 1.0)         # the input is not modified
+
+
+def test_the_models_package_imports_first_in_a_fresh_interpreter():
+    # models -> data -> instances -> models was a circle that only an earlier import hid (it broke
+    # `resnet-lemmas sgd` once the command line stopped importing verify first)
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-c", "import resnet_lemmas.numerics.models"],
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[-500:]

@@ -10,7 +10,7 @@ from resnet_lemmas.numerics.data.synthetic import DataError, classification_data
 from resnet_lemmas.numerics.models.networks import MLPUnit
 from resnet_lemmas.numerics.solvers.search import start_seeds
 from resnet_lemmas.numerics.verify.user_units import UnitOutputError
-from resnet_lemmas.numerics.verify.run import VjpError, _start_status, verify
+from resnet_lemmas.numerics.verify.run import ResourceLimitError, VjpError, _start_status, stop_cause, verify
 from resnet_lemmas.proofs.losses import LossError, NonConvexLossError, UnknownLossError, get_loss
 
 
@@ -178,3 +178,124 @@ def test_torch_module_is_verified_end_to_end(regression):
     report = verify(block, X, y, "squared", restarts=1, seed=0, maxiter=200)
     assert report.verdict == "verified" and "PyTorch" in report.unit
     assert report.starts[0].bound_margin >= 0
+
+
+# -- diagnostics: NaN/inf, why a start stopped, scaling, resources, labels ------------------------
+class NanBeyondRadius:
+    """``f(x) = tanh(x^T a) log(9 - ||a||^2)``: NaN once ``||theta|| >= 3``, and no vjp, so the search
+    differentiates it numerically (which used to fail inside SciPy with "Tolerances and step
+    parameters must be non-negative scalars")."""
+
+    def __init__(self, d):
+        self.theta0 = np.full(d, 0.1)
+
+    def __call__(self, X, theta):
+        with np.errstate(invalid="ignore"):
+            return (np.tanh(X @ theta) * np.log(9.0 - theta @ theta))[:, None]
+
+
+@pytest.fixture(scope="module")
+def sign_data():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 3))
+    return X, np.sign(X[:, 0])
+
+
+def test_nan_met_during_the_search_is_reported_with_the_theta_norm(sign_data):
+    X, y = sign_data
+    report = verify(NanBeyondRadius(3), X, y, "squared", restarts=2, seed=0)
+    hit = [s for s in report.starts if s.nonfinite_points]
+    assert hit, "the search should reach the region ||theta|| >= 3 where the unit is NaN"
+    for start in hit:
+        assert start.nonfinite_theta_norm >= 3.0        # log(9 - ||theta||^2) is finite below 3
+        assert start.first_nonfinite.startswith("the unit returned NaN/inf")
+        assert f"||theta|| = {start.nonfinite_theta_norm:.4g}" in start.first_nonfinite
+    assert any("met NaN/inf" in line and "||theta|| = " in line for line in report.diagnostics)
+    assert "diagnosis: start" in report.text()
+
+
+class LineSearchBreaks:
+    """A stand-in for L-BFGS-B's result: stopped by a failed line search after 283 of 6000 iterations."""
+    converged, nit, message, F, param_norm = False, 283, "ABNORMAL: ", 1.0, 3.0
+
+
+@pytest.mark.parametrize("message, nit, cause", [
+    ("ABNORMAL: ", 283, "line search"), ("ABNORMAL_TERMINATION_IN_LNSRCH", 332, "line search"),
+    ("STOP: TOTAL NO. OF ITERATIONS REACHED LIMIT", 6000, "iteration limit"),
+    ("STOP: TOTAL NO. OF F,G EVALUATIONS EXCEEDS LIMIT", 4100, "iteration limit"),
+    ("CONVERGENCE: RELATIVE REDUCTION OF F <= FACTR*EPSMCH", 11, "no decrease"),
+    ("objective or gradient is not finite at the start point; not optimised", 0, "nonfinite start")])
+def test_stop_cause_reads_why_lbfgsb_stopped(message, nit, cause):
+    result = type("Result", (), {"converged": False, "nit": nit, "message": message})
+    assert stop_cause(result, 6000) == cause
+
+
+def test_a_line_search_breakdown_never_advises_more_iterations():
+    from resnet_lemmas.numerics.data.datasets import ScaleDiagnosis
+    from resnet_lemmas.numerics.verify.run import _advice, _start_message
+
+    lin = type("Lin", (), {"attained": True, "value": 0.5})
+    pc = type("Point", (), {"gradient_slack": 0.1})
+    monitor = type("Monitor", (), {"nonfinite": 0, "first_nonfinite": "", "violations": 0})
+    fine = ScaleDiagnosis(np.ones(3))
+    message = _start_message("not converged", LineSearchBreaks, pc, monitor, lin, 6000, "line search", fine)
+    assert "stopped after 283 of at most 6000 iterations because the line search broke down" in message
+    assert "raising maxiter will not help" in message and "raise maxiter" not in message
+    start = type("Start", (), {"status": "not converged", "stop_cause": "line search",
+                               "nonfinite_points": 0})
+    advice = _advice("inconclusive", [start], fine)
+    assert "more iterations do not cure" in advice and "raise maxiter" not in advice
+    badly = ScaleDiagnosis(np.ones(3), "the columns of X are on very different scales")
+    assert _advice("inconclusive", [start], badly).startswith("rerun with --standardize")
+
+
+def test_badly_scaled_data_are_diagnosed_and_standardize_cures_them():
+    datasets = pytest.importorskip("sklearn.datasets")
+    wine = datasets.load_wine()
+    X, y = wine.data, np.where(wine.target == 1, 1.0, -1.0)     # raw: columns from 0.38 to 810
+    unit = MLPUnit(d=13, k=2, widths=(4,), activation="tanh")
+    notes = []
+    raw = verify(unit, X, y, "logistic", restarts=2, seed=0, maxiter=300, note=notes.append)
+    assert raw.verdict == "inconclusive"
+    assert notes and "very different scales" in notes[0]
+    assert any("very different scales" in line for line in raw.diagnostics)
+    assert raw.advice.startswith("rerun with --standardize")
+    cured = verify(unit, X, y, "logistic", restarts=2, seed=0, maxiter=300, standardize=True)
+    assert cured.verdict == "verified" and not cured.diagnostics
+    assert cured.settings["standardize"] and "X standardised" in cured.data
+
+
+def test_a_run_estimated_past_the_limit_is_refused_before_the_search(regression, monkeypatch):
+    from resnet_lemmas.numerics.verify import run as verify_run
+
+    searched = []
+    monkeypatch.setattr(verify_run, "local_minimum_from_seed", lambda *a, **k: searched.append(1))
+    monkeypatch.setattr(verify_run, "LONG_RUN_SECONDS", 1e-9)   # any run is "long" now
+    X, y = regression
+    with pytest.raises(ResourceLimitError, match=r"could take about .* restarts x up to 1,500 "
+                                                 r"iterations x .* ms per evaluation.*--yes") as info:
+        verify(_mlp(), X, y, "squared", restarts=50_000, seed=0)
+    assert info.value.estimate_seconds > 0 and not searched
+
+
+def test_too_many_restarts_are_refused_before_any_allocation(regression, monkeypatch):
+    from resnet_lemmas.numerics.verify import run as verify_run
+
+    monkeypatch.setattr(verify_run, "start_seeds", lambda *a: pytest.fail("seeds were drawn"))
+    X, y = regression
+    with pytest.raises(ResourceLimitError, match=r"restarts = 100,000,000 is more than 100,000"):
+        verify(_mlp(), X, y, "squared", restarts=100_000_000)
+
+
+def test_zero_one_labels_for_a_margin_loss_are_named_with_the_fix(regression):
+    X, _ = regression
+    y01 = (X[:, 0] > 0).astype(float)
+    with pytest.raises(LossError, match=r"labels must be -1/\+1; found 0/1 labels \(\d+ zeros, \d+ ones\); "
+                                        r"map them with 2y-1"):
+        verify(_mlp(), X, y01, "logistic")
+
+
+def test_a_negative_seed_is_refused_by_name(regression):
+    X, y = regression
+    with pytest.raises(ValueError, match="seed must be an integer >= 0"):
+        verify(_mlp(), X, y, "squared", seed=-3)
