@@ -30,12 +30,21 @@ needs_tex = pytest.mark.skipif(not (HAVE_PDFLATEX and HAVE_PDFTOTEXT),
                                       "texlive-latex-extra poppler-utils); CI installs them")
 
 
+def _declared_conclusion(chains):
+    """The statement a test lemma declares: its last chain's start related to its end."""
+    last = chains[-1]
+    relations = {link.relation for link in last.links} - {"="}
+    rel = {"<=": sp.Le, ">=": sp.Ge}.get(next(iter(relations), "="), sp.Eq) if len(relations) < 2 else sp.Le
+    return (rel(last.start, last.end, evaluate=False),)
+
+
 def fake_lemma(name, chains, hypotheses=(), witness=None):
     """A registered lemma built from ``chains()`` (a fresh list per build), optionally with a witness."""
+    conclusion = _declared_conclusion(chains())
     lemma = SymbolicLemma(
-        name=name, title=f"Test result {name.replace('_', ' ')}", statement="test",
-        statement_latex=r"$\nabla_w F = \mathbb{E}[\ell'(p)\, x] + V c$", paper="not in the paper",
-        build=lambda: Proof(name, list(hypotheses), chains(), standard_contexts()))
+        name=name, title=f"Test result {name.replace('_', ' ')}", paper="not in the paper",
+        build=lambda: Proof(name, list(hypotheses), chains(), standard_contexts(), conclusion=conclusion),
+        conclusion=conclusion)
     module = None
     if witness is not None:
         module = types.SimpleNamespace(witness=witness, DEFAULT_INSTANCES=3)
@@ -160,7 +169,7 @@ def test_a_proof_that_raises_is_printed_as_failed():
     def explode():
         raise RuntimeError("cannot build")
 
-    broken = RegisteredLemma(SymbolicLemma("boom", "Boom", "s", "$x$", "p", explode), None)
+    broken = RegisteredLemma(SymbolicLemma("boom", "Boom", "s", explode, "lemma"), None)
     record = latex.check_proof(broken)
     out = section(record)
     assert r"\notverified{proof}" in out and "RuntimeError: cannot build" in out
@@ -173,9 +182,9 @@ def test_hypotheses_print_text_statement_and_kernel_use():
 
     out = section(latex.check_proof(fake_lemma("hyp", chains, [w_nonzero])))
     assert code_name("w_nonzero") in out
-    assert latex.tex(w_nonzero.statement) in out and latex.prose(w_nonzero.text) in out
-    assert r"the output weights are nonzero, $w \neq 0$" in out
-    assert r"declares $w^{\top} w \neq 0$" in out
+    assert latex.tex(w_nonzero.statement) in out and latex.prose(w_nonzero.gloss) in out
+    assert r"$w \neq 0$. the output weights are nonzero" in out
+    assert r"may divide by $w^{\top} w$" in out
 
 
 def code_name(name):
@@ -273,9 +282,11 @@ def test_every_registered_lemma_chain_and_step_is_printed(symbolic_records, symb
     for record in symbolic_records:
         lemma = record.lemma
         assert r"\section{" + latex.document.displayed_title(lemma) + "}" in symbolic_document
-        assert lemma.statement_latex in symbolic_document
+        # the statement is printed from the theorem the kernel issued (or the experiment's description)
+        assert latex.document.displayed_statement(lemma, record.report) in symbolic_document
         if record.proof is None:
             continue
+        assert record.report.theorem is not None
         out = latex.render_lemma(record)
         for chain in record.proof.chains:
             assert latex.code(chain.name) in out
@@ -285,6 +296,8 @@ def test_every_registered_lemma_chain_and_step_is_printed(symbolic_records, symb
             assert latex.code(hyp.name) in out
         for step in record.report.steps:
             assert latex.escape(step.message, breakable=True) in out
+        for cited in lemma.cites:
+            assert latex.code(cited) in out
 
 
 #: ASCII mathematics as it appears in the lemmas' texts, escaped for LaTeX: none of it may reach the

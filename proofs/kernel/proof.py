@@ -434,7 +434,7 @@ class _Checker:
                                                       own[0], own[1], cited, rules_used)))
             results.append(StepResult(step.name, 1, "", step.kind, True,
                                       f"theorem {step.lemma} (checked at {_sizes_text(theorem)}): "
-                                      f"{theorem.text()[:200]}", time.perf_counter() - t0))
+                                      f"{theorem.text(_text)[:300]}", time.perf_counter() - t0))
         except KernelError as exc:
             results.append(StepResult(step.name, 1, "", step.kind, False, str(exc), time.perf_counter() - t0))
 

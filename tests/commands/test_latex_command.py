@@ -3,6 +3,7 @@ import json
 import shutil
 
 import pytest
+import sympy as sp
 
 from resnet_lemmas import latex, registry
 from resnet_lemmas.cli import main
@@ -88,10 +89,11 @@ def test_a_seed_that_contradicts_the_report_is_refused(capsys, tmp_path):
 
 
 def test_a_failed_lemma_is_written_marked_and_exits_1(capsys, tmp_path, monkeypatch):
+    conclusion = (sp.Eq(grad_w, -(E_rx + V * c), evaluate=False),)
     broken = SymbolicLemma(
-        "broken", "Broken on purpose", "s", r"$\nabla_w F$", "p",
+        "broken", "Broken on purpose", "s",
         lambda: Proof("broken", [], [Chain("g", grad_w).eq(-(E_rx + V * c), Identity())],
-                      standard_contexts()))
+                      standard_contexts(), conclusion=conclusion), "lemma", conclusion=conclusion)
     monkeypatch.setattr(registry, "select", lambda only: [RegisteredLemma(broken, None)])
     target = tmp_path / "b.tex"
     status, _, err = run(capsys, "-o", str(target), "--no-numeric", "--no-progress")

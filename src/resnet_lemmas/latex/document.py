@@ -69,7 +69,7 @@ def _named_quantities(proof) -> list:
     """The named quantities (``Named`` matrices and ``NamedScalar`` scalars) a proof mentions."""
     from ..proofs.expressions import Named, NamedScalar
 
-    exprs = []
+    exprs = list(K.proof.conclusion_tuple(proof.conclusion)) if proof.conclusion is not None else []
     for hyp in proof.hypotheses:
         if hyp.statement is not None:
             exprs.append(hyp.statement)
@@ -127,7 +127,7 @@ def _space(symbol) -> str:
 
 def _meaning(symbol, proof) -> str:
     for ctx in proof.contexts[:1]:
-        if symbol in ctx.infima:
+        if symbol in getattr(ctx, "infima", {}):
             objective, variables = ctx.infima[symbol]
             names = ", ".join(tex(v) for v in variables)
             return rf"$\inf_{{{names}}} {tex(objective)}$"
@@ -152,20 +152,26 @@ def _sizes(ctx) -> str:
 
 
 def _hypothesis_use(hyp) -> str:
-    """What the kernel does with a hypothesis, read from its fields."""
+    """What the kernel may do with a hypothesis: read from its kind (its content is its statement)."""
     uses = []
-    if hyp.equations:
-        subs = ", ".join(rf"${tex(k)} \mapsto {tex(v)}$" for k, v in
-                         sorted(hyp.equations.items(), key=lambda kv: str(kv[0])))
-        uses.append(f"substitutes {subs}")
-    if hyp.nonzero:
-        uses.append("declares " + ", ".join(rf"${tex(e)} \neq 0$" for e in hyp.nonzero)
-                    + " (may divide by it)")
+    for name, value in sorted(hyp.equations().items(), key=lambda kv: str(kv[0])):
+        uses.append(rf"substitutes ${tex(value)}$ for ${tex(name)}$")
+    if hyp.positive():
+        uses.append("treats " + ", ".join(f"${tex(s)}$" for s in hyp.positive())
+                    + " as positive in sign rules (and may divide by them)")
+    elif hyp.nonzero():
+        uses.append("may divide by " + ", ".join(rf"${tex(e)}$" for e in hyp.nonzero()))
+    kind = type(hyp).__name__
+    if kind == "Bound":
+        uses.append("lets a certificate cite an instance of this bound (atom \\texttt{Declared})")
     if hyp.convex_loss:
         uses.append(r"licenses Bregman-divergence atoms of the generic loss $\ell$ (convexity "
                     r"is assumed, not proven)")
-    if hyp.constrains:
-        uses.append("constrains " + ", ".join(f"${tex(v)}$" for v in hyp.constrains))
+    if kind == "LocalMinimum":
+        uses.append("first-order conditions and level sets of the local minimum (rules "
+                    "\\texttt{FirstOrder}, \\texttt{LevelSet})")
+    if kind == "Projection":
+        uses.append("the variational inequality of the projection (atom \\texttt{BallProjectionVI})")
     return "; ".join(uses)
 
 
@@ -177,12 +183,26 @@ def _has_formula(hyp) -> bool:
 def _hypothesis_ref(name: str, proof) -> str:
     for hyp in proof.hypotheses:
         if hyp.name == name:
-            stmt = f" (${tex(hyp.statement)}$)" if _has_formula(hyp) else ""
+            stmt = f" ({hypothesis_latex(hyp.statement)})" if _has_formula(hyp) else ""
             return code(name) + stmt
     for chain in proof.chains:
         if chain.name == name:
-            return f"the fact proven by chain {code(name)} (${tex(chain.start)} = {tex(chain.end)}$)"
+            rel = _RELATIONS.get(_safe_relation(chain), "?")
+            return f"the fact proven by chain {code(name)} (${tex(chain.start)} {rel} {tex(chain.end)}$)"
+        if name == f"{chain.name}_parameter":
+            return (f"the parameter fact of chain {code(chain.name)} (the level-set parameter is a "
+                    "small nonzero number)")
+    for step in proof.steps:
+        if getattr(step, "name", None) == name:
+            return f"the fact of step {code(name)} ({prose(step.text or type(step).__name__)})"
     return code(name) + r" (\textcolor{red}{not declared})"
+
+
+def _safe_relation(chain) -> str:
+    try:
+        return chain.relation
+    except K.KernelError:
+        return "?"
 
 
 _ATOM_WORDS = {
@@ -233,6 +253,16 @@ def _justification(just, proof) -> str:
     elif isinstance(just, K.Definiteness):
         parts.append(r"\textbf{Definiteness}" + (f": {prose(reason)}." if reason else ".")
                      + f" From chain {code(just.from_chain)}.")
+    elif isinstance(just, K.FirstOrder):
+        parts.append(r"\textbf{First-order condition}" + (f": {prose(reason)}." if reason else ".")
+                     + f" The kernel checks that the left side is the derivative of the objective of "
+                     f"{code(just.local_minimum)} in ${tex(just.variable)}$, component by component.")
+    elif isinstance(just, K.LevelSet):
+        path = ", ".join(rf"${tex(v)} \mapsto {tex(e)}$" for v, e in just.path)
+        parts.append(r"\textbf{Level set of a local minimum}" + (f": {prose(reason)}." if reason else ".")
+                     + f" Along the path {path} (polynomial in the fresh parameter ${tex(just.parameter)}$) "
+                     f"the objective of {code(just.local_minimum)} is constant, so the gradient in "
+                     f"${tex(just.variable)}$ vanishes there for every small ${tex(just.parameter)} \neq 0$.")
     else:
         parts.append(r"\textbf{" + escape(str(kind)) + "}" + (f": {prose(reason)}." if reason else "."))
     using = getattr(just, "using", ()) or ()
@@ -279,26 +309,46 @@ def _align_chain(chain, steps) -> str:
 
 
 def _chain_steps(proof, report) -> list[tuple[object, list, str]]:
-    """Pair every chain with its kernel results, in the kernel's order.
+    """Pair every step (chain, citation, case split) with its kernel results, in the kernel's order.
 
-    ``Proof.check`` appends, per chain, either one chain-level failure (index 0: e.g. a chain that
-    mixes ``<=`` and ``>=``) or one :class:`StepResult` per link.  Returns ``(chain, steps,
-    chain_error)``; a link without a result is printed as not verified.
+    The kernel appends, per chain, either one chain-level failure (index 0: e.g. a chain that mixes
+    ``<=`` and ``>=``) or one :class:`StepResult` per link (and possibly a chain-level failure after
+    them), and one result per citation or case split.  Returns ``(step, results, chain_error)``; a
+    link without a result is printed as not verified.
     """
     out = []
-    pending = list(report.steps) if report is not None else []
-    for chain in proof.chains:
-        if pending and pending[0].chain == chain.name and pending[0].index == 0:
-            out.append((chain, [], pending.pop(0).message))
+    results = list(report.steps) if report is not None else []
+    for step in proof.steps:
+        mine = [r for r in results if r.chain == step.name]
+        if not isinstance(step, K.Chain):
+            out.append((step, mine, ""))
             continue
-        steps = []
-        for index in range(1, len(chain.links) + 1):
-            if pending and pending[0].chain == chain.name and pending[0].index == index:
-                steps.append(pending.pop(0))
-            else:
-                steps.append(None)
-        out.append((chain, steps, "" if chain.links else "the chain has no steps"))
+        errors = [r for r in mine if r.index == 0]
+        steps = [next((r for r in mine if r.index == index), None)
+                 for index in range(1, len(step.links) + 1)]
+        error = errors[0].message if errors else ("" if step.links else "the chain has no steps")
+        out.append((step, steps if not (errors and not any(steps)) else [], error))
     return out
+
+
+def _render_other_step(step, results, proof) -> str:
+    """A citation or a case split, with the kernel's verdict."""
+    ok = bool(results) and all(r.ok for r in results)
+    message = results[0].message if results else "not checked"
+    if isinstance(step, K.Cite):
+        head = (r"\paragraph{Citation " + code(step.name) + ".} Theorem "
+                + rf"\ref{{{_label(step.lemma)}}} ({code(step.lemma)})")
+        body = (", whose every hypothesis is discharged by a premise here with the same formal "
+                "statement, checked at every size of this proof.")
+    else:
+        head = r"\paragraph{Case split " + code(step.name) + ".}"
+        body = (f" The facts {code(step.facts[0])} (under {code(step.split[0])}) and "
+                f"{code(step.facts[1])} (under {code(step.split[1])}) state the same; the two "
+                "hypotheses are a statement and its negation, so it holds under neither.")
+    text = (" " + prose(step.text) + ".") if getattr(step, "text", "") else ""
+    verdict = (r"\emph{Kernel:} " + escape(message, breakable=True) + "." if ok else
+               r"\textcolor{red}{\emph{Kernel: NOT VERIFIED.} " + escape(message, breakable=True) + "}")
+    return head + body + text + " " + verdict + "\n\n\\medskip\n"
 
 
 def _conclusion(chain, verified: bool) -> str:
@@ -457,10 +507,87 @@ def _label(name: str) -> str:
     return "lemma:" + re.sub(r"[^A-Za-z0-9]", "-", name)
 
 
-def displayed_statement(lemma) -> str:
-    """The lemma's statement as the document shows it (LaTeX): the one place that turns a lemma into
-    its displayed statement, so that it can be printed from a formal statement instead."""
-    return lemma.statement_latex
+def displayed_statement(lemma, report=None) -> str:
+    """The lemma's statement as the document shows it (LaTeX), printed from the theorem the kernel
+    issued (each conclusion with exactly the hypotheses it rests on); a proof that did not verify shows
+    its declared conclusion, marked as not established; an experiment its description."""
+    if report is not None and getattr(report, "theorem", None) is not None:
+        return _theorem_latex(report.theorem)
+    if lemma.build is None:
+        return lemma.description_latex or prose(lemma.description)
+    conclusion = " and ".join(f"${tex(c)}$" for c in K.proof.conclusion_tuple(lemma.conclusion))
+    return r"\textcolor{red}{(not established)} " + conclusion
+
+
+def _relation_latex(relation) -> str:
+    """A conjunct of a theorem: inline when short, else displayed and broken at top-level +/-."""
+    rel = {sp.Eq: "=", sp.Le: r"\le", sp.Ge: r"\ge", sp.Ne: r"\neq"}.get(type(relation), "?")
+    lhs, rhs = tex(relation.lhs), tex(relation.rhs)
+    if visible_width(lhs) + visible_width(rhs) <= LINE_UNITS / 2:
+        return f"${lhs} {rel} {rhs}$"
+    lines = break_sum(relation.rhs, LINE_UNITS - visible_width(lhs) - 4, LINE_UNITS - 8)
+    body = f"{lhs} &{rel} {lines[0]}" + "".join(rf" \\ &\qquad {line}" for line in lines[1:])
+    return "\n\\begin{align*}\n" + body + "\n\\end{align*}\n"
+
+
+def hypothesis_latex(statement) -> str:
+    """A hypothesis's formal statement as breakable LaTeX: predicates read as words around their
+    mathematics, conjunctions as lists (long inline formulas cannot break)."""
+    from ..proofs.kernel import ForEach, IsConvex, IsLocalMin
+
+    if isinstance(statement, IsLocalMin):
+        obj, *variables = statement.args
+        return (f"$({', '.join(tex(v) for v in variables)})$ is a local minimum of "
+                f"${tex(obj)}$")
+    if isinstance(statement, IsConvex):
+        return r"the loss $\ell(p; y)$ is convex and differentiable in $p$"
+    if isinstance(statement, ForEach):
+        return f"${tex(statement.args[0])}$ for every {escape(str(statement.args[1]))}"
+    if isinstance(statement, sp.And):
+        return ", ".join(hypothesis_latex(a) for a in statement.args)
+    return f"${tex(statement)}$"
+
+
+def _theorem_latex(theorem) -> str:
+    """The theorem printed from its formal statements: each group of conclusions after exactly the
+    hypotheses it rests on (``Theorem.groups``)."""
+    parts = []
+    for hyps, conjuncts in theorem.groups():
+        body = " and ".join(_relation_latex(c) for c in conjuncts)
+        if hyps:
+            parts.append("If " + "; ".join(hypothesis_latex(h.statement) for h in hyps) + ", then " + body)
+        else:
+            parts.append(body)
+    return ". ".join(parts) + "."
+
+
+def _checked_at(report, proof) -> str:
+    """Where the theorem holds: every size (index algebra) and the concrete sizes checked."""
+    theorem = getattr(report, "theorem", None)
+    concrete = "; ".join(_sizes(ctx) for ctx in proof.contexts if hasattr(ctx, "label")
+                         and getattr(ctx, "dims", None) is not None)
+    if theorem is not None and getattr(theorem, "all_sizes", False):
+        return ("Every step below was checked \emph{at every size} (the index algebra at symbolic "
+                "sizes) and, as a second, independent check, at each of: " + concrete + ".\n")
+    return "Every step below was checked at each of: " + concrete + ".\n"
+
+
+def _hypotheses_section(proof, report) -> str:
+    theorem = getattr(report, "theorem", None)
+    assumed = {h.name for h in theorem.hypotheses} if theorem is not None else None
+    out = [r"\subsection*{Hypotheses}" + "\n\\begin{description}[style=unboxed,"
+           "leftmargin=1.5em,nosep,itemsep=2pt]\n"]
+    for hyp in proof.hypotheses:
+        stmt = f" {hypothesis_latex(hyp.statement)}." if _has_formula(hyp) else ""
+        gloss = f" {prose(hyp.gloss)}." if getattr(hyp, "gloss", "") else ""
+        role = ""
+        if assumed is not None and hyp.name not in assumed:
+            role = r" \emph{(a case of a case split, or not needed by the statement: not assumed)}"
+        use = _hypothesis_use(hyp)
+        out.append(rf"\item[{code(hyp.name)}]{stmt}{gloss}{role}"
+                   + (rf" \emph{{Kernel use:}} {use}." if use else "") + "\n")
+    out.append("\\end{description}\n")
+    return "".join(out)
 
 
 def displayed_title(lemma) -> str:
@@ -475,7 +602,8 @@ def render_lemma(record: LemmaRecord) -> str:
            r"\section{" + displayed_title(lemma) + r"}\label{" + _label(lemma.name) + "}\n",
            r"\noindent\textbf{Name:} " + code(lemma.name) + r"\quad \textbf{Kind:} " + kind
            + r"\quad \textbf{Symbolic:} " + _status_words(record) + "\n\n",
-           f"\\begin{{rl{kind}}}[{code(lemma.name)}]\n{displayed_statement(lemma)}\n\\end{{rl{kind}}}\n\n",
+           f"\\begin{{rl{kind}}}[{code(lemma.name)}]\n{displayed_statement(lemma, record.report)}\n"
+           f"\\end{{rl{kind}}}\n\n",
            r"\noindent\emph{Paper:} " + prose(lemma.paper) + "\n"]
     if record.error:
         out.append("\n" + r"\noindent\notverified{proof} \textcolor{red}{"
@@ -483,21 +611,23 @@ def render_lemma(record: LemmaRecord) -> str:
     proof = record.proof
     if proof is not None:
         if proof.hypotheses:
-            out.append(r"\subsection*{Hypotheses}" + "\n\\begin{description}[style=unboxed,"
-                       "leftmargin=1.5em,nosep,itemsep=2pt]\n")
-            for hyp in proof.hypotheses:
-                stmt = f" ${tex(hyp.statement)}$." if _has_formula(hyp) else ""
-                use = _hypothesis_use(hyp)
-                out.append(rf"\item[{code(hyp.name)}]{stmt} {prose(hyp.text)}."
-                           + (rf" \emph{{Kernel use:}} {use}." if use else "") + "\n")
-            out.append("\\end{description}\n")
-        out.append(r"\subsection*{Checked at}" + "\nEvery step below was checked at each of: "
-                   + "; ".join(_sizes(ctx) for ctx in proof.contexts) + ".\n")
+            out.append(_hypotheses_section(proof, record.report))
+        if lemma.cites:
+            out.append(r"\noindent\emph{Cites:} " + ", ".join(
+                rf"\ref{{{_label(n)}}} ({code(n)})" for n in lemma.cites) + ".\n\n")
+        out.append(r"\subsection*{Checked at}" + "\n" + _checked_at(record.report, proof))
         out.append(_notation_table(proof))
         if record.report is not None:
             out.append(r"\subsection*{Derivation}" + "\n")
-            for chain, steps, chain_error in _chain_steps(proof, record.report):
-                out.append(_render_chain(chain, steps, chain_error, proof))
+            for step, steps, chain_error in _chain_steps(proof, record.report):
+                if isinstance(step, K.Chain):
+                    out.append(_render_chain(step, steps, chain_error, proof))
+                else:
+                    out.append(_render_other_step(step, steps, proof))
+            conclusion_error = getattr(record.report, "conclusion_error", "")
+            if conclusion_error:
+                out.append(r"\noindent\notverified{statement} \textcolor{red}{\emph{The statement is "
+                           r"NOT established:} " + escape(conclusion_error, breakable=True) + "}\n")
     out.append(_witness_table(record.numeric, lemma.name))
     return "".join(out)
 
@@ -513,7 +643,10 @@ def _summary(records: list[LemmaRecord]) -> str:
         elif record.report is None:
             sym = "n/a"
         elif record.report.ok:
-            sym = f"verified, {len(record.report.steps)} steps"
+            theorem = record.report.theorem
+            where = ("all sizes" if getattr(theorem, "all_sizes", False)
+                     else f"{len(theorem.sizes)} sizes")
+            sym = f"verified, {len(record.report.steps)} steps, {where}"
         else:
             sym = (r"\textcolor{red}{FAILED} " + f"{len(record.report.failures)}/"
                    f"{len(record.report.steps)}")
@@ -530,6 +663,22 @@ def _summary(records: list[LemmaRecord]) -> str:
         out.append(rf"\ref{{{_label(record.lemma.name)}}}~{prose(record.lemma.title)} & {sym} & "
                    f"{numeric} \\\\\n")
     out.append("\\bottomrule\n\\end{longtable}}\n% <<< numeric summary\n")
+    out.append(_dependency_graph(records))
+    return "".join(out)
+
+
+def _dependency_graph(records: list[LemmaRecord]) -> str:
+    """Which result's proof cites which (a citation discharges a hypothesis with a checked theorem)."""
+    rows = [(r.lemma.name, r.lemma.cites) for r in records if r.lemma.cites]
+    if not rows:
+        return ""
+    out = [r"\subsection*{Dependencies}" + "\n" + "A proof that cites a theorem uses it only after the "
+           "kernel has checked it; if a cited result fails, the citing one is not verified.\n"
+           "\\begin{itemize}[nosep]\n"]
+    for name, cites in rows:
+        out.append(rf"\item \ref{{{_label(name)}}} {code(name)} cites "
+                   + ", ".join(rf"\ref{{{_label(c)}}} {code(c)}" for c in cites) + "\n")
+    out.append("\\end{itemize}\n")
     return "".join(out)
 
 
@@ -557,7 +706,15 @@ tag $[i]$ and, below the chain, its justification in words together with the ker
 \item[Infimum] a bound proven for every comparator passes to the infimum over comparators that no
   hypothesis constrains.
 \item[Definiteness] a real vector whose squared norm was proven zero is zero.
+\item[First-order condition] the gradient of the objective vanishes at a local minimum (the kernel
+  checks that the named gradient is the objective's derivative).
+\item[Level set] points of the level set near a local minimum are local minima too.
+\item[Citation] another result's theorem, once the kernel has checked it, with every hypothesis
+  discharged by a premise of the same formal statement.
+\item[Case split] a fact proven under a statement and under its negation holds without either.
 \end{description}
+Each result's statement is printed from the theorem the kernel issued: every conclusion next to exactly
+the hypotheses it rests on.  What the kernel trusts is listed in \texttt{docs/trust.md}.
 A step the kernel rejected is marked \notverified{[$i$]}, its relation with a red ``?'', and the
 kernel's message is printed; such a chain's conclusion is printed as not established.
 """

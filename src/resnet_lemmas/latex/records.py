@@ -51,7 +51,7 @@ def check_proof(registered) -> LemmaRecord:
         return record
     try:
         record.proof = registered.lemma.build()
-        record.report = record.proof.check()
+        record.report = registered.lemma.check()  # the kernel's report (cached per process)
     except Exception as exc:  # printed as a failed lemma, never hidden
         record.error = f"{type(exc).__name__}: {exc}"
     return record
