@@ -12,7 +12,7 @@ allowances (certified error bounds only); the harness (:mod:`.harness`) turns th
 that are not relations of the conclusion (steps of the proof, hypotheses, certificates, rounding
 checks, witness-only thresholds "unchecked by the kernel") say so in their labels.  Quantities are
 obtained independently of the code under test where it matters (``_common``: definitions evaluated from
-the data, gradients extrapolated from ``F``; Arb enclosures where one float comparison would decide).  An instance where nothing could be
-certified is *unchecked*; experiments *complete* with an outcome sentence and never verify.  The
-registry pairs each witness with the proof of the same name.
+the data, gradients extrapolated from ``F``; Arb enclosures where one float comparison would decide).  An
+instance where nothing could be certified is *unchecked*; experiments *complete* with an outcome sentence
+and never verify.  The registry pairs each witness with the proof of the same name.
 """

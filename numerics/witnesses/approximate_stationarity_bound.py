@@ -61,7 +61,8 @@ DEFAULT_INSTANCES = 200
 THETAS = 2
 POINTS_PER_THETA = 25
 EPS = np.finfo(np.float64).eps
-#: Random points per instance (one suffices: any formula change shows at a generic point) at which the bridge's slack of every relation is compared with the fast path's.
+#: Random points per instance at which the bridge's slack of every relation is compared with the fast
+#: path's (one suffices: a formula that differs shows at a generic point).
 CONSISTENCY_POINTS = 1
 TOLERANCE = (f"the lemma's relations compiled by the bridge, within {ROUNDING_FACTOR:g} n eps (1 + magnitudes "
              "of F, E l(u^T x), E[l'(p)(u^T x - p)] and of the bound's terms): float64 rounding of means of "

@@ -113,9 +113,9 @@ TOLERANCE = (f"the example's relations compiled by the bridge; stationarity {STA
              f"{ROUNDING_MULTIPLE:g} eps (|F| + |d2F| + 1) (resolving {DERIVATIVE_RESOLUTION:g} relative); "
              "Hessian code: eigenvalue of S H S below -(||S Eb S||_F + 64 N eps ||S H S||_F), d^T H d = -1 "
              "within |d|^T Eb |d| + 64 N eps |d|^T |H| |d| (Eb: entrywise rounding bound of H); other "
-             f"values {ROUNDING_FACTOR:g} n eps (1 + magnitudes); the families' gradient-fall thresholds "
-             f"({GRADIENT_FALL_SMALL_W:g}, {GRADIENT_FALL_LARGE_V:g}) and bounds without a factor are witness-only, "
-             "unchecked by the kernel")
+             f"values {ROUNDING_FACTOR:g} n eps (1 + magnitudes); c_0, a_0 != 0 beyond {C_NONZERO_FACTOR:g} x "
+             f"their rounding bound, the families' gradient-fall thresholds ({GRADIENT_FALL_SMALL_W:g}, "
+             f"{GRADIENT_FALL_LARGE_V:g}) and bounds without a factor: witness-only, unchecked by the kernel")
 
 
 def saddle_point(problem, theta):

@@ -71,9 +71,9 @@ MARGIN = 0.5
 #: Losses of the plain two-layer network, cycled by seed.
 TWO_LAYER_LOSSES = ("exponential", "logistic", "poisson", "pseudo_huber", "softplus_hinge", "squared")
 TOLERANCE = (f"the example's relations compiled by the bridge: {ROUNDING_FACTOR:g} n eps (1 + magnitudes); "
-             f"extrapolated derivative within {ERROR_FACTOR:g} x error estimate + {ROUNDING_MULTIPLE:g} eps (|F| + "
-             f"|derivative| + 1), resolving {DERIVATIVE_RESOLUTION:g} relative; dead first layer: largest pre-activation below -{DEAD_ROUNDING_FACTOR:g} (d + 1) eps (1 + "
-             f"max|z|); best constant: E l(s_0; y) - inf_s E l(s; y) <= {CONSTANT_ROUNDING_FACTOR:g} n eps "
+             f"extrapolated derivative within {ERROR_FACTOR:g} x error estimate + {ROUNDING_MULTIPLE:g} eps (|F| "
+             f"+ |derivative| + 1), resolving {DERIVATIVE_RESOLUTION:g} relative; dead first layer: largest "
+             f"pre-activation below -{DEAD_ROUNDING_FACTOR:g} (d + 1) eps (1 + max|z|); best constant: E l(s_0; y) - inf_s E l(s; y) <= {CONSTANT_ROUNDING_FACTOR:g} n eps "
              "(1 + |F|) (bracket proven in Arb balls); F > F_lin: Arb enclosure of F - E l(u^T x) for the "
              "benchmark's point u, lower end > 0; the two-layer net is an extra example, unchecked by the "
              "kernel")

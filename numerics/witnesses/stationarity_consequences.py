@@ -52,9 +52,9 @@ from resnet_lemmas.numerics.data.instances import sample_instance
 from resnet_lemmas.numerics.models.fixed_features import table_unit
 from resnet_lemmas.numerics.models.residual import ResNetProblem
 from resnet_lemmas.numerics.witnesses import _statement as statement
-from resnet_lemmas.numerics.witnesses._common import (BOTH_SIDES, DERIVATIVE_RESOLUTION, ROUNDING_FACTOR, componentwise,
-                                                      extrapolated_gradient, from_data, resolution_claim,
-                                                      rounding, rounding_array, worst_ratio)
+from resnet_lemmas.numerics.witnesses._common import (BOTH_SIDES, DERIVATIVE_RESOLUTION, ROUNDING_FACTOR,
+                                                      componentwise, extrapolated_gradient, from_data,
+                                                      resolution_claim, rounding, rounding_array, worst_ratio)
 from resnet_lemmas.numerics.witnesses.harness import Claim, InstanceResult, run_witness
 
 LEMMA = "stationarity_consequences"
@@ -79,10 +79,10 @@ ESCAPE_NORM = 1e3
 SOLVE_ATTEMPTS = 3
 #: At least this share of the instances must end certified stationary, else the witness is inconclusive.
 MINIMUM_STATIONARY_SHARE = 0.5
-TOLERANCE = (f"the lemma's relations (compiled by the bridge) at certified stationary points: |c_i| <= tau / "
-             f"||w||, |E[l'(p) x]_i| <= tau (1 + ||V||_2 / ||w||) with tau = {STATIONARY_TOLERANCE:g} (1 + |F|), "
-             f"plus rounding; identities: propagated allowances of the extrapolated gradients ({ERROR_FACTOR:g} x extrapolation "
-             f"error estimate + {ROUNDING_MULTIPLE:g} eps (|F| + |derivative| + 1)) + {ROUNDING_FACTOR:g} n "
+TOLERANCE = (f"the lemma's relations (compiled by the bridge) at certified stationary points: |c_i| <= tau "
+             f"/ ||w||, |E[l'(p) x]_i| <= tau (1 + ||V||_2 / ||w||) with tau = {STATIONARY_TOLERANCE:g} (1 + "
+             f"|F|), plus rounding; identities: propagated allowances of the extrapolated gradients "
+             f"({ERROR_FACTOR:g} x extrapolation error estimate + {ROUNDING_MULTIPLE:g} eps (|F| + |derivative| + 1)) + {ROUNDING_FACTOR:g} n "
              f"eps (1 + magnitudes) for means of n terms; extrapolation allowances must resolve relative "
              f"errors of {DERIVATIVE_RESOLUTION:g}; stationary: ||grad|| + allowance <= "
              f"{STATIONARY_TOLERANCE:g} (1 + |F|)")

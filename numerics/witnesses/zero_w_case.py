@@ -64,10 +64,11 @@ SHIFT = 1.0
 C_NONZERO_FACTOR = 1e3
 #: Roundings in evaluating the formula ``E_l2_uphi - 2 s ||u||^2 ||c||^2`` from its parts.
 FORMULA_TERMS = 4
-TOLERANCE = (f"the lemma's relations compiled by the bridge; extrapolated derivatives: {ERROR_FACTOR:g} x error estimate + {ROUNDING_MULTIPLE:g} eps "
-             f"(|F| + |derivative| + 1), each resolving relative errors of {DERIVATIVE_RESOLUTION:g}; "
-             f"means of n terms: {ROUNDING_FACTOR:g} n eps (1 + magnitudes); c != 0 when ||c|| > "
-             f"{C_NONZERO_FACTOR:g} x its rounding bound")
+TOLERANCE = (f"the lemma's relations compiled by the bridge; extrapolated derivatives: {ERROR_FACTOR:g} x "
+             f"error estimate + {ROUNDING_MULTIPLE:g} eps (|F| + |derivative| + 1), each resolving relative "
+             f"errors of {DERIVATIVE_RESOLUTION:g}; means of n terms: {ROUNDING_FACTOR:g} n eps (1 + "
+             f"magnitudes); c != 0 when ||c|| > {C_NONZERO_FACTOR:g} x its rounding bound (a witness-only "
+             "threshold, unchecked by the kernel)")
 
 
 def _second_derivative(fun, z0, direction, sensitivity):

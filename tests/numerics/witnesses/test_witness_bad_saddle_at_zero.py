@@ -47,7 +47,8 @@ def test_a_hessian_with_a_flipped_sign_fails(monkeypatch):
     monkeypatch.setattr(wit, "dense_hessian", lambda *a, **k: tuple(s * x for s, x in zip((-1, 1), real(*a, **k))))
     report = wit.witness(seed=1, instances=2)
     assert report.status == "failed"
-    assert f"{CURVATURE} (Hessian code: d^T H d)" in _failing_labels(report)   # -H is indefinite too: the form says it
+    # -H is indefinite too: the quadratic form says it
+    assert f"{CURVATURE} (Hessian code: d^T H d)" in _failing_labels(report)
 
 
 def test_a_certificate_that_flips_the_eigenvalue_sign_fails(monkeypatch):
