@@ -52,13 +52,12 @@ class Conjunct:
     statement: CompiledStatement
     label: str
     relation: str
+    #: ``(name, is a matrix, is a column)`` of each argument, in the compiled function's order.
+    signature: tuple = field(init=False, repr=False, compare=False)
 
     @property
     def names(self) -> list[str]:
         return list(self.statement.names)
-
-    #: ``(name, is a matrix, is a column)`` of each argument, in the compiled function's order.
-    signature: tuple = field(init=False, repr=False, compare=False)
 
     def __post_init__(self):
         object.__setattr__(self, "signature", tuple(
