@@ -110,12 +110,14 @@ def _number_or_array(value):
 
 _COMPILED: dict[tuple, tuple[Conjunct, ...]] = {}
 _EXPRESSIONS: dict[tuple, object] = {}
+_LINEAR: dict[tuple, bool] = {}
 
 
 def clear_compiled() -> None:
     """Forget every compiled conclusion (tests that patch a lemma's conclusion may call this)."""
     _COMPILED.clear()
     _EXPRESSIONS.clear()
+    _LINEAR.clear()
 
 
 def conclusion(lemma: str) -> tuple:
@@ -223,9 +225,17 @@ def largest_claim(lemma: str, index: int, values, allowance: dict | None = None,
     return Claim.from_relation(rel, allowance, label=f"{rel.label}{suffix} (largest component)")
 
 
-def _linear_in(expr, names) -> bool:
+def _linear_in(expr, names: frozenset) -> bool:
     """Whether ``expr`` is homogeneous of degree 1 in the named quantities ``names`` jointly (replacing
-    each by twice itself doubles it): then projecting those quantities projects ``expr``."""
+    each by twice itself doubles it): then projecting those quantities projects ``expr``.  Decided once
+    per expression (a SymPy simplification, about a millisecond)."""
+    key = (expr, names)
+    if key not in _LINEAR:
+        _LINEAR[key] = _homogeneous(expr, names)
+    return _LINEAR[key]
+
+
+def _homogeneous(expr, names: frozenset) -> bool:
     doubled = expr.xreplace({s: 2 * s for s in sp.preorder_traversal(expr)
                              if isinstance(s, (sp.Symbol, sp.MatrixSymbol)) and s.name in names})
     difference = sp.simplify(doubled - 2 * expr)
@@ -240,7 +250,7 @@ def along(lemma: str, index: int, projections, allowance: dict | None = None, su
     projected values); that is checked symbolically, and a relation that is not linear is refused."""
     conj = conjunct(lemma, index)
     relation = conj.statement.relations[0]
-    names = set(conj.names)
+    names = frozenset(conj.names)
     if set(projections) - names or names - set(projections):
         raise BridgeError(f"{lemma}: {conj.label!r} uses {sorted(names)}; projections given for "
                           f"{sorted(projections)} (every quantity of the relation must be projected)")
