@@ -15,7 +15,7 @@ E[l'(p) J_theta(x)^T V^T w]``, ``c = grad_V F^T w / (w^T w)``, ``E[l'(p) x] = -V
   the full gradient would cost ``q`` extrapolations through the unit): the relation, linear in both its
   quantities, is evaluated at the projections ``(v^T grad_theta F, v^T E[l'(p) J^T V^T w])``
   (:func:`._statement.along` checks the linearity symbolically).  ``E[l'(p) J_theta(x)^T V^T w]`` itself
-  is the model's ``grad_theta`` (the unit's ``vjp`` with cotangent ``l'(p) V^T w / n``: its only
+  is the model's ``grad_theta`` (``unit.vjp(X, theta, r (V^T w)^T) / n`` with ``r = l'(p)``: its only
   implementation).
 
 The first two relations are also evaluated with the model's own ``grad_w``, ``grad_V``
