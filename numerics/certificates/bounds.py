@@ -8,6 +8,13 @@ convexity of ``l`` gives (lemma ``local_minima_beat_linear``'s chain, without st
 
 using ``c = grad_V F^T w / ||w||^2``, so ``||c|| = ||grad_V F||_F / ||w||``.  These hold at *every*
 point, so they turn the final gradient norm of an optimiser into a rigorous tolerance.
+
+A fast path (``verify`` calls it at every point it visits).  With a linear comparator (``b = 0``, ``a = u``)
+the formulas are lemma approximate_stationarity_bound's conclusion, and
+``tests/numerics/certificates/test_bounds.py`` checks them equal to it as the bridge compiles it on random
+inputs.  The feature-comparator terms (``b != 0``) are outside any theorem's conclusion (the main
+theorem's proof uses such comparators, its statement does not): unchecked by the kernel as formulas
+here, they are tested against their definition ``E[l'(p) (p - q)]``.
 """
 from __future__ import annotations
 

@@ -13,6 +13,11 @@ benchmarks ``F_lin`` and ``F_feat(theta)`` bracketed from both sides (``[lower, 
   the solver's own second-order remainder ``||grad G||^2 / lambda_min`` (a benchmark reported too
   large, or a wrong dual, breaks this).
 
+These are the theorem's relations (``F(w, V, theta) <= F_feat(theta)``, ``F_feat(theta) <= F_lin``) and their
+consequence, coded in NumPy: a fast path for ``verify`` (:func:`certify_end_point`).  The witness evaluates
+the theorem's own conclusion through the bridge from the same values and allowances
+(:func:`theorem_quantities`); ``tests/numerics/certificates/test_main_theorem.py`` checks both agree.
+
 Each allowance is the certified error of the quantities compared -- the benchmarks' bracket widths and
 float64 rounding (:func:`~.hessian.F_rounding`: ``64 n eps (1 + |F|)`` plus the rounding of ``p``
 carried through ``l'``) -- never a gradient slack.  Why ``F(point)`` may stand for ``F`` at the local
@@ -137,26 +142,43 @@ def bracket_claim(label: str, bench: BenchmarkResult, n: int) -> Claim | None:
     return Claim(label, bench.value, "=", bench.lower, allowance)
 
 
+def theorem_quantities(F: float, F_rounding: float, feat: BenchmarkResult, lin: BenchmarkResult,
+                       n: int) -> tuple[dict, dict]:
+    """What the claims at a certified local minimum compare: ``(values, allowances)``.
+
+    ``values`` are keyed by the SymPy names of ``proofs/expressions.py``: ``F`` (the value at the point),
+    ``F_feat`` and ``F_lin`` (the *lower* ends of the benchmarks' brackets, so each relation is compared
+    with a rigorous bound).  ``allowances`` maps each relation, ``"F <= F_feat"``, ``"F_feat <= F_lin"`` and
+    the consequence ``"F <= F_lin"``, to its named allowances (bracket widths and float64 rounding, module
+    docstring).  Both the witness (through the bridge, on the lemma's own relations) and
+    :func:`theorem_claims` (this module's NumPy fast path) are built from them."""
+    lin_round = rounding_tolerance(lin.value, n=n)
+    # a bracket whose float64 upper end lies a rounding error below its exact lower end has width 0
+    # here; the bracket claims themselves compare the two ends
+    feat_width, lin_width = max(feat.bracket_width, 0.0), max(lin.bracket_width, 0.0)
+    values = {"F": float(F), "F_feat": float(feat.lower), "F_lin": float(lin.lower)}
+    allowances = {"F <= F_feat": {"F_feat bracket": feat_width, "rounding of F": F_rounding},
+                  "F_feat <= F_lin": {"F_lin bracket": lin_width, "rounding of F_lin": lin_round},
+                  "F <= F_lin": {"F_lin bracket": lin_width, "rounding of F": F_rounding}}
+    return values, allowances
+
+
 def theorem_claims(F: float, F_rounding: float, feat: BenchmarkResult, lin: BenchmarkResult, n: int,
                    suffix: str = "") -> list[Claim]:
     """The claims of the module docstring at one certified local minimum with value ``F`` (float64
     rounding bound ``F_rounding``); ``[]`` when a benchmark has no certified bracket.  Labels are keyed
     by the SymPy names ``F``, ``F_feat``, ``F_lin`` of ``proofs/expressions.py`` (``suffix`` names the
-    point)."""
+    point).  The NumPy fast path of the main theorem's relations (``verify`` uses it); the witness
+    evaluates the lemma's own relations through the bridge from :func:`theorem_quantities`, and
+    ``tests/numerics/certificates/test_main_theorem.py`` checks that both agree."""
     if not (np.isfinite(feat.lower) and np.isfinite(lin.lower)):
         return []
     feat_bracket = bracket_claim("F_feat bracket" + suffix, feat, n)
-    lin_round = rounding_tolerance(lin.value, n=n)
-    # a bracket whose float64 upper end lies a rounding error below its exact lower end has width 0
-    # here; the bracket claims themselves compare the two ends
-    feat_width, lin_width = max(feat.bracket_width, 0.0), max(lin.bracket_width, 0.0)
+    values, allowances = theorem_quantities(F, F_rounding, feat, lin, n)
     return ([feat_bracket] if feat_bracket is not None else []) + [
-        Claim("F <= F_feat" + suffix, F, "<=", feat.lower,
-              {"F_feat bracket": feat_width, "rounding of F": F_rounding}),
-        Claim("F_feat <= F_lin" + suffix, feat.lower, "<=", lin.lower,
-              {"F_lin bracket": lin_width, "rounding of F_lin": lin_round}),
-        Claim("F <= F_lin" + suffix, F, "<=", lin.lower,
-              {"F_lin bracket": lin_width, "rounding of F": F_rounding}),
+        Claim("F <= F_feat" + suffix, values["F"], "<=", values["F_feat"], allowances["F <= F_feat"]),
+        Claim("F_feat <= F_lin" + suffix, values["F_feat"], "<=", values["F_lin"], allowances["F_feat <= F_lin"]),
+        Claim("F <= F_lin" + suffix, values["F"], "<=", values["F_lin"], allowances["F <= F_lin"]),
     ]
 
 

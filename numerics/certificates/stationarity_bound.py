@@ -10,10 +10,12 @@ point, with ``p = w^T (x + V f)``, ``r = l'(p; y)``, ``c = E[r f]``:
 * ``bound = ||w - u|| ||grad_w F|| + ||u|| ||V||_2 ||grad_V F||_F / ||w||``;
 * the gradient norms and the scale of every term (for the rounding tolerance).
 
-The formulas are those of ``proofs.lemmas.approximate_stationarity_bound`` (``FIRST_ORDER``, ``BOUND``);
-``tests/numerics/test_stationarity_bound.py`` checks that this vectorised form, the per-point
-``numerics.certificates.bounds.first_order_gap``/``gap_bound`` and ``lambdify`` of the symbolic right-hand sides agree
-on random inputs.
+The formulas are those of ``proofs.lemmas.approximate_stationarity_bound`` (``FIRST_ORDER``, ``BOUND``,
+``EPS_BOUND``): a fast path, vectorised over the points, that the witness uses to find its worst points
+(it evaluates the lemma's relations through the bridge there, and compares this fast path with the bridge
+at random points).  ``tests/numerics/certificates/test_stationarity_bound.py`` checks on random inputs that
+this vectorised form, the per-point ``numerics.certificates.bounds.first_order_gap``/``gap_bound``,
+``lambdify`` of the symbolic right-hand sides, and the lemma's conclusion compiled by the bridge agree.
 """
 from __future__ import annotations
 
@@ -29,7 +31,8 @@ ROUNDING_FACTOR = 64.0
 
 @dataclass
 class BatchTerms:
-    """Per-point quantities, each of shape ``(P,)``."""
+    """Per-point quantities, each of shape ``(P,)``; and the named vector quantities the lemma's relations
+    use, per point: ``grad_w (P, d)``, ``c (P, k)``, ``grad_V (P, d, k)``."""
 
     F: np.ndarray
     E_l_u: np.ndarray
@@ -44,6 +47,9 @@ class BatchTerms:
     V_opnorm: np.ndarray
     w_minus_u_norm: np.ndarray
     scale: np.ndarray
+    grad_w: np.ndarray
+    c: np.ndarray
+    grad_V: np.ndarray
 
     def tolerance(self, n: int) -> np.ndarray:
         """``ROUNDING_FACTOR n eps (1 + scale)``: float64 rounding of means of ``n`` terms of the magnitudes
@@ -94,7 +100,8 @@ def batched_terms(X, y, Fx, loss, W, Vs, U) -> BatchTerms:
              + wmu * grad_w_norm + u_norm * np.linalg.norm(Vc, axis=1) + bound)
     return BatchTerms(F=F, E_l_u=E_l_u, gap=F - E_l_u, first_order=first_order, bregman=bregman,
                       bound=bound, grad_w_norm=grad_w_norm, grad_V_norm=grad_V_norm, w_norm=w_norm,
-                      u_norm=u_norm, V_opnorm=V_opnorm, w_minus_u_norm=wmu, scale=scale)
+                      u_norm=u_norm, V_opnorm=V_opnorm, w_minus_u_norm=wmu, scale=scale,
+                      grad_w=grad_w, c=c, grad_V=grad_V)
 
 
 def sample_points(rng: np.random.Generator, P: int, d: int, k: int, u_star=None):

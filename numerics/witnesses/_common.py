@@ -278,6 +278,23 @@ def checked_derivatives(fun, x, directions, analytic, scales=None):
     return F, est, [derivative_allowance(e, F, a) for e, a in zip(err, analytic)]
 
 
+def linear_descent(X, y, loss, a0, E_l0: float) -> tuple[float, dict, float]:
+    """``d/dt E l(-t a_0^T x; y)`` at ``t = 0`` (``X (n, d)``, ``y (n,)``, ``a0 (d,)``), extrapolated from loss
+    values along the path (never the loss's derivative): ``(estimate, allowance, relative extrapolation
+    allowance)``, the allowance that of :func:`~..derivatives.derivative_allowance` with ``F = E_l0``."""
+    slope = np.asarray(X, dtype=np.float64) @ np.asarray(a0, dtype=np.float64)
+    sigma = max(1.0, float(np.max(np.abs(slope))))     # a unit step in s moves every prediction by <= 1
+
+    def mean_loss(S):
+        t = np.asarray(S, dtype=np.float64)[:, 0] / sigma        # t = s / sigma
+        return np.mean(loss.value(-np.outer(t, slope), np.asarray(y)[None, :]), axis=1)
+
+    est, err = directional_derivatives(mean_loss, np.zeros(1), np.ones((1, 1)))
+    estimate, error = float(est[0]) * sigma, float(err[0]) * sigma   # d/dt = sigma d/ds
+    allow = derivative_allowance(error, E_l0, estimate)
+    return estimate, allow, allow["extrapolation"] / (abs(E_l0) + abs(estimate) + 1.0)
+
+
 def componentwise(label: str, lhs, rhs, allowances: dict) -> list[Claim]:
     """One ``=`` claim per component: ``label[i] : lhs[i] = rhs[i]`` with each allowance's ``[i]``."""
     lhs, rhs = np.asarray(lhs, float), np.asarray(rhs, float)

@@ -2,19 +2,30 @@
 
 Claim
 -----
-At every point ``(w, V, theta)`` with ``w != 0`` and every comparator ``u`` (``gap = F - E l(u^T x)``,
-``E[D_l] = E[l(u^T x) - l(p) - l'(p)(u^T x - p)]`` the mean Bregman divergence):
+The three relations of the lemma's conclusion, compiled by the bridge (:mod:`._statement`; a claim's label
+is the relation as printed), at every point ``(w, V, theta)`` with ``w != 0`` and every comparator ``u``:
 
-1. identity ``gap = first_order - E[D_l]``, ``first_order = (w - u)^T grad_w F + u^T V c``;
-2. ``E[D_l] >= 0`` (convexity);
-3. bound ``gap <= ||w - u|| ||grad_w F|| + ||u|| ||V||_2 ||grad_V F||_F / ||w||``;
-4. corollary: the same with both gradient norms replaced by ``eps = max(||grad_w F||, ||grad_V F||_F)``,
-   and, at ``u = u*`` (attained ``F_lin``), ``F - F_lin <= bound`` (``F_lin`` the certified solver value
-   minus its suboptimality bound, a lower bound on it).
+1. the identity ``F - E l(u^T x) = (w - u)^T grad_w F + u^T (V c) - E[D_l(u^T x, p)]``;
+2. the bound ``F - E l(u^T x) <= ||w - u|| ||grad_w F|| + ||u|| ||V||_2 ||grad_V F||_F / ||w||``;
+3. the corollary ``F - F_lin <= eps (||w - u|| + ||u|| ||V||_2 / ||w||)`` under its hypotheses
+   ``||grad_w F||, ||grad_V F|| <= eps`` and ``F_lin = E l(u^T x)``: at every point with ``eps = max(||grad_w
+   F||, ||grad_V F||_F)`` and ``F_lin`` taken as ``E l(u^T x)`` (the hypothesis names it so); and at ``u = u*``
+   (attained ``F_lin``) with ``F_lin`` the certified solver value minus its suboptimality bound (a lower
+   bound on ``E l(u*^T x)``, so the claim is the stronger one).
 
-Each relation is one claim per instance, the one at the instance's worst point (smallest margin) of
-its ``THETAS x POINTS_PER_THETA`` points, with that point's quantities as the claim's sides
-(:func:`~..stationarity_bound.batched_terms`).
+The values of the named quantities at every point come from the data by the vectorised fast path
+(:func:`~..certificates.stationarity_bound.batched_terms`: ``F``, ``E l(u^T x)``, ``E[D_l]``, ``c = E[l'(p)
+f]``, and the gradients by the formulas of lemma residual_gradients, ``grad_w F = E[l'(p) x] + V c``,
+``grad_V F = w c^T``, which that lemma's witness checks against ``F``).  Each relation is one claim per
+instance, at the point where the fast path (which also computes the relations' sides, vectorised over
+the points) finds the smallest margin; the claim's sides there are the bridge's
+(:func:`._statement.claim`).  The bridge is not run at every point: its compiled code cannot take
+stacked points (its ``inner``, ``norm`` sum everything), and 10,000 calls cost about 1 s, doubling the
+witness.  Instead, at ``CONSISTENCY_POINTS`` random points per instance, each relation's slack ``rhs -
+lhs`` by the bridge is claimed equal to the fast path's (labelled as such; not a relation of the
+conclusion): a relation of the lemma that differs from what the fast path computes (a wrong formula in
+the lemma module, or in the fast path) fails there, whether or not it would fail at the worst point.
+Not in the conclusion either: ``E[D_l] >= 0`` (convexity of the loss, a step of the proof).
 
 Sampling
 --------
@@ -26,11 +37,11 @@ points ``(w, V, u)`` per ``theta`` (:func:`~..stationarity_bound.sample_points`:
 Tolerance
 ---------
 ``ROUNDING_FACTOR n eps (1 + sum of the magnitudes of F, E l(u^T x), E[l'(p)(u^T x - p)] and the bound's
-terms)`` (float64 rounding of means of ``n`` terms); at ``u = u*`` also the certified suboptimality of
-``u*`` and the rounding of ``F_lin``.  Details: points checked per loss and depth, and the smallest
-relative slack ``(bound - gap) / bound`` among points with ``gap > 0`` (how tight the bound is).  A point
-where a loss value overflows float64 (exponential-type losses at large predictions) cannot be evaluated:
-it is left out of the claims and counted in the details.
+terms)`` (float64 rounding of means of ``n`` terms); at ``u = u*`` also the rounding of ``F_lin``.  The
+allowances are derived for the relations as the kernel proves them.  Details: points checked per loss
+and depth, and the smallest relative slack ``(bound - gap) / bound`` among points with ``gap > 0`` (how
+tight the bound is).  A point where a loss value overflows float64 (exponential-type losses at large
+predictions) cannot be evaluated: it is left out of the claims and counted in the details.
 """
 from __future__ import annotations
 
@@ -39,28 +50,37 @@ import numpy as np
 from resnet_lemmas.numerics.certificates.convex_benchmarks import linear_benchmark
 from resnet_lemmas.numerics.certificates.stationarity_bound import batched_terms, sample_points
 from resnet_lemmas.numerics.data.instances import sample_instance
+from resnet_lemmas.numerics.witnesses import _statement as statement
 from resnet_lemmas.numerics.witnesses._common import ROUNDING_FACTOR
 from resnet_lemmas.numerics.witnesses.harness import Claim, InstanceResult, run_witness
 
+LEMMA = "approximate_stationarity_bound"
+#: The relations of the lemma's conclusion, by position (``proofs/lemmas/approximate_stationarity_bound.py``).
+IDENTITY, BOUND, EPS_BOUND = range(3)
 DEFAULT_INSTANCES = 200
 THETAS = 2
 POINTS_PER_THETA = 25
 EPS = np.finfo(np.float64).eps
-TOLERANCE = (f"{ROUNDING_FACTOR:g} n eps (1 + magnitudes of F, E l(u^T x), E[l'(p)(u^T x - p)] and of the "
-             "bound's terms): float64 rounding of means of n terms; at u = u* also the certified "
-             "suboptimality of u* and the rounding of F_lin")
+#: Random points per instance at which the bridge's slack of every relation is compared with the fast
+#: path's (one suffices: a formula that differs shows at a generic point).
+CONSISTENCY_POINTS = 1
+TOLERANCE = (f"the lemma's relations compiled by the bridge, within {ROUNDING_FACTOR:g} n eps (1 + magnitudes "
+             "of F, E l(u^T x), E[l'(p)(u^T x - p)] and of the bound's terms): float64 rounding of means of "
+             "n terms; at u = u* also the rounding of F_lin")
 
 
-def _worst(label, lhs, relation, rhs, allowance, keep):
-    """The claim ``lhs relation rhs`` at the point (among ``keep``) with the smallest margin."""
-    slack = np.where(keep, np.asarray(allowance, dtype=np.float64), 0.0)
-    with np.errstate(invalid="ignore"):
-        margin = {"<=": rhs - lhs + slack, ">=": lhs - rhs + slack, "=": slack - np.abs(lhs - rhs)}[relation]
-    margin = np.where(np.isfinite(lhs) & np.isfinite(rhs), margin, -np.inf)
-    margin = np.where(keep, margin, np.inf)
-    j = int(np.argmin(margin))
-    return Claim(f"{label} (worst of {int(np.sum(keep))} points)", float(lhs[j]), relation, float(rhs[j]),
-                 {"rounding": float(slack[j])}), j
+def _worst_claim(index: int, columns: dict, fast_sides, allowance, keep, suffix: str = "") -> Claim:
+    """Relation ``index`` of the conclusion at the point (among ``keep``) where the fast path's sides
+    ``(lhs, rhs)`` give the smallest margin, evaluated there by the bridge."""
+    lhs, rhs = fast_sides
+    margin = statement.margins(statement.conjunct(LEMMA, index).relation, lhs, rhs, allowance)
+    j = int(np.argmin(np.where(keep, margin, np.inf)))
+    return statement.claim(LEMMA, index, _at(columns, j), {"rounding": float(allowance[j])},
+                           f" (worst of {int(np.sum(keep))} points{suffix})")
+
+
+def _at(columns: dict, j: int) -> dict:
+    return {name: value[j] if np.ndim(value) else value for name, value in columns.items()}
 
 
 def one(seed: int) -> InstanceResult:
@@ -70,9 +90,7 @@ def one(seed: int) -> InstanceResult:
     lin = linear_benchmark(problem.X, problem.y, problem.loss)
     u_star = lin.argmin  # None when F_lin is not attained (then no u = u* points)
     n = problem.n
-    counts = {"points": 0, "positive_gap": 0, "u_star_points": 0, "overflowed": 0}
-    tightest = np.inf
-    per_theta = []
+    parts = []
     for _ in range(THETAS):
         theta = problem.unit.init(rng, scale=float(np.exp(rng.uniform(np.log(0.5), np.log(2.0)))))
         Fx = problem.features(theta)
@@ -80,56 +98,63 @@ def one(seed: int) -> InstanceResult:
         with np.errstate(over="ignore", invalid="ignore"):
             t = batched_terms(problem.X, problem.y, Fx, problem.loss, W, Vs, U)
             tol = t.tolerance(n)
-        # a point where a loss value overflows float64 (exponential-type losses at large p) cannot be
-        # evaluated: it is counted, never passed or failed
-        everywhere = np.all(np.isfinite(np.vstack((t.gap, t.first_order, t.bregman, t.bound, t.eps_bound(),
-                                                   tol))), axis=0)
-        counts["overflowed"] += int(np.sum(~everywhere))
-        if not everywhere.any():
-            continue
-        candidates = [
-            _worst("F - E l(u^T x) = first_order - E[D_l]", t.gap, "=", t.first_order - t.bregman, tol,
-                   everywhere),
-            _worst("E[D_l] >= 0", t.bregman, ">=", np.zeros_like(tol), tol, everywhere),
-            _worst("F - E l(u^T x) <= ||w - u|| ||grad_w F|| + ||u|| ||V||_2 ||grad_V F||_F / ||w||", t.gap,
-                   "<=", t.bound, tol, everywhere),
-            _worst("F - E l(u^T x) <= eps (||w - u|| + ||u|| ||V||_2 / ||w||)", t.gap, "<=", t.eps_bound(),
-                   tol, everywhere),
-        ]
-        if u_star is not None:
-            at_star = np.all(U == u_star, axis=1) & everywhere
-            counts["u_star_points"] += int(at_star.sum())
-            if at_star.any():
-                F_lin_lower = lin.value - lin.suboptimality_bound
-                allowance = np.where(everywhere, tol, 0.0) + ROUNDING_FACTOR * n * EPS * abs(lin.value)
-                candidates.append(_worst("F - F_lin <= ||w - u*|| ||grad_w F|| + ||u*|| ||V||_2 "
-                                         "||grad_V F||_F / ||w||", t.F - F_lin_lower, "<=", t.bound,
-                                         allowance, at_star))
-        per_theta.append([claim for claim, _ in candidates])
-        positive = everywhere & (np.nan_to_num(t.gap, nan=0.0) > 0)
-        counts["points"] += int(np.sum(everywhere))
-        counts["positive_gap"] += int(positive.sum())
-        if positive.any():
-            tightest = min(tightest, float(np.min((t.bound[positive] - t.gap[positive])
-                                                  / t.bound[positive])))
-    # one claim per relation: the worse of the thetas
-    claims = {}
-    for group in per_theta:
-        for claim in group:
-            key = claim.label.split(" (worst of")[0]
-            if key not in claims or claim.margin < claims[key].margin:
-                claims[key] = claim
-    claims = list(claims.values())
-    if not claims:
-        return InstanceResult(seed, checked=False, values={**counts, "loss": problem.loss.name,
-                                                           "depth": problem.unit.depth},
+            eps = np.maximum(t.grad_w_norm, t.grad_V_norm)
+            eps_bound = t.eps_bound()
+        parts.append({"F": t.F, "E_l_u": t.E_l_u, "E_bregman_u": t.bregman, "u": U, "w": W, "V": Vs,
+                      "grad_w": t.grad_w, "c": t.c, "grad_V": t.grad_V, "eps_stat": eps, "tol": tol,
+                      "gap": t.gap, "bound": t.bound, "eps_bound": eps_bound,
+                      "first_order": t.first_order})
+    columns = {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
+    fast = {name: columns.pop(name) for name in ("tol", "gap", "bound", "eps_bound", "first_order")}
+    tol = fast["tol"]
+    # a point where a loss value overflows float64 (exponential-type losses at large p) cannot be
+    # evaluated: it is counted, never passed or failed
+    everywhere = np.all(np.isfinite(np.vstack([fast["gap"], fast["first_order"], columns["E_bregman_u"],
+                                               fast["bound"], fast["eps_bound"], tol])), axis=0)
+    counts = {"points": int(np.sum(everywhere)), "positive_gap": 0, "u_star_points": 0,
+              "overflowed": int(np.sum(~everywhere))}
+    info = {"loss": problem.loss.name, "depth": problem.unit.depth}
+    if not everywhere.any():
+        return InstanceResult(seed, checked=False, values={**counts, **info},
                               description=f"{inst.description}: every point overflowed float64")
+    columns["F_lin"] = columns["E_l_u"]      # the corollary's hypothesis F_lin = E l(u^T x), at every u
+    # the fast path's sides of each relation at every point (F_lin = E l(u^T x): F - F_lin = gap)
+    fast_sides = {IDENTITY: (fast["gap"], fast["first_order"] - columns["E_bregman_u"]),
+                  BOUND: (fast["gap"], fast["bound"]), EPS_BOUND: (fast["gap"], fast["eps_bound"])}
+    claims = [_worst_claim(index, columns, fast_sides[index], tol, everywhere) for index in fast_sides]
+    # convexity (a step of the proof, not a relation of the conclusion), from the fast path
+    bregman_margin = np.where(everywhere, columns["E_bregman_u"] + tol, np.inf)
+    j = int(np.argmin(bregman_margin))
+    claims.append(Claim(f"E[D_l] >= 0 (convexity of the loss, a step of the proof; not in the conclusion; "
+                        f"worst of {counts['points']} points)", float(columns["E_bregman_u"][j]), ">=", 0.0,
+                        {"rounding": float(tol[j])}))
+    if u_star is not None:
+        at_star = np.all(columns["u"] == u_star, axis=1) & everywhere
+        counts["u_star_points"] = int(at_star.sum())
+        if at_star.any():
+            F_lin_lower = lin.value - lin.suboptimality_bound
+            starred = dict(columns, F_lin=F_lin_lower)
+            allowance = tol + ROUNDING_FACTOR * n * EPS * abs(lin.value)
+            claims.append(_worst_claim(EPS_BOUND, starred, (columns["F"] - F_lin_lower, fast["eps_bound"]),
+                                       allowance, at_star, " at u = u*"))
+    # the bridge's slack of every relation against the fast path's, at random points
+    for p in rng.choice(np.flatnonzero(everywhere), size=min(CONSISTENCY_POINTS, counts["points"]),
+                        replace=False):
+        for index, (lhs, rhs) in fast_sides.items():
+            relation = statement.evaluate(LEMMA, index, _at(columns, p))
+            claims.append(Claim(f"{relation.label}: its slack rhs - lhs by the bridge = by the fast path "
+                                f"batched_terms (point {p}; not a relation of the conclusion)",
+                                float(relation.rhs) - float(relation.lhs), "=", float(rhs[p] - lhs[p]),
+                                {"rounding": float(tol[p])}))
+    positive = everywhere & (np.nan_to_num(fast["gap"], nan=0.0) > 0)
+    counts["positive_gap"] = int(positive.sum())
+    tightest = (float(np.min((fast["bound"][positive] - fast["gap"][positive]) / fast["bound"][positive]))
+                if positive.any() else np.inf)
     worst = min(c.margin for c in claims)
     return InstanceResult(seed, claims=claims,
                           description=(f"{inst.description}; worst slack {worst:.3e} over "
                                        f"{counts['points']} points"),
-                          values={**counts, "loss": problem.loss.name, "depth": problem.unit.depth,
-                                  "tightest_relative_slack": tightest})
+                          values={**counts, **info, "tightest_relative_slack": tightest})
 
 
 def _details(results):

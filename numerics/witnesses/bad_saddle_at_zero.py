@@ -4,36 +4,44 @@ showing that the ``1 / ||w||`` and ``||V||`` factors of the section-4 bound are 
 Claim
 -----
 Per instance, with ``a_0 = E[l'(0; y) x]``, ``c_0 = E[l'(0; y) f_theta(x)]`` and ``V_0 = -a_0 c_0^T / ||c_0||^2``
-(the lemma's ``a_0, c_0, V_0``), at ``(0, V_0, theta)``:
+(the lemma's ``a_0, c_0, V_0``), at ``(0, V_0, theta)``, the six relations of the example's conclusion,
+compiled by the bridge (:mod:`._statement`; a claim's label is the relation as printed):
 
 1. hypothesis ``c_0 != 0`` (``||c_0|| > C_NONZERO_FACTOR`` times its rounding bound; an instance without it
    is unchecked, never passed);
-2. stationary: ``||grad_w F|| = ||a_0 + V_0 c_0|| <= stat`` *enclosed in Arb balls* (the exact gradient at the
-   float64 point ``V_0``, computed from the data and the loss's SymPy derivative), and the model's gradient
-   ``||(grad_w, grad_V, grad_theta)|| <= stat`` (:func:`~..hessian.stationarity_certificate`), with
-   ``stat = STATIONARITY_FACTOR (n + d + k) eps (||a_0|| + ||V_0||_F ||c_0||)``;
-3. bad value: ``F = E_l0`` (the model's ``F`` against ``E l(0; y)``) and ``E_l0 - E l(u^T x; y) > 0`` *enclosed
-   in Arb balls* for the linear benchmark's point ``u`` (so ``F > E l(u^T x) >= F_lin``: no float64
-   comparison decides it);
-4. strict saddle, along ``d = (u, -s* u c_0^T)`` with the lemma's ``s* = S_STAR``: the second derivative
-   ``d2F_saddle`` of ``t -> F(t u, V_0 - t s* u c_0^T, theta)`` *extrapolated from F alone* equals ``-1`` (the
-   value the kernel proves); its formula ``E[l''(0; y)(u^T phi)^2] - 2 s* ||u||^2 ||c_0||^2`` *enclosed in
-   Arb balls* is ``< 0``; and the Hessian code agrees: ``d^T H d = -1`` for the exact dense Hessian
-   (:func:`~..hessian.dense_hessian`) and its smallest eigenvalue is certified negative
-   (:func:`~..hessian.negative_curvature_certificate` on ``S H S``, Jacobi scaling).  A Hessian with a
-   flipped sign, or a certificate that flips the eigenvalue's sign, fails these claims;
+2. stationary: ``grad_w F = 0``, ``grad_V F = 0``, ``grad_theta F = 0`` at the model's gradient
+   (:meth:`ResNetProblem.gradients`; largest component within ``stat = STATIONARITY_FACTOR (n + d + k) eps
+   (||a_0|| + ||V_0||_F ||c_0||)``, the rounding of ``a_0 + V_0 c_0``, which is zero exactly); and, not a
+   relation of the conclusion, ``||a_0 + V_0 c_0|| <= stat`` *enclosed in Arb balls* (the exact gradient at
+   the float64 point ``V_0``, from the data and the loss's SymPy derivative);
+3. bad value: ``F(w, V, theta) = E l(0; y)`` (the model's ``F`` against the mean of the loss at 0) and
+   ``d/dt E l(-t a_0^T x; y) at t = 0 = -a_0^T a_0`` (the derivative *extrapolated* from loss values along
+   the path, ``a_0`` from the data): some linear predictor is strictly better.  Not in the conclusion:
+   ``E_l0 - E l(u^T x; y) > 0`` *enclosed in Arb balls* for the linear benchmark's point ``u`` (so ``F >
+   E l(u^T x) >= F_lin``: no float64 comparison decides it);
+4. strict saddle, along ``d = (u, -s* u c_0^T)`` with the step ``s*`` *of the lemma* (``S_STAR``, compiled by
+   the bridge from the hypothesis ``s = (E[l''(0; y)(u^T phi)^2] + 1) / (2 c_0^T c_0 u^T u)``): the
+   relation ``d^2/dt^2 F(t u, V - t s u c_0^T, theta) at t = 0 = -1`` with the second derivative
+   *extrapolated from F alone*, and again with the Hessian code's ``d^T H d`` (the exact dense Hessian,
+   :func:`~..hessian.dense_hessian`).  Not in the conclusion: its formula ``E[l''(0; y)(u^T phi)^2] - 2 s*
+   ||u||^2 ||c_0||^2`` *enclosed in Arb balls* is ``< 0``, and the smallest eigenvalue of the Hessian is
+   certified negative (:func:`~..hessian.negative_curvature_certificate` on ``S H S``, Jacobi scaling).  A
+   Hessian with a flipped sign, or a certificate that flips the eigenvalue's sign, fails these claims;
 5. ``||w|| -> 0`` family ``(t e, V_0, theta)``, ``t = tau T_VALUES``, ``tau = 1 / (1 + ||H_ww||_2)``: the
-   section-4 bound ``F - E l(u*^T x) <= ||w - u*|| ||grad_w|| + ||u*|| ||V||_2 ||grad_V||_F / ||w||`` at every
-   ``t``; ``||grad F||`` falls at least ``1 / GRADIENT_FALL_SMALL_W``-fold from ``t = 1e-3`` to ``1e-6``; and at
-   the smallest ``t``, ``F - E l(u*^T x)`` exceeds the bound *without* the ``1 / ||w||`` factor;
+   section-4 bound -- the relation ``F - E l(u^T x) <= ||w - u|| ||grad_w F|| + ||u|| ||V||_2 ||grad_V F|| /
+   ||w||`` of lemma approximate_stationarity_bound, compiled by the bridge -- at every ``t`` with ``u = u*``
+   (the worst is claimed); and, unchecked by the kernel (the family's point, witness-only): ``||grad F||``
+   falls at least ``1 / GRADIENT_FALL_SMALL_W``-fold from ``t = 1e-3`` to ``1e-6``, and at the smallest ``t``,
+   ``F - E l(u*^T x)`` exceeds the bound *without* the ``1 / ||w||`` factor;
 6. ``||V|| -> inf`` family (``F_lin`` attained at ``u* != 0``): features ``f = g / R``, ``g(x) = -(u*^T x) /
    ||u*||``, ``V = R u* / ||u*||``, ``w`` the certified best linear predictor on ``P x``, ``P = I - u* u*^T /
-   ||u*||^2`` (when that fit is certified worse than ``F_lin``); ``R`` in ``R_VALUES``: the bound holds, the
-   gradient falls ``1 / GRADIENT_FALL_LARGE_V``-fold (down to the convex solver's stopping tolerance), and at
-   the largest ``R`` the gap exceeds the bound without the ``||V||`` factor.
+   ||u*||^2`` (when that fit is certified worse than ``F_lin``); ``R`` in ``R_VALUES``: the bound (the
+   lemma's relation, as in 5) holds, and, unchecked by the kernel, the gradient falls ``1 /
+   GRADIENT_FALL_LARGE_V``-fold (down to the convex solver's stopping tolerance) and at the largest ``R``
+   the gap exceeds the bound without the ``||V||`` factor.
 
-The gradients in 5-6 are the lemma's formulas evaluated from the data (``grad_w = E_rx + V c``,
-``grad_V = w c^T``, ``_common.from_data``), which residual_gradients checks against ``F``.
+The gradients in 5-6 are the formulas of lemma residual_gradients evaluated from the data (``grad_w =
+E_rx + V c``, ``grad_V = w c^T``, ``_common.from_data``), which that lemma's witness checks against ``F``.
 
 Sampling
 --------
@@ -42,11 +50,13 @@ Sampling
 
 Tolerance
 ---------
-Float64 comparisons: ``ROUNDING_FACTOR n eps (1 + magnitudes)``; the extrapolated second derivative:
-``ERROR_FACTOR`` times its error estimate plus ``ROUNDING_MULTIPLE eps (|F| + |d2F| + 1)``, resolving
-relative errors of ``DERIVATIVE_RESOLUTION``; the Hessian code: its entrywise rounding bound ``Eb``
-(eigenvalue: ``||S Eb S||_F + 64 N eps ||S H S||_F``; ``d^T H d``: ``|d|^T Eb |d| + 64 N eps |d|^T |H| |d|``);
-Arb enclosures: none needed (a ball contains the exact value; only its sign is claimed).
+Float64 comparisons: ``ROUNDING_FACTOR n eps (1 + magnitudes)``; the extrapolated derivatives:
+``ERROR_FACTOR`` times their error estimate plus ``ROUNDING_MULTIPLE eps (|F| + |derivative| + 1)``,
+resolving relative errors of ``DERIVATIVE_RESOLUTION``; the Hessian code: its entrywise rounding bound
+``Eb`` (eigenvalue: ``||S Eb S||_F + 64 N eps ||S H S||_F``; ``d^T H d``: ``|d|^T Eb |d| + 64 N eps |d|^T |H|
+|d|``); Arb enclosures: none needed (a ball contains the exact value; only its sign is claimed).  The
+families' gradient-fall thresholds and the bounds without a factor are witness-only (unchecked by the
+kernel).
 """
 from __future__ import annotations
 
@@ -64,11 +74,17 @@ from resnet_lemmas.numerics.certificates.hessian import (dense_hessian, negative
 from resnet_lemmas.numerics.data.instances import sample_instance
 from resnet_lemmas.numerics.models.fixed_features import FixedFeatureUnit
 from resnet_lemmas.numerics.models.residual import ResNetProblem
+from resnet_lemmas.numerics.witnesses import _statement as statement
 from resnet_lemmas.numerics.witnesses._common import (BOTH_SIDES, DERIVATIVE_RESOLUTION, ROUNDING_FACTOR,
-                                                      benchmark_point, from_data, objective_batch,
-                                                      resolution_claim, rounding)
+                                                      benchmark_point, from_data, linear_descent,
+                                                      objective_batch, resolution_claim, rounding)
 from resnet_lemmas.numerics.witnesses.harness import Claim, InstanceResult, run_witness
 
+LEMMA = "bad_saddle_at_zero"
+#: The relations of the example's conclusion, by position (``proofs/lemmas/bad_saddle_at_zero.py``).
+GRAD_W_ZERO, GRAD_V_ZERO, GRAD_THETA_ZERO, F_VALUE, LINEAR_DESCENT, SADDLE_CURVATURE = range(6)
+#: The section-4 bound, relation ``BOUND`` of lemma approximate_stationarity_bound (families 5-6).
+BOUND_LEMMA, BOUND = "approximate_stationarity_bound", 1
 DEFAULT_INSTANCES = 200
 T_VALUES = (1e-1, 1e-2, 1e-3, 1e-4, 1e-5, 1e-6)
 R_VALUES = (1.0, 1e2, 1e4, 1e6)
@@ -87,19 +103,19 @@ GRADIENT_FALL_LARGE_V = 1e-4
 #: The convex solver stops at ``||grad_w||`` = its ``grad_norm``; the large-``V`` family's gradient cannot
 #: fall below this many times it (times ``1 + ||P||``).
 SOLVER_FLOOR_FACTOR = 10.0
-#: The value of ``d^T H d`` (and of the second derivative along ``d``) that the kernel proves with
-#: ``s = s*`` (lemma bad_saddle_at_zero, chain ``negative_curvature``).
-PROVEN_CURVATURE = -1.0
 #: Rounding of the quadratic form ``d^T H d``: ``QUADRATIC_FORM_ROUNDING N eps |d|^T |H| |d|`` (a sum of
 #: ``N^2`` products; the factor of :mod:`~..hessian`), plus the entries' own bound ``|d|^T Eb |d|``.
 QUADRATIC_FORM_ROUNDING = 64.0
-TOLERANCE = (f"stationarity {STATIONARITY_FACTOR:g} (n + d + k) eps (||a_0|| + ||V_0|| ||c_0||), enclosed in "
-             "Arb balls and for the model's gradient; F > F_lin and d2F_saddle < 0 enclosed in Arb balls; "
-             f"extrapolated d2F_saddle = -1 within {ERROR_FACTOR:g} x error estimate + "
+TOLERANCE = (f"the example's relations compiled by the bridge; stationarity {STATIONARITY_FACTOR:g} (n + d + k) "
+             "eps (||a_0|| + ||V_0|| ||c_0||), enclosed in Arb balls and for the model's gradient; F > F_lin and "
+             "d2F_saddle < 0 enclosed in Arb balls; extrapolated derivatives (d/dt E l(-t a_0^T x), "
+             f"d2F_saddle) within {ERROR_FACTOR:g} x error estimate + "
              f"{ROUNDING_MULTIPLE:g} eps (|F| + |d2F| + 1) (resolving {DERIVATIVE_RESOLUTION:g} relative); "
              "Hessian code: eigenvalue of S H S below -(||S Eb S||_F + 64 N eps ||S H S||_F), d^T H d = -1 "
              "within |d|^T Eb |d| + 64 N eps |d|^T |H| |d| (Eb: entrywise rounding bound of H); other "
-             f"values {ROUNDING_FACTOR:g} n eps (1 + magnitudes)")
+             f"values {ROUNDING_FACTOR:g} n eps (1 + magnitudes); c_0, a_0 != 0 beyond {C_NONZERO_FACTOR:g} x "
+             f"their rounding bound, the families' gradient-fall thresholds ({GRADIENT_FALL_SMALL_W:g}, "
+             f"{GRADIENT_FALL_LARGE_V:g}) and bounds without a factor: witness-only, unchecked by the kernel")
 
 
 def saddle_point(problem, theta):
@@ -110,10 +126,12 @@ def saddle_point(problem, theta):
 
 
 def s_star(problem, theta, V0, u, c0) -> float:
-    """``(E[l''(0; y)(u^T phi)^2] + 1) / (2 ||u||^2 ||c0||^2)`` (``S_STAR`` of the lemma), ``phi = x + V0 f``."""
+    """The lemma's step ``S_STAR = (E[l''(0; y)(u^T phi)^2] + 1) / (2 ||u||^2 ||c0||^2)``, compiled by the
+    bridge, at ``E[l''(0; y)(u^T phi)^2]`` computed from the data (``phi = x + V0 f``)."""
     phi = problem.X + problem.features(theta) @ V0.T
     curv0 = problem.loss.curvature(np.zeros(problem.n), problem.y)
-    return float((np.mean(curv0 * (phi @ u) ** 2) + 1.0) / (2.0 * (u @ u) * (c0 @ c0)))
+    step = statement.expression(LEMMA, "S_STAR", ("E_l2_uphi", "u_dir", "c0"))
+    return float(step(float(np.mean(curv0 * (phi @ u) ** 2)), u.reshape(-1, 1), c0.reshape(-1, 1)))
 
 
 def enclosed_saddle(problem, Fx, V0, u, s) -> dict:
@@ -143,18 +161,34 @@ def _full_grad_norm(g) -> float:
     return float(np.sqrt(g.grad_w @ g.grad_w + np.sum(g.grad_V ** 2) + theta_part))
 
 
-def _bound(data, w, V, u, with_w: bool = True, with_V: bool = True) -> tuple[float, float, float]:
-    """``(bound, ||grad_w||, ||grad_V||_F)``: ``||w - u|| ||grad_w|| + ||u|| ||V||_2 ||grad_V||_F / ||w||`` with
-    ``grad_w = E_rx + V c``, ``grad_V = w c^T`` from the data (``with_w=False`` drops ``1 / ||w||``,
-    ``with_V=False`` drops ``||V||_2``)."""
-    grad_w = data.E_rx + V @ data.c
-    gw, gv = float(np.linalg.norm(grad_w)), float(np.linalg.norm(w) * np.linalg.norm(data.c))
-    second = float(np.linalg.norm(u)) * gv
-    if with_V:
+def _section4_values(data, w, V, u, E_lu) -> dict:
+    """The named quantities of the section-4 bound (lemma approximate_stationarity_bound) at ``(w, V)``
+    and comparator ``u``, with ``grad_w = E_rx + V c`` and ``grad_V = w c^T`` from the data."""
+    return {"F": data.F, "E_l_u": E_lu, "u": u, "w": w, "V": V, "grad_w": data.E_rx + V @ data.c,
+            "grad_V": np.outer(w, data.c)}
+
+
+def _bound_without(values, factor: str) -> float:
+    """The section-4 bound with the factor ``1 / ||w||`` (``factor="w"``) or ``||V||_2`` (``"V"``) dropped:
+    a witness-only formula (unchecked by the kernel), for the claims that the factor is necessary."""
+    w, V, u = values["w"], values["V"], values["u"]
+    second = float(np.linalg.norm(u)) * float(np.linalg.norm(values["grad_V"]))
+    if factor != "V":
         second *= float(np.linalg.norm(V, 2))
-    if with_w:
+    if factor != "w":
         second /= float(np.linalg.norm(w))
-    return float(np.linalg.norm(w - u)) * gw + second, gw, gv
+    return float(np.linalg.norm(w - u)) * float(np.linalg.norm(values["grad_w"])) + second
+
+
+def _bound_claim(data, values, n: int, suffix: str) -> Claim:
+    """The section-4 bound (the lemma's relation, through the bridge) at ``values``."""
+    relation = statement.evaluate(BOUND_LEMMA, BOUND, values)
+    return statement.as_claim(relation, {"rounding": data.err_F + rounding(values["E_l_u"], relation.rhs, n=n)},
+                              suffix)
+
+
+def _gradient_norm(values) -> float:
+    return float(np.hypot(np.linalg.norm(values["grad_w"]), np.linalg.norm(values["grad_V"])))
 
 
 def small_w_family(problem, theta, V0, u_star, rng, tau: float = 1.0):
@@ -163,23 +197,20 @@ def small_w_family(problem, theta, V0, u_star, rng, tau: float = 1.0):
     e /= np.linalg.norm(e)
     n = problem.n
     E_lu = float(np.mean(problem.loss.value(problem.X @ u_star, problem.y)))
-    margins, grads, rows = [], [], []
+    grads, rows = [], []
     for t in T_VALUES:
         w = tau * t * e
         data = from_data(problem, w, V0, theta)
-        bound, gw, gv = _bound(data, w, V0, u_star)
-        rows.append(Claim("F - E l(u*^T x) <= ||w - u*|| ||grad_w|| + ||u*|| ||V||_2 ||grad_V||_F / ||w|| "
-                          f"(t = {tau * t:.3g})", data.F - E_lu, "<=", bound,
-                          {"rounding": data.err_F + rounding(E_lu, bound, n=n)}))
-        margins.append(rows[-1].margin)
-        grads.append(float(np.hypot(gw, gv)))
-    worst = rows[int(np.argmin(margins))]
-    without, _, _ = _bound(data, w, V0, u_star, with_w=False)
+        values = _section4_values(data, w, V0, u_star, E_lu)
+        rows.append(_bound_claim(data, values, n, f" (t = {tau * t:.3g})"))
+        grads.append(_gradient_norm(values))
+    worst = min(rows, key=lambda claim: claim.margin)
+    without = _bound_without(values, "w")
     claims = [worst,
-              Claim("F - E l(u*^T x) > bound without 1/||w|| (smallest t)", data.F - E_lu, ">=",
-                    without + data.err_F + rounding(E_lu, without, n=n)),
-              Claim(f"||grad F|| (t = 1e-6) <= {GRADIENT_FALL_SMALL_W:g} ||grad F|| (t = 1e-3)", grads[-1],
-                    "<=", GRADIENT_FALL_SMALL_W * grads[T_VALUES.index(1e-3)])]
+              Claim("F - E l(u*^T x) > bound without 1/||w|| (smallest t; unchecked by the kernel)",
+                    data.F - E_lu, ">=", without + data.err_F + rounding(E_lu, without, n=n)),
+              Claim(f"||grad F|| (t = 1e-6) <= {GRADIENT_FALL_SMALL_W:g} ||grad F|| (t = 1e-3) (unchecked by the "
+                    "kernel)", grads[-1], "<=", GRADIENT_FALL_SMALL_W * grads[T_VALUES.index(1e-3)])]
     return claims, {"t": tau * T_VALUES[-1], "grad_norm": grads[-1], "F_minus_E_l_u_star": data.F - E_lu,
                     "bound_without_1_over_w": without}
 
@@ -195,25 +226,22 @@ def large_V_family(problem, u_star):
                                   > E_lu + rounding(fit.value, E_lu, n=n)):
         return None, {}
     w = P @ fit.argmin
-    margins, grads, rows = [], [], []
+    grads, rows = [], []
     for R in R_VALUES:
         unit = FixedFeatureUnit(lambda Z, h=u_hat: -(Z @ h)[:, None], scale=1.0 / R)
         prob = ResNetProblem(unit, X, y, loss)
         V = R * u_hat[:, None]
         data = from_data(prob, w, V, np.zeros(0))
-        bound, gw, gv = _bound(data, w, V, u_star)
-        rows.append(Claim("F - E l(u*^T x) <= ||w - u*|| ||grad_w|| + ||u*|| ||V||_2 ||grad_V||_F / ||w|| "
-                          f"(R = {R:g})", data.F - E_lu, "<=", bound,
-                          {"rounding": data.err_F + rounding(E_lu, bound, n=n)}))
-        margins.append(rows[-1].margin)
-        grads.append(float(np.hypot(gw, gv)))
-    without, _, _ = _bound(data, w, V, u_star, with_V=False)
+        values = _section4_values(data, w, V, u_star, E_lu)
+        rows.append(_bound_claim(data, values, n, f" (R = {R:g})"))
+        grads.append(_gradient_norm(values))
+    without = _bound_without(values, "V")
     solver_floor = SOLVER_FLOOR_FACTOR * fit.grad_norm * (1 + np.linalg.norm(P, 2))
-    claims = [rows[int(np.argmin(margins))],
-              Claim("F - E l(u*^T x) > bound without ||V||_2 (largest R)", data.F - E_lu, ">=",
-                    without + data.err_F + rounding(E_lu, without, n=n)),
-              Claim(f"||grad F|| (R = 1e6) <= {GRADIENT_FALL_LARGE_V:g} ||grad F|| (R = 1) + solver tolerance",
-                    grads[-1], "<=", GRADIENT_FALL_LARGE_V * grads[0] + solver_floor)]
+    claims = [min(rows, key=lambda claim: claim.margin),
+              Claim("F - E l(u*^T x) > bound without ||V||_2 (largest R; unchecked by the kernel)",
+                    data.F - E_lu, ">=", without + data.err_F + rounding(E_lu, without, n=n)),
+              Claim(f"||grad F|| (R = 1e6) <= {GRADIENT_FALL_LARGE_V:g} ||grad F|| (R = 1) + solver tolerance "
+                    "(unchecked by the kernel)", grads[-1], "<=", GRADIENT_FALL_LARGE_V * grads[0] + solver_floor)]
     return claims, {"R": R_VALUES[-1], "grad_norm": grads[-1], "F_minus_E_l_u_star": data.F - E_lu,
                     "bound_without_V_factor": without}
 
@@ -241,22 +269,30 @@ def one(seed: int) -> InstanceResult:
                                                           * np.linalg.norm(c0))
     balls = enclosed_saddle(problem, Fx, V0, u, step)
     stat = stationarity_certificate(problem, zero, V0, theta, stat_tol)
-    claims = [
-        Claim("||grad_w F(0, V_0, theta)|| = ||a_0 + V_0 c_0|| <= stat (Arb enclosure)",
-              balls["grad_w_norm_upper"], "<=", stat_tol),
-        Claim("||grad F|| <= stat (model)", stat.grad_norm, "<=", stat_tol),
-    ]
-    # bad value: F(0, V_0, theta) = E l(0; y) > E l(u^T x; y) >= F_lin
+    g = problem.gradients(zero, V0, theta)
     l0 = problem.loss.value(np.zeros(n), problem.y)
     E_l0 = float(np.mean(l0))
     F0 = problem.objective(zero, V0, theta)
-    claims.append(Claim("F(0, V_0, theta) = E_l0", F0, "=", E_l0,
-                        {"rounding": BOTH_SIDES * rounding(float(np.mean(np.abs(l0))), n=n)}))
+    values = {"grad_w": g.grad_w, "grad_V": g.grad_V, "grad_theta": g.grad_theta, "F": F0, "E_l0": E_l0,
+              "a_0": a0}
+    claims = [statement.largest_claim(LEMMA, index, values, {"rounding": stat_tol}, " (model's gradient)")
+              for index in (GRAD_W_ZERO, GRAD_V_ZERO, GRAD_THETA_ZERO)]
+    claims.append(Claim("||grad_w F(0, V_0, theta)|| = ||a_0 + V_0 c_0|| <= stat (Arb enclosure; not a relation "
+                        "of the conclusion)", balls["grad_w_norm_upper"], "<=", stat_tol))
+    # bad value: F(0, V_0, theta) = E l(0; y), and a linear predictor does strictly better
+    claims.append(statement.claim(LEMMA, F_VALUE, values,
+                                  {"rounding": BOTH_SIDES * rounding(float(np.mean(np.abs(l0))), n=n)}))
+    descent, descent_allow, descent_ratio = linear_descent(problem.X, problem.y, problem.loss, a0, E_l0)
+    # -a_0^T a_0 from the data: its rounding is that of a_0 carried through the square
+    descent_allow["rounding"] += (2.0 * float(np.abs(a0) @ at_zero.err_E_rx)
+                                  + rounding(float(a0 @ a0), n=d))
+    claims.append(statement.claim(LEMMA, LINEAR_DESCENT, {**values, "d_lin": descent}, descent_allow,
+                                  " (extrapolated from loss values)"))
     lin = linear_benchmark(problem.X, problem.y, problem.loss)
     u_lin = benchmark_point(lin)
     gap = arb_.mean_loss_gap(problem.loss, problem.y, np.zeros(n), arb_.linear_predictions(problem.X, u_lin))
-    claims.append(Claim("E_l0 - E l(u^T x) > 0, so F > F_lin (Arb enclosure, lower end)", arb_.lower(gap),
-                        ">=", np.finfo(np.float64).tiny))
+    claims.append(Claim("E_l0 - E l(u^T x) > 0, so F > F_lin (Arb enclosure, lower end; not a relation of the "
+                        "conclusion)", arb_.lower(gap), ">=", np.finfo(np.float64).tiny))
     # strict saddle: independently extrapolated, enclosed, and by the Hessian code
     direction = np.concatenate((u, (-step * np.outer(u, c0)).ravel()))
     u_phi = (problem.X + Fx @ V0.T) @ u
@@ -266,10 +302,11 @@ def one(seed: int) -> InstanceResult:
                                               np.concatenate((zero, V0.ravel())), (direction / sigma)[None, :])
     d2, d2_err = float(est[0]) * sigma ** 2, float(err[0]) * sigma ** 2
     allow = derivative_allowance(d2_err, F0, d2)
-    claims += [Claim("d2F_saddle = -1 (extrapolated from F)", d2, "=", PROVEN_CURVATURE, allow),
-               Claim("d2F_saddle = E_l2_uphi - 2 s* ||u||^2 ||c_0||^2 < 0 (Arb enclosure, upper end)",
-                     balls["d2F_upper"], "<=", 0.0),
-               resolution_claim(allow["extrapolation"] / ((abs(F0) + 1.0) * sigma ** 2 + abs(d2)))]
+    claims += [statement.claim(LEMMA, SADDLE_CURVATURE, {"d2F_saddle": d2}, allow, " (extrapolated from F)"),
+               Claim("d2F_saddle = E_l2_uphi - 2 s* ||u||^2 ||c_0||^2 < 0 (Arb enclosure, upper end; not a "
+                     "relation of the conclusion)", balls["d2F_upper"], "<=", 0.0),
+               resolution_claim(max(descent_ratio,
+                                    allow["extrapolation"] / ((abs(F0) + 1.0) * sigma ** 2 + abs(d2))))]
     H, Eb = dense_hessian(problem, zero, V0, theta, error_bound=True)
     diag = np.diag(H)
     scaling = np.where(diag > 0, 1.0 / np.sqrt(np.where(diag > 0, diag, 1.0)), 1.0)
@@ -277,11 +314,13 @@ def one(seed: int) -> InstanceResult:
     rq_value = float(direction @ H @ direction)
     ad = np.abs(direction)
     rq_tol = float(ad @ Eb @ ad) + QUADRATIC_FORM_ROUNDING * H.shape[0] * _EPS * float(ad @ np.abs(H) @ ad)
-    claims += [Claim("d^T H d = -1 (Hessian code)", rq_value, "=", PROVEN_CURVATURE, {"rounding": rq_tol}),
-               Claim("lambda_min(S H S) < 0 (Hessian code, certified)", curvature.eigenvalue, "<=",
-                     -curvature.tolerance)]
+    claims += [statement.claim(LEMMA, SADDLE_CURVATURE, {"d2F_saddle": rq_value}, {"rounding": rq_tol},
+                               " (Hessian code: d^T H d)"),
+               Claim("lambda_min(S H S) < 0 (Hessian code, certified; not a relation of the conclusion)",
+                     curvature.eigenvalue, "<=", -curvature.tolerance)]
     values = {"lambda_min": curvature.eigenvalue, "F_minus_F_lin_lower": arb_.lower(gap),
-              "stationarity": stat.grad_norm, "d_H_d": rq_value, "d2F_extrapolated": d2}
+              "stationarity": stat.grad_norm, "d_H_d": rq_value, "d2F_extrapolated": d2,
+              "d_lin_extrapolated": descent}
     if lin.argmin is not None and np.linalg.norm(lin.argmin) > 0:
         tau = 1.0 / (1.0 + float(np.linalg.norm(H[:d, :d], 2)))
         fam_claims, fam = small_w_family(problem, theta, V0, lin.argmin, rng, tau)

@@ -1,7 +1,13 @@
 """Witness for the main theorem: at certified local minima, F <= F_feat(theta) <= F_lin.
 
 Claim
-    At every local minimum ``(w, V, theta)`` of ``F``: ``F <= F_feat(theta) <= F_lin`` (and so ``F <= F_lin``).
+    At every local minimum ``(w, V, theta)`` of ``F``: ``F(w, V, theta) <= F_feat(theta)`` and ``F_feat(theta)
+    <= F_lin`` -- the two relations of the theorem's conclusion, compiled by the bridge (:mod:`._statement`;
+    a claim's label is the relation as printed, with the start's index), evaluated at ``F`` (the
+    certified point's value) and the *lower* ends of the certified brackets of ``F_feat`` and ``F_lin``,
+    with the allowances of :func:`~..certificates.main_theorem.theorem_quantities` (bracket widths and
+    rounding).  Not in the conclusion, and labelled as such: the consequence ``F <= F_lin`` (compared
+    directly, with its own allowance) and the benchmarks' bracket claims.
 
 Sampling
     Per instance (:func:`sample_minimum_instance`, from the instance's seed: a loss, an MLP unit --
@@ -12,7 +18,7 @@ Sampling
     stopping after ``WANTED`` certified local minima.  Every end point is classified
     (:func:`~..certificates.local_minimum.certify_local_minimum`): certified local minimum, escaped to
     infinity, unconverged, saddle.  The claims are evaluated at certified local minima only
-    (:func:`~..certificates.main_theorem.theorem_claims`); an instance without one is *unchecked*
+    (:func:`conclusion_claims`); an instance without one is *unchecked*
     (counted, never a pass).  The report is ``inconclusive`` unless at least
     ``MINIMUM_CERTIFIED_SHARE`` of the instances (100 of the default 200) are checked.
 
@@ -42,14 +48,19 @@ from resnet_lemmas.numerics.certificates import local_minimum
 from resnet_lemmas.numerics.certificates.local_minimum import (CERTIFIED, STATUSES, certify_local_minimum,
                                                                curvature_claim)
 from resnet_lemmas.numerics.certificates.local_minimum import TOLERANCE as CERTIFICATE_TOLERANCE
-from resnet_lemmas.numerics.certificates.main_theorem import CLAIMS_TOLERANCE, bracket_claim, theorem_claims
+from resnet_lemmas.numerics.certificates.main_theorem import (CLAIMS_TOLERANCE, bracket_claim,
+                                                              theorem_quantities)
 from resnet_lemmas.numerics.data.instances import Instance
 from resnet_lemmas.numerics.models.networks import ACTIVATIONS, sample_unit
 from resnet_lemmas.numerics.models.residual import ResNetProblem
 from resnet_lemmas.proofs.losses import LOSSES
 from resnet_lemmas.numerics.solvers.search import refined_local_minimum, start_seeds
-from resnet_lemmas.numerics.witnesses.harness import InstanceResult, run_witness
+from resnet_lemmas.numerics.witnesses import _statement as statement
+from resnet_lemmas.numerics.witnesses.harness import Claim, InstanceResult, run_witness
 
+LEMMA = "local_minima_beat_linear"
+#: The relations of the theorem's conclusion, by position (``proofs/lemmas/local_minima_beat_linear.py``).
+F_BELOW_FEAT, FEAT_BELOW_LIN = range(2)
 DEFAULT_INSTANCES = 200
 #: Distinct inputs and copies of each (inclusive ranges): ``n = m r`` between 16 and 40.
 DISTINCT_INPUTS = (4, 8)
@@ -63,7 +74,8 @@ WANTED = 1
 MAXITER = 300
 #: The report is inconclusive unless this share of the instances has a certified local minimum.
 MINIMUM_CERTIFIED_SHARE = 0.5
-TOLERANCE = (f"{CERTIFICATE_TOLERANCE}.  Claims: {CLAIMS_TOLERANCE}.  Curvature along the extreme "
+TOLERANCE = (f"{CERTIFICATE_TOLERANCE}.  Claims (the theorem's relations compiled by the bridge): "
+             f"{CLAIMS_TOLERANCE}.  Curvature along the extreme "
              "eigenvectors = Richardson-extrapolated derivative of grad F . d within 10 err + 1e3 eps (|F'| + "
              f"|d^T H d| + 1).  Search: at most {MAX_STARTS} starts per instance, {MAXITER} iterations each")
 
@@ -115,6 +127,21 @@ def sample_minimum_instance(seed: int, distinct=DISTINCT_INPUTS, copies=COPIES, 
     return Instance(seed, problem, description)
 
 
+def conclusion_claims(F: float, F_rounding: float, feat, lin, n: int, suffix: str = "") -> list[Claim]:
+    """At a certified local minimum with value ``F`` (float64 rounding bound ``F_rounding``): the
+    ``F_feat`` bracket claim, the theorem's two relations through the bridge, and the consequence
+    ``F <= F_lin``; ``[]`` when a benchmark has no certified bracket."""
+    if not (np.isfinite(feat.lower) and np.isfinite(lin.lower)):
+        return []
+    values, allowances = theorem_quantities(F, F_rounding, feat, lin, n)
+    bracket = bracket_claim("F_feat bracket" + suffix, feat, n)
+    return ([bracket] if bracket is not None else []) + [
+        statement.claim(LEMMA, F_BELOW_FEAT, values, allowances["F <= F_feat"], suffix),
+        statement.claim(LEMMA, FEAT_BELOW_LIN, values, allowances["F_feat <= F_lin"], suffix),
+        Claim("F <= F_lin (a consequence; not a relation of the conclusion)" + suffix, values["F"], "<=",
+              values["F_lin"], allowances["F <= F_lin"])]
+
+
 def search_and_certify(problem, seed: int, *, max_starts: int, wanted: int, maxiter: int):
     """Run up to ``max_starts`` searches from the start seeds of ``seed``; returns the list of
     ``(LocalMinimum, LocalMinimumCertificate)``, stopping after ``wanted`` certified local minima."""
@@ -149,7 +176,7 @@ def one(seed: int) -> InstanceResult:
             continue
         relative_gradients.append(cert.relative_gradient)
         feat = feature_benchmark(problem.X, problem.features(point.theta), problem.y, problem.loss)
-        point_claims = theorem_claims(cert.F, cert.F_rounding, feat, lin, problem.n, suffix=f" [start {index}]")
+        point_claims = conclusion_claims(cert.F, cert.F_rounding, feat, lin, problem.n, suffix=f" [start {index}]")
         if not point_claims:
             benchmark_uncertified += 1
             notes.append(f"start {index}: certified, but no certified bracket for F_feat or F_lin")

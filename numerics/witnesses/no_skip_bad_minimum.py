@@ -3,32 +3,42 @@ connection.
 
 Claim
 -----
-Per instance, two certified bad local minima:
+Per instance, on the residual network without skip, ``p = w^T V f_theta(x)``, on the symmetrised sample
+``([X; -X], [y; -y])`` (a symmetric loss of the lemma), with ``theta`` killing the first layer (so
+``f_theta(x) = f_0`` on the whole sample and the prediction is the constant ``w^T V f_0``):
 
-1. the residual network without skip, ``p = w^T V f_theta(x)``, on the symmetrised sample
-   ``([X; -X], [y; -y])`` (a symmetric loss of the lemma): ``theta`` with a dead first layer, ``w`` random,
-   ``V`` corrected so that ``w^T V f_0 = s*`` (the best constant, ``0`` by symmetry).  Claims: the first
-   layer is dead (largest pre-activation below minus its rounding bound: every ReLU stays inactive within
-   the certified radius, so the prediction is constant there); the constant is the best one up to
-   rounding (``E l(s_0; y) - inf_s E l(s; y) <= CONSTANT_ROUNDING_FACTOR n eps (1 + |F|)``, the bracket of ``s*``
-   *proven* in Arb balls, :func:`~..no_skip.constant_suboptimality`): a local minimum; and ``F - F_lin > 0``
-   *enclosed in Arb balls* (``F - E l(u^T x)`` for the linear benchmark's point ``u``, so no float64
+1. the example's conclusion, compiled by the bridge (:mod:`._statement`; labels are the relations as
+   printed): ``E l(w^T V f_0; y) >= E l(0; y)`` at a random ``(w, V)`` and at the constructed one (``V``
+   corrected so that ``w^T V f_0 = s*``, the best constant, ``0`` by symmetry; there it holds with
+   equality, to rounding), the left side the model's objective; and ``d/dt E l(-t a_0^T x; y) at t = 0 =
+   -a_0^T a_0`` with the derivative *extrapolated* from loss values along the path and ``a_0 = E[l'(0; y)
+   x]`` from the data;
+2. not relations of the conclusion (the example's certificates, labelled as such): the first layer is
+   dead (largest pre-activation below minus its rounding bound: every ReLU stays inactive within the
+   certified radius, so the prediction is constant there); the constant is the best one up to rounding
+   (``E l(s_0; y) - inf_s E l(s; y) <= CONSTANT_ROUNDING_FACTOR n eps (1 + |F|)``, the bracket of ``s*``
+   *proven* in Arb balls, :func:`~..no_skip.constant_suboptimality`): a local minimum; and ``F - F_lin >
+   0`` *enclosed in Arb balls* (``F - E l(u^T x)`` for the linear benchmark's point ``u``, so no float64
    comparison decides it);
-2. the plain two-layer network ``p = v^T relu(A x + beta)`` on the instance's own data (any loss): dead
-   first layer, hence ``F = E l(0; y)`` on the certified ball, and ``F - F_lin > 0`` enclosed the same way.
+3. the plain two-layer network ``p = v^T relu(A x + beta)`` on the instance's own data (any loss; an extra
+   example, unchecked by the kernel): dead first layer, hence ``F = E l(0; y)`` on the certified ball, and
+   ``F - F_lin > 0`` enclosed the same way.
 
 Sampling
 --------
 ``DEFAULT_INSTANCES`` instances: :func:`~..instances.sample_instance` restricted to ReLU units and the
-symmetric losses for item 1; for item 2 the losses cycle by seed, ``n`` uniform on ``20..40``, ``d`` on
+symmetric losses for items 1-2; for item 3 the losses cycle by seed, ``n`` uniform on ``20..40``, ``d`` on
 ``2..3``, width ``2..5``, ``A`` standard normal, biases dead by ``MARGIN``.
 
 Tolerance
 ---------
-Dead layer: ``DEAD_ROUNDING_FACTOR (d + 1) eps (1 + max |z|)`` (rounding of a dot product); best constant:
-``CONSTANT_ROUNDING_FACTOR n eps (1 + |F|)``; ``F > F_lin``: none (Arb ball, lower end ``> 0``).  Details: how much
-worse than ``F_lin`` the minima are, the certified radii, and, as a contrast, ``||grad_w F||`` at the same
-point *with* the skip connection (nonzero: not even stationary there).
+The conclusion: means of ``n`` terms ``ROUNDING_FACTOR n eps (1 + magnitudes)``; the extrapolated
+derivative ``ERROR_FACTOR`` times its error estimate plus ``ROUNDING_MULTIPLE eps (|F| + |derivative| +
+1)`` (resolving ``DERIVATIVE_RESOLUTION`` relative), plus the rounding of ``a_0^T a_0``.  Dead layer:
+``DEAD_ROUNDING_FACTOR (d + 1) eps (1 + max |z|)`` (rounding of a dot product); best constant:
+``CONSTANT_ROUNDING_FACTOR n eps (1 + |F|)``; ``F > F_lin``: none (Arb ball, lower end ``> 0``).  Details:
+how much worse than ``F_lin`` the minima are, the certified radii, and, as a contrast, ``||grad_w F||`` at
+the same point *with* the skip connection (nonzero: not even stationary there).
 """
 from __future__ import annotations
 
@@ -36,6 +46,7 @@ import numpy as np
 
 from resnet_lemmas.numerics.certificates import enclosures as arb_
 from resnet_lemmas.numerics.certificates.convex_benchmarks import linear_benchmark
+from resnet_lemmas.numerics.certificates.derivatives import ERROR_FACTOR, ROUNDING_MULTIPLE
 from resnet_lemmas.numerics.data.instances import sample_instance
 from resnet_lemmas.numerics.data.synthetic import data_for_loss
 from resnet_lemmas.numerics.models.no_skip import (CONSTANT_ROUNDING_FACTOR, DEAD_ROUNDING_FACTOR, TwoLayerNet,
@@ -43,20 +54,29 @@ from resnet_lemmas.numerics.models.no_skip import (CONSTANT_ROUNDING_FACTOR, DEA
                                                    kill_first_layer, no_skip_local_minimum, symmetrised)
 from resnet_lemmas.numerics.models.no_skip import _dead
 from resnet_lemmas.numerics.models.residual import ResNetProblem
-from resnet_lemmas.numerics.witnesses._common import benchmark_point
+from resnet_lemmas.numerics.witnesses import _statement as statement
+from resnet_lemmas.numerics.witnesses._common import (DERIVATIVE_RESOLUTION, ROUNDING_FACTOR,
+                                                      benchmark_point, linear_descent, resolution_claim,
+                                                      rounding, rounding_array)
 from resnet_lemmas.numerics.witnesses.harness import Claim, InstanceResult, run_witness
 from resnet_lemmas.proofs.lemmas.no_skip_bad_minimum import SYMMETRIC_LOSSES
 from resnet_lemmas.proofs.losses import get_loss
 
+LEMMA = "no_skip_bad_minimum"
+#: The relations of the example's conclusion, by position (``proofs/lemmas/no_skip_bad_minimum.py``).
+NO_BETTER_CONSTANT, LINEAR_DESCENT = range(2)
 DEFAULT_INSTANCES = 200
 #: First-layer biases are set ``MARGIN`` below the smallest value that keeps every unit inactive.
 MARGIN = 0.5
 #: Losses of the plain two-layer network, cycled by seed.
 TWO_LAYER_LOSSES = ("exponential", "logistic", "poisson", "pseudo_huber", "softplus_hinge", "squared")
-TOLERANCE = (f"dead first layer: largest pre-activation below -{DEAD_ROUNDING_FACTOR:g} (d + 1) eps (1 + "
-             f"max|z|); best constant: E l(s_0; y) - inf_s E l(s; y) <= {CONSTANT_ROUNDING_FACTOR:g} n eps "
+TOLERANCE = (f"the example's relations compiled by the bridge: {ROUNDING_FACTOR:g} n eps (1 + magnitudes); "
+             f"extrapolated derivative within {ERROR_FACTOR:g} x error estimate + {ROUNDING_MULTIPLE:g} eps (|F| "
+             f"+ |derivative| + 1), resolving {DERIVATIVE_RESOLUTION:g} relative; dead first layer: largest "
+             f"pre-activation below -{DEAD_ROUNDING_FACTOR:g} (d + 1) eps (1 + max|z|); best constant: E l(s_0; y) - inf_s E l(s; y) <= {CONSTANT_ROUNDING_FACTOR:g} n eps "
              "(1 + |F|) (bracket proven in Arb balls); F > F_lin: Arb enclosure of F - E l(u^T x) for the "
-             "benchmark's point u, lower end > 0")
+             "benchmark's point u, lower end > 0; the two-layer net is an extra example, unchecked by the "
+             "kernel")
 
 
 def _worse_than_linear(loss, X, y, predictions) -> tuple[float, object]:
@@ -84,15 +104,34 @@ def resnet_without_skip(seed: int, rng):
 def one(seed: int) -> InstanceResult:
     rng = np.random.default_rng([seed, 7])
     inst, problem, w, V, theta = resnet_without_skip(seed, rng)
+    random_V = rng.normal(size=V.shape)    # any (w, V): the prediction w^T V f_0 is some constant
     region = dead_first_layer(problem.unit, problem.X, theta)
     cert = no_skip_local_minimum(problem, w, V, theta)
     worse, lin = _worse_than_linear(problem.loss, problem.X, problem.y, problem.predict(w, V, theta))
-    claims = [Claim("max first-layer pre-activation < 0 (dead region, no skip)", region.top, "<=",
-                    -region.tolerance),
-              Claim("E l(s_0; y) - inf_s E l(s; y) <= rounding (best constant, no skip)", cert.delta, "<=",
-                    cert.tolerance),
-              Claim("F - F_lin > 0 (no skip; Arb enclosure, lower end)", worse, ">=",
-                    np.finfo(np.float64).tiny)]
+    # the conclusion: no constant beats 0 on the symmetrised sample, and a linear predictor beats 0
+    l0 = problem.loss.value(np.zeros(problem.n), problem.y)
+    E_l0 = float(np.mean(l0))
+    claims = []
+    for where, V_point in (("random (w, V)", random_V), ("the constructed minimum", V)):
+        F = problem.objective(w, V_point, theta)
+        claims.append(statement.claim(LEMMA, NO_BETTER_CONSTANT, {"F_noskip": F, "E_l0_ns": E_l0},
+                                      {"rounding": rounding(F, float(np.mean(np.abs(l0))), n=problem.n)},
+                                      f" (at {where})"))
+    r0 = problem.loss.grad(np.zeros(problem.n), problem.y)
+    a0 = problem.X.T @ r0 / problem.n
+    err_a0 = rounding_array(np.abs(problem.X).T @ np.abs(r0) / problem.n, problem.n)
+    descent, allow, ratio = linear_descent(problem.X, problem.y, problem.loss, a0, E_l0)
+    # -a_0^T a_0 from the data: the rounding of a_0 carried through the square, and the square's own
+    allow["rounding"] += 2.0 * float(np.abs(a0) @ err_a0) + rounding(float(a0 @ a0), n=problem.d)
+    claims += [statement.claim(LEMMA, LINEAR_DESCENT, {"d_lin_ns": descent, "a_0_ns": a0}, allow,
+                               " (extrapolated from loss values)"),
+               resolution_claim(ratio)]
+    claims += [Claim("max first-layer pre-activation < 0 (dead region, no skip; a certificate, not a relation "
+                     "of the conclusion)", region.top, "<=", -region.tolerance),
+               Claim("E l(s_0; y) - inf_s E l(s; y) <= rounding (best constant, no skip; a certificate, not a "
+                     "relation of the conclusion)", cert.delta, "<=", cert.tolerance),
+               Claim("F - F_lin > 0 (no skip; Arb enclosure, lower end; a consequence, not a relation of the "
+                     "conclusion)", worse, ">=", np.finfo(np.float64).tiny)]
     with_skip = ResNetProblem(problem.unit, problem.X, problem.y, problem.loss, skip=True)
     grad_w_skip = float(np.linalg.norm(with_skip.gradients(w, V, theta).grad_w))
 
@@ -107,10 +146,10 @@ def one(seed: int) -> InstanceResult:
     cert2 = net.local_minimum(A, beta, v)
     region2 = _dead(X2 @ A.T + beta, X2)
     worse2, _ = _worse_than_linear(raw_loss, X2, y2, net.predict(A, beta, v))
-    claims += [Claim("max first-layer pre-activation < 0 (dead region, two-layer net)", region2.top, "<=",
-                     -region2.tolerance),
-               Claim("F - F_lin > 0 (two-layer net; Arb enclosure, lower end)", worse2, ">=",
-                     np.finfo(np.float64).tiny)]
+    claims += [Claim("max first-layer pre-activation < 0 (dead region, two-layer net; an extra example, "
+                     "unchecked by the kernel)", region2.top, "<=", -region2.tolerance),
+               Claim("F - F_lin > 0 (two-layer net; Arb enclosure, lower end; an extra example, unchecked by "
+                     "the kernel)", worse2, ">=", np.finfo(np.float64).tiny)]
     return InstanceResult(seed, claims=claims,
                           description=(f"{inst.description} (symmetrised, no skip): {cert.message}; F - F_lin "
                                        f">= {worse:.4g}; two-layer net ({raw_loss.name}): {cert2.message}; "

@@ -2,17 +2,28 @@
 
 Claim
 -----
-At every point ``(w, V, theta)``, with ``c = E[l'(p) f_theta(x)]`` and ``E_rx = E[l'(p) x]``:
-``grad_w = E_rx + V c``, ``grad_V = w c^T`` (rank one), ``grad_theta = E[l'(p) J_theta^T V^T w]``; hence
-``c = grad_V^T w / ||w||^2``, ``E_rx = grad_w - V c`` and ``E_r_p = E[l'(p) p] = w^T grad_w``.  Each
-relation is a claim per component, with the gradients obtained *independently of the model*: Richardson-
-extrapolated differences of ``F`` (evaluated from its definition, ``_common.objective_batch``) along every
-coordinate of ``(w, V)`` and along random directions of ``theta`` and of all parameters; and ``c``,
-``E_rx``, ``E_r_p``, ``F`` computed directly from the data (``_common.from_data``).  The model's own
-``F``, ``c``, ``E_rx``, ``grad_w``, ``grad_V`` (:meth:`ResNetProblem.gradients`) are claimed equal to those
-definitions, and its ``grad_theta`` (the only implementation of ``E[l'(p) J^T V^T w]``, through the unit's
-``vjp``) to the extrapolated derivatives.  ``sigma_2(grad_V) = 0`` is claimed of the *extrapolated*
-``grad_V``, with Weyl's bound (the Frobenius norm of its allowances) as allowance.
+The six relations of the lemma's conclusion (``LEMMA.conclusion``), compiled by the bridge and evaluated
+at independently computed values of their named quantities (:mod:`._statement`; a claim's label is the
+relation as printed): ``grad_w F = E[l'(p) x] + V c``, ``grad_V F = w c^T``, ``grad_theta F =
+E[l'(p) J_theta(x)^T V^T w]``, ``c = grad_V F^T w / (w^T w)``, ``E[l'(p) x] = -V c + grad_w F`` and
+``E[l'(p) p] = w^T grad_w F``, one claim per component.  The values:
+
+* ``grad_w F``, ``grad_V F``: Richardson-extrapolated differences of ``F`` (evaluated from its definition,
+  ``_common.objective_batch``) along every coordinate of ``(w, V)`` -- independent of the model;
+* ``c``, ``E[l'(p) x]``, ``E[l'(p) p]``: computed directly from the data (``_common.from_data``);
+* ``grad_theta F`` is known only along random directions ``v`` of ``theta`` (extrapolated ``D_v F``;
+  the full gradient would cost ``q`` extrapolations through the unit): the relation, linear in both its
+  quantities, is evaluated at the projections ``(v^T grad_theta F, v^T E[l'(p) J^T V^T w])``
+  (:func:`._statement.along` checks the linearity symbolically).  ``E[l'(p) J_theta(x)^T V^T w]`` itself
+  is the model's ``grad_theta`` (``unit.vjp(X, theta, r (V^T w)^T) / n`` with ``r = l'(p)``: its only
+  implementation).
+
+The first two relations are also evaluated with the model's own ``grad_w``, ``grad_V``
+(:meth:`ResNetProblem.gradients`, suffix ``(model's gradient)``).  Not in the conclusion, and labelled as
+such: the model's ``F``, ``c``, ``E_rx`` against the definitions; the model's full gradient along one
+random direction of all parameters; ``sigma_2(grad_V) = 0`` (rank one, a consequence of the second
+relation) of the *extrapolated* ``grad_V``, with Weyl's bound (the Frobenius norm of its allowances) as
+allowance; and the resolution of the derivative allowances.
 
 Sampling
 --------
@@ -26,8 +37,9 @@ Extrapolated derivative vs a formula: ``ERROR_FACTOR`` times the extrapolation's
 ``ROUNDING_MULTIPLE eps (|F| + |derivative| + 1)`` (:mod:`~..certificates.derivatives`); identities
 between means of ``n`` terms: ``ROUNDING_FACTOR n eps (1 + magnitudes)``; and every extrapolation
 allowance must resolve relative errors of ``DERIVATIVE_RESOLUTION`` (else the claim "derivative
-allowances resolve ..." fails: a loose derivative check is not evidence).  Reported per instance: the
-largest ratio discrepancy / allowance and the largest relative allowance used.
+allowances resolve ..." fails: a loose derivative check is not evidence).  The allowances are derived
+for the relations as the kernel proves them; a wrong relation in the lemma module misses them.  Reported
+per instance: the largest ratio discrepancy / allowance and the largest relative allowance used.
 """
 from __future__ import annotations
 
@@ -35,19 +47,23 @@ import numpy as np
 
 from resnet_lemmas.numerics.certificates.derivatives import ERROR_FACTOR, ROUNDING_MULTIPLE
 from resnet_lemmas.numerics.data.instances import sample_instance
-from resnet_lemmas.numerics.witnesses._common import (BOTH_SIDES, DERIVATIVE_RESOLUTION, ROUNDING_FACTOR, componentwise,
-                                                      directional_checks, extrapolated_gradient,
-                                                      from_data, resolution_claim, rounding,
-                                                      rounding_array, worst_ratio)
+from resnet_lemmas.numerics.witnesses import _statement as statement
+from resnet_lemmas.numerics.witnesses._common import (BOTH_SIDES, DERIVATIVE_RESOLUTION, ROUNDING_FACTOR,
+                                                      componentwise, directional_checks,
+                                                      extrapolated_gradient, from_data, resolution_claim,
+                                                      rounding, rounding_array, worst_ratio)
 from resnet_lemmas.numerics.witnesses.harness import Claim, InstanceResult, run_witness
 
+LEMMA = "residual_gradients"
+#: The relations of the lemma's conclusion, by position (``proofs/lemmas/residual_gradients.py``).
+GRAD_W, GRAD_V, GRAD_THETA, C_FROM_GRAD_V, E_RX_FROM_GRAD_W, E_R_P = range(6)
 DEFAULT_INSTANCES = 200
 #: Random unit directions in ``theta`` per instance (plus one in all parameters).
 THETA_DIRECTIONS = 2
-TOLERANCE = (f"extrapolated derivative vs formula: {ERROR_FACTOR:g} x extrapolation error estimate + "
-             f"{ROUNDING_MULTIPLE:g} eps (|F| + |derivative| + 1); identities between means of n terms: "
-             f"{ROUNDING_FACTOR:g} n eps (1 + magnitudes); every extrapolation allowance must resolve "
-             f"relative errors of {DERIVATIVE_RESOLUTION:g}")
+TOLERANCE = (f"extrapolated derivative vs the lemma's relation (compiled by the bridge): {ERROR_FACTOR:g} x "
+             f"extrapolation error estimate + {ROUNDING_MULTIPLE:g} eps (|F| + |derivative| + 1); "
+             f"identities between means of n terms: {ROUNDING_FACTOR:g} n eps (1 + magnitudes); every "
+             f"extrapolation allowance must resolve relative errors of {DERIVATIVE_RESOLUTION:g}")
 
 
 def _unit(rng, size, mask):
@@ -67,58 +83,69 @@ def one(seed: int) -> InstanceResult:
     fd = extrapolated_gradient(problem, w, V, theta)
     absV, aw = np.abs(V), np.abs(w)
     w2 = float(w @ w)
-    formula_w = data.E_rx + V @ data.c
-    # float64 error of each side: the direct quantities' bounds (``Direct.err_*``) propagated through
-    # the formula, plus the rounding of the formula's own products
+    # float64 error of the right sides at the data's quantities: their bounds (``Direct.err_*``)
+    # propagated through the relation, plus the rounding of its own products
     err_w = (data.err_E_rx + absV @ data.err_c
              + rounding_array(np.abs(data.E_rx) + absV @ np.abs(data.c), k + 1))
     err_V = np.outer(aw, data.err_c) + rounding_array(np.outer(aw, np.abs(data.c)), 1)
+    known = {"w": w, "V": V, "c": data.c, "E_rx": data.E_rx, "E_r_p": data.E_r_p}
+    lemma = {**known, "grad_w": fd.grad_w, "grad_V": fd.grad_V}
     claims = [Claim("F = E[l(p; y)] (model vs definition)", model.F, "=", data.F,
                     {"rounding": BOTH_SIDES * data.err_F})]
     claims += componentwise("c = E[l'(p) f] (model vs definition)", model.c, data.c,
                             {"rounding": BOTH_SIDES * data.err_c})
     claims += componentwise("E_rx = E[l'(p) x] (model vs definition)", model.r_x, data.E_rx,
                             {"rounding": BOTH_SIDES * data.err_E_rx})
-    claims += componentwise("grad_w = E_rx + V c (model)", model.grad_w, formula_w, {"rounding": BOTH_SIDES * err_w})
-    claims += componentwise("grad_V = w c^T (model)", model.grad_V, np.outer(w, data.c),
-                            {"rounding": BOTH_SIDES * err_V})
-    # the lemma, with the gradients extrapolated from F
-    claims += componentwise("grad_w = E_rx + V c", fd.grad_w, formula_w,
-                            {"extrapolation": fd.allow_w["extrapolation"],
-                             "rounding": fd.allow_w["rounding"] + err_w})
-    claims += componentwise("grad_V = w c^T", fd.grad_V, np.outer(w, data.c),
-                            {"extrapolation": fd.allow_V["extrapolation"],
-                             "rounding": fd.allow_V["rounding"] + err_V})
-    claims += componentwise("c = grad_V^T w / ||w||^2", data.c, fd.grad_V.T @ w / w2,
-                            {"extrapolation": fd.allow_V["extrapolation"].T @ aw / w2,
-                             "rounding": fd.allow_V["rounding"].T @ aw / w2 + data.err_c
-                             + rounding_array(np.abs(fd.grad_V).T @ aw / w2, d + 1)})
-    claims += componentwise("E_rx = grad_w - V c", data.E_rx, fd.grad_w - V @ data.c,
-                            {"extrapolation": fd.allow_w["extrapolation"],
-                             "rounding": fd.allow_w["rounding"] + err_w})
-    claims.append(Claim("E_r_p = w^T grad_w", data.E_r_p, "=", float(w @ fd.grad_w),
-                        {"extrapolation": float(aw @ fd.allow_w["extrapolation"]),
-                         "rounding": float(aw @ fd.allow_w["rounding"]) + data.err_E_r_p
-                         + rounding(float(aw @ np.abs(fd.grad_w)), n=d)}))
+    # the lemma's first two relations with the model's own gradients
+    with_model = {**known, "grad_w": model.grad_w, "grad_V": model.grad_V}
+    claims += statement.component_claims(LEMMA, GRAD_W, with_model, {"rounding": BOTH_SIDES * err_w},
+                                         " (model's gradient)")
+    claims += statement.component_claims(LEMMA, GRAD_V, with_model, {"rounding": BOTH_SIDES * err_V},
+                                         " (model's gradient)")
+    # the lemma's relations, with the gradients extrapolated from F
+    claims += statement.component_claims(LEMMA, GRAD_W, lemma,
+                                         {"extrapolation": fd.allow_w["extrapolation"],
+                                          "rounding": fd.allow_w["rounding"] + err_w})
+    claims += statement.component_claims(LEMMA, GRAD_V, lemma,
+                                         {"extrapolation": fd.allow_V["extrapolation"],
+                                          "rounding": fd.allow_V["rounding"] + err_V})
+    claims += statement.component_claims(
+        LEMMA, C_FROM_GRAD_V, lemma,
+        {"extrapolation": fd.allow_V["extrapolation"].T @ aw / w2,
+         "rounding": fd.allow_V["rounding"].T @ aw / w2 + data.err_c
+         + rounding_array(np.abs(fd.grad_V).T @ aw / w2, d + 1)})
+    claims += statement.component_claims(LEMMA, E_RX_FROM_GRAD_W, lemma,
+                                         {"extrapolation": fd.allow_w["extrapolation"],
+                                          "rounding": fd.allow_w["rounding"] + err_w})
+    claims.append(statement.claim(LEMMA, E_R_P, lemma,
+                                  {"extrapolation": float(aw @ fd.allow_w["extrapolation"]),
+                                   "rounding": float(aw @ fd.allow_w["rounding"]) + data.err_E_r_p
+                                   + rounding(float(aw @ np.abs(fd.grad_w)), n=d)}))
     singular = np.linalg.svd(fd.grad_V, compute_uv=False)
     if singular.size > 1:
-        claims.append(Claim("sigma_2(grad_V) = 0 (rank one)", float(singular[1]), "=", 0.0,
+        claims.append(Claim("sigma_2(grad_V) = 0 (rank one, a consequence of grad_V F = w c^T)",
+                            float(singular[1]), "=", 0.0,
                             {"extrapolation": float(np.linalg.norm(fd.allow_V["extrapolation"])),
                              "rounding": float(np.linalg.norm(fd.allow_V["rounding"]))
                              + rounding(float(singular[0]), n=d * k)}))
-    # grad_theta (and everything at once) against extrapolated directional derivatives
+    # grad_theta along random directions of theta (the lemma's relation, projected), and the model's
+    # whole gradient along one random direction of all parameters
     N = d + d * k + q
     idx = np.arange(N)
-    directions = [_unit(rng, N, idx >= d + d * k) for _ in range(THETA_DIRECTIONS if q else 0)]
-    labels = ["grad_theta . v = D_v F"] * len(directions)
+    theta_directions = THETA_DIRECTIONS if q else 0
+    directions = [_unit(rng, N, idx >= d + d * k) for _ in range(theta_directions)]
     directions.append(_unit(rng, N, idx >= 0))
-    labels.append("(grad_w, grad_V, grad_theta) . v = D_v F")
     directions = np.array(directions)
     packed = np.concatenate((model.grad_w, model.grad_V.ravel(), model.grad_theta))
     analytic = directions @ packed
     _, estimates, allowances = directional_checks(problem, w, V, theta, directions, analytic)
-    for j, (label, est, allow) in enumerate(zip(labels, estimates, allowances)):
-        claims.append(Claim(f"{label} (direction {j})", float(est), "=", float(analytic[j]), allow))
+    for j in range(theta_directions):
+        # v has no (w, V) part, so v . (model's packed gradient) = v_theta^T E[l'(p) J^T V^T w]
+        claims.append(statement.along(LEMMA, GRAD_THETA, {"grad_theta": estimates[j],
+                                                          "E_rJVw": analytic[j]},
+                                      allowances[j], f" (along theta direction {j})"))
+    claims.append(Claim("(grad_w, grad_V, grad_theta) (model) . v = D_v F (all parameters; not in the "
+                        "conclusion)", float(estimates[-1]), "=", float(analytic[-1]), allowances[-1]))
     ratio = max(fd.resolution(), max(a["extrapolation"] / (abs(fd.F) + abs(e) + 1.0)
                                      for a, e in zip(allowances, estimates)))
     claims.append(resolution_claim(ratio))

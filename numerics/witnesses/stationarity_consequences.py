@@ -3,16 +3,22 @@
 
 Claim
 -----
-The lemma's quantitative form, at every point with ``w != 0``: ``||c|| = ||grad_V||_F / ||w||`` and
-``||E_rx|| <= ||grad_w|| + ||V||_2 ||grad_V||_F / ||w||``.  The left sides are computed *directly from the
-data* (``c = E[l'(p) f]``, ``E_rx = E[l'(p) x]``, ``_common.from_data``), the right sides from gradients
-extrapolated from ``F`` alone (``_common.extrapolated_gradient``), so nothing of the model's gradient code
-enters the relation.  At a stationary point the right sides are the (certified small) gradient norms:
-the claims then say that ``c`` and ``E_rx`` vanish to that accuracy, which is the lemma.  The points are
-made stationary by a solve that uses the *model's* gradients (L-BFGS in ``(w, V)`` at fixed ``theta``),
-and the model is claimed consistent with the definitions there (``F``, ``c``, ``grad_w``, ``grad_V``):
-a wrong ``c`` or gradient formula in the model either fails those claims or leaves the solve at a
-point that the extrapolated gradient does not certify stationary.
+The two relations of the lemma's conclusion, ``c = 0`` and ``E[l'(p) x] = 0``, compiled by the bridge
+(:mod:`._statement`) and evaluated, one claim per component, at ``c = E[l'(p) f]`` and ``E[l'(p) x]``
+computed *directly from the data* (``_common.from_data``), at points certified stationary in ``(w, V)``.
+A computed point is stationary only to a tolerance: the hypothesis holds as ``||(grad_w F, grad_V F)||
+<= tau = STATIONARY_TOLERANCE (1 + |F|)`` (certified from gradients extrapolated from ``F`` alone,
+``_common.extrapolated_gradient``), and the lemma's own argument turns that into the allowances
+``|c_i| <= tau / ||w||`` (``c = grad_V F^T w / ||w||^2``) and ``|E[l'(p) x]_i| <= tau (1 + ||V||_2 / ||w||)``
+(``E[l'(p) x] = grad_w F - V c``) -- a fixed tolerance of the certificate, never the point's own gradient.
+
+Not in the conclusion, and labelled as such: the quantitative identities behind it, ``||c|| = ||grad_V||_F
+/ ||w||`` and ``||E_rx|| <= ||grad_w|| + ||V||_2 ||grad_V||_F / ||w||`` (lemma residual_gradients, with the
+extrapolated gradients: much tighter than the tolerance), which hold at every point; and the model's
+``F``, ``c``, ``grad_w``, ``grad_V`` against the definitions and the extrapolated gradients.  The points are
+made stationary by a solve that uses the *model's* gradients (L-BFGS in ``(w, V)`` at fixed ``theta``): a
+wrong ``c`` or gradient formula in the model either fails those claims or leaves the solve at a point
+that the extrapolated gradient does not certify stationary.
 
 Sampling
 --------
@@ -21,18 +27,19 @@ and start ``(w, V)`` (standard normal, scaled by ``1 / sqrt(d)``); one L-BFGS-B 
 (``SOLVE_MAXITER`` iterations, gradient tolerance ``SOLVE_GTOL``), repeated with a fresh ``theta`` and start
 up to ``SOLVE_ATTEMPTS`` times until one ends stationary.  An instance is *checked* when its end
 point has ``w != 0`` and is certified stationary: ``||(grad_w, grad_V)||`` (extrapolated, plus its
-allowance) ``<= STATIONARY_TOLERANCE (1 + |F|)``; otherwise its claims (which hold at every point) are
-still evaluated but the instance is unchecked (at an end point beyond ``ESCAPE_NORM``, only the
-rounding-level claims of the model against the definitions) (a search that does not converge certifies nothing about
+allowance) ``<= STATIONARY_TOLERANCE (1 + |F|)``; otherwise only its claims that hold at every point are
+evaluated and the instance is unchecked (at an end point beyond ``ESCAPE_NORM``, only the rounding-level
+claims of the model against the definitions) (a search that does not converge certifies nothing about
 stationary points).  At least ``MINIMUM_STATIONARY_SHARE`` of the instances must be checked, else the
 report is inconclusive.
 
 Tolerance
 ---------
-Each relation's allowance is the propagated allowance of the extrapolated gradients (``ERROR_FACTOR``
-times the extrapolation error estimate plus rounding, :mod:`~..certificates.derivatives`) plus
-``ROUNDING_FACTOR n eps (1 + magnitudes)`` for the means; every extrapolation allowance must resolve
-relative errors of ``DERIVATIVE_RESOLUTION``.
+The conclusion: the stationarity tolerance propagated as above plus the rounding of the means; the
+identities: the propagated allowance of the extrapolated gradients (``ERROR_FACTOR`` times the
+extrapolation error estimate plus rounding, :mod:`~..certificates.derivatives`) plus ``ROUNDING_FACTOR n
+eps (1 + magnitudes)`` for the means; every extrapolation allowance must resolve relative errors of
+``DERIVATIVE_RESOLUTION``.
 """
 from __future__ import annotations
 
@@ -44,11 +51,15 @@ from resnet_lemmas.numerics.certificates.derivatives import ERROR_FACTOR, ROUNDI
 from resnet_lemmas.numerics.data.instances import sample_instance
 from resnet_lemmas.numerics.models.fixed_features import table_unit
 from resnet_lemmas.numerics.models.residual import ResNetProblem
-from resnet_lemmas.numerics.witnesses._common import (BOTH_SIDES, DERIVATIVE_RESOLUTION, ROUNDING_FACTOR, componentwise,
-                                                      extrapolated_gradient, from_data, resolution_claim,
-                                                      rounding, rounding_array, worst_ratio)
+from resnet_lemmas.numerics.witnesses import _statement as statement
+from resnet_lemmas.numerics.witnesses._common import (BOTH_SIDES, DERIVATIVE_RESOLUTION, ROUNDING_FACTOR,
+                                                      componentwise, extrapolated_gradient, from_data,
+                                                      resolution_claim, rounding, rounding_array, worst_ratio)
 from resnet_lemmas.numerics.witnesses.harness import Claim, InstanceResult, run_witness
 
+LEMMA = "stationarity_consequences"
+#: The relations of the lemma's conclusion, by position (``proofs/lemmas/stationarity_consequences.py``).
+C_VANISHES, E_RX_VANISHES = range(2)
 DEFAULT_INSTANCES = 200
 #: L-BFGS-B iterations of the stationarity solve in ``(w, V)``.
 SOLVE_MAXITER = 200
@@ -68,8 +79,10 @@ ESCAPE_NORM = 1e3
 SOLVE_ATTEMPTS = 3
 #: At least this share of the instances must end certified stationary, else the witness is inconclusive.
 MINIMUM_STATIONARY_SHARE = 0.5
-TOLERANCE = (f"propagated allowances of the extrapolated gradients ({ERROR_FACTOR:g} x extrapolation "
-             f"error estimate + {ROUNDING_MULTIPLE:g} eps (|F| + |derivative| + 1)) + {ROUNDING_FACTOR:g} n "
+TOLERANCE = (f"the lemma's relations (compiled by the bridge) at certified stationary points: |c_i| <= tau "
+             f"/ ||w||, |E[l'(p) x]_i| <= tau (1 + ||V||_2 / ||w||) with tau = {STATIONARY_TOLERANCE:g} (1 + "
+             f"|F|), plus rounding; identities: propagated allowances of the extrapolated gradients "
+             f"({ERROR_FACTOR:g} x extrapolation error estimate + {ROUNDING_MULTIPLE:g} eps (|F| + |derivative| + 1)) + {ROUNDING_FACTOR:g} n "
              f"eps (1 + magnitudes) for means of n terms; extrapolation allowances must resolve relative "
              f"errors of {DERIVATIVE_RESOLUTION:g}; stationary: ||grad|| + allowance <= "
              f"{STATIONARY_TOLERANCE:g} (1 + |F|)")
@@ -142,12 +155,13 @@ def _attempt(inst, rng, seed: int, attempt: int) -> InstanceResult:
     opnorm_V = float(np.linalg.norm(V, 2))
     c_norm, rx_norm = float(np.linalg.norm(data.c)), float(np.linalg.norm(data.E_rx))
     claims = definitions + [
-        # the lemma: c and E_rx are as small as the (independently obtained) gradients force them to be
-        Claim("||c|| = ||grad_V||_F / ||w||", c_norm, "=", eps_V / norm_w,
+        # the quantitative identities behind the lemma (residual_gradients), true at every point
+        Claim("||c|| = ||grad_V||_F / ||w|| (identity of residual_gradients; not in the conclusion)",
+              c_norm, "=", eps_V / norm_w,
               {"extrapolation": tol_V / norm_w,
                "rounding": float(np.linalg.norm(data.err_c)) + rounding(eps_V / norm_w, n=d * k)}),
-        Claim("||E_rx|| <= ||grad_w|| + ||V||_2 ||grad_V||_F / ||w||", rx_norm, "<=",
-              eps_w + opnorm_V * eps_V / norm_w,
+        Claim("||E_rx|| <= ||grad_w|| + ||V||_2 ||grad_V||_F / ||w|| (identity of residual_gradients; not "
+              "in the conclusion)", rx_norm, "<=", eps_w + opnorm_V * eps_V / norm_w,
               {"extrapolation": tol_w + opnorm_V * tol_V / norm_w,
                "rounding": float(np.linalg.norm(data.err_E_rx))
                + rounding(eps_w + opnorm_V * eps_V / norm_w, n=d * k)}),
@@ -164,7 +178,17 @@ def _attempt(inst, rng, seed: int, attempt: int) -> InstanceResult:
     ratio = fd.resolution()
     claims.append(resolution_claim(ratio))
     grad_bound = float(np.hypot(eps_w + tol_w, eps_V + tol_V))
-    stationary = grad_bound <= STATIONARY_TOLERANCE * (1.0 + abs(data.F))
+    tau = STATIONARY_TOLERANCE * (1.0 + abs(data.F))
+    stationary = grad_bound <= tau
+    if stationary:
+        # the lemma's conclusion, with the hypothesis grad = 0 relaxed to ||grad|| <= tau (certified)
+        values = {"c": data.c, "E_rx": data.E_rx, "w": w, "V": V, "grad_w": fd.grad_w, "grad_V": fd.grad_V}
+        claims += statement.component_claims(LEMMA, C_VANISHES, values,
+                                             {"stationarity tolerance": tau / norm_w,
+                                              "rounding": data.err_c})
+        claims += statement.component_claims(LEMMA, E_RX_VANISHES, values,
+                                             {"stationarity tolerance": tau * (1.0 + opnorm_V / norm_w),
+                                              "rounding": data.err_E_rx})
     worst = worst_ratio(claims)
     return InstanceResult(
         seed, claims=claims, checked=stationary,

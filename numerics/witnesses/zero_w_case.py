@@ -3,20 +3,24 @@ minimum.
 
 Claim
 -----
-At ``(0, V, theta)``, with ``c = E[l'(0; y) f_theta(x)]`` and ``phi = x + V f_theta(x)`` computed directly
-from the data (``_common.from_data``):
+The lemma's conclusion (``LEMMA.conclusion``, compiled by the bridge, :mod:`._statement`; labels are the
+relations as printed), at ``(0, V, theta)`` with ``c = E[l'(0; y) f_theta(x)]`` and ``phi = x + V f_theta(x)``
+computed directly from the data (``_common.from_data``):
 
-1. ``F(0, V, theta) = E_l0 = E l(0; y)`` (the model's ``F`` against the mean of the loss at 0);
-2. ``||c||^2 = e_1^T (grad_w F(0, V + t e_1 c^T, theta) - grad_w F(0, V, theta)) / t`` (the flatness
-   argument of the lemma, chain ``norm_c_vanishes``), both gradients extrapolated from ``F`` alone;
-3. ``d2F = E_l2_uphi - 2 s ||u||^2 ||c||^2``: the second derivative of ``t -> F(t u, V - t s u c^T, theta)``
-   at ``t = 0``, extrapolated from ``F`` alone (second differences, ``derivatives.
-   second_directional_derivatives``; never the model's gradients or Hessian), equals the lemma's formula,
-   at ``s = s_1`` (random) and at ``s = s_2 = 2 s_0 + 1`` beyond the threshold
-   ``s_0 = E_l2_uphi / (2 ||u||^2 ||c||^2)``;
-4. where ``c != 0`` (``||c||`` at least ``C_NONZERO_FACTOR`` times its rounding bound): ``d2F(s_2) < 0``,
-   certified (the extrapolated value plus its allowance is negative), so ``(0, V, theta)`` is not a local
-   minimum -- the lemma's conclusion ``c = 0`` at local minima, by contraposition.
+1. ``F(w, V, theta) = E l(0; y)`` at ``w = 0``: ``F`` the model's objective, ``E l(0; y)`` the mean of the
+   loss at 0;
+2. the second-order formula ``d2F = E[l''(0; y) (u^T phi)^2] - 2 s c^T c u^T u``: ``d2F``, the second
+   derivative of ``t -> F(t u, V - t s u c^T, theta)`` at ``t = 0``, *extrapolated from F alone* (second
+   differences, ``derivatives.second_directional_derivatives``; never the model's gradients or Hessian);
+   ``E[l''(0; y)(u^T phi)^2]`` and ``c`` from the data; at ``s = s_1`` (random) and at ``s = s_2 = 2 s_0 + 1``
+   beyond the threshold ``s_0 = E_l2_uphi / (2 ||u||^2 ||c||^2)`` (a witness-only choice of point);
+3. ``c = 0`` and ``E[l'(p) x] = 0`` *at local minima* with ``w = 0``: the sampled points are not local minima,
+   so these two relations are not evaluated as such; the witness certifies their contrapositive instead:
+   where ``c != 0`` (``||c||`` at least ``C_NONZERO_FACTOR`` times its rounding bound), ``d2F(s_2) < 0``
+   (the extrapolated value plus its allowance is negative), so ``(0, V, theta)`` is not a local minimum.
+
+Not in the conclusion, and labelled as such: the proof's flatness step ``||c||^2 = e_1^T (grad_w F(0, V + t
+e_1 c^T) - grad_w F(0, V)) / t`` (chain ``norm_c_vanishes``), both gradients extrapolated from ``F`` alone.
 
 Sampling
 --------
@@ -27,8 +31,9 @@ Tolerance
 ---------
 Extrapolated derivatives: ``ERROR_FACTOR`` times the error estimate plus ``ROUNDING_MULTIPLE eps (|F| +
 |derivative| + 1)``, and each must resolve relative errors of ``DERIVATIVE_RESOLUTION``; means of ``n``
-terms: ``ROUNDING_FACTOR n eps (1 + magnitudes)``.  Reported: the largest ratio discrepancy / allowance
-and the largest relative extrapolation allowance.
+terms: ``ROUNDING_FACTOR n eps (1 + magnitudes)``; the formula's own products: ``FORMULA_TERMS`` roundings
+of its magnitude.  The allowances are derived for the relations as the kernel proves them.  Reported: the
+largest ratio discrepancy / allowance and the largest relative extrapolation allowance.
 """
 from __future__ import annotations
 
@@ -39,12 +44,17 @@ from resnet_lemmas.numerics.certificates.derivatives import (ERROR_FACTOR, ROUND
                                                              directional_derivatives,
                                                              second_directional_derivatives)
 from resnet_lemmas.numerics.data.instances import sample_instance
+from resnet_lemmas.numerics.witnesses import _statement as statement
 from resnet_lemmas.numerics.witnesses._common import (BOTH_SIDES, DERIVATIVE_RESOLUTION, ROUNDING_FACTOR,
                                                       from_data,
                                                       objective_batch, resolution_claim, rounding,
                                                       worst_ratio)
 from resnet_lemmas.numerics.witnesses.harness import Claim, InstanceResult, run_witness
 
+LEMMA = "zero_w_case"
+#: The relations of the lemma's conclusion, by position (``proofs/lemmas/zero_w_case.py``); ``c = 0`` and
+#: ``E[l'(p) x] = 0`` (at local minima) are certified by contraposition, not evaluated.
+F_FLAT, C_VANISHES, E_RX_VANISHES, SECOND_ORDER = range(4)
 DEFAULT_INSTANCES = 200
 #: ``s_1`` is drawn uniformly from ``[0, S_MAX]``.
 S_MAX = 3.0
@@ -54,10 +64,11 @@ SHIFT = 1.0
 C_NONZERO_FACTOR = 1e3
 #: Roundings in evaluating the formula ``E_l2_uphi - 2 s ||u||^2 ||c||^2`` from its parts.
 FORMULA_TERMS = 4
-TOLERANCE = (f"extrapolated derivatives: {ERROR_FACTOR:g} x error estimate + {ROUNDING_MULTIPLE:g} eps "
-             f"(|F| + |derivative| + 1), each resolving relative errors of {DERIVATIVE_RESOLUTION:g}; "
-             f"means of n terms: {ROUNDING_FACTOR:g} n eps (1 + magnitudes); c != 0 when ||c|| > "
-             f"{C_NONZERO_FACTOR:g} x its rounding bound")
+TOLERANCE = (f"the lemma's relations compiled by the bridge; extrapolated derivatives: {ERROR_FACTOR:g} x "
+             f"error estimate + {ROUNDING_MULTIPLE:g} eps (|F| + |derivative| + 1), each resolving relative "
+             f"errors of {DERIVATIVE_RESOLUTION:g}; means of n terms: {ROUNDING_FACTOR:g} n eps (1 + "
+             f"magnitudes); c != 0 when ||c|| > {C_NONZERO_FACTOR:g} x its rounding bound (a witness-only "
+             "threshold, unchecked by the kernel)")
 
 
 def _second_derivative(fun, z0, direction, sensitivity):
@@ -85,8 +96,9 @@ def one(seed: int) -> InstanceResult:
     l0 = problem.loss.value(y0, problem.y)
     E_l0 = float(np.mean(l0))
     F0 = problem.objective(zero, V, theta)
-    claims = [Claim("F(0, V, theta) = E_l0", F0, "=", E_l0,
-                    {"rounding": BOTH_SIDES * rounding(float(np.mean(np.abs(l0))), n=n)})]
+    claims = [statement.claim(LEMMA, F_FLAT, {"F": F0, "E_l0": E_l0},
+                              {"rounding": BOTH_SIDES * rounding(float(np.mean(np.abs(l0))), n=n)},
+                              " (at w = 0)")]
 
     fun = objective_batch(problem, theta)
     z0 = np.concatenate((zero, V.ravel()))
@@ -101,7 +113,8 @@ def one(seed: int) -> InstanceResult:
     a0, a1 = derivative_allowance(err0[0], data.F, g0[0]), derivative_allowance(err1[0], data.F, g1[0])
     c_sq = float(c @ c)
     err_c_sq = float(2.0 * np.abs(c) @ data.err_c)
-    claims.append(Claim("||c||^2 = e_1^T (grad_w F(0, V + t e_1 c^T) - grad_w F(0, V)) / t", c_sq, "=",
+    claims.append(Claim("||c||^2 = e_1^T (grad_w F(0, V + t e_1 c^T) - grad_w F(0, V)) / t (the proof's "
+                        "flatness step; not in the conclusion)", c_sq, "=",
                         float(g1[0] - g0[0]) / SHIFT,
                         {"extrapolation": (a0["extrapolation"] + a1["extrapolation"]) / SHIFT,
                          "rounding": (a0["rounding"] + a1["rounding"]) / SHIFT + err_c_sq}))
@@ -125,18 +138,22 @@ def one(seed: int) -> InstanceResult:
         sensitivity = max(float(np.max(np.abs(u_phi))),
                           float(np.sqrt(s * uu * np.max(np.abs(Fx @ c)))))
         est, err, sigma = _second_derivative(fun, z0, direction, sensitivity)
-        formula = E_l2_uphi - 2.0 * s * uu * c_sq
         allow = derivative_allowance(err, data.F, est)
-        # the formula's own products: a handful of roundings of its magnitude
-        allow["rounding"] += err_E_l2 + 2.0 * s * uu * err_c_sq + rounding(formula, n=FORMULA_TERMS)
+        # the formula's own products: a handful of roundings of its magnitude (the size of the proven
+        # right side, E_l2_uphi - 2 s ||u||^2 ||c||^2)
+        magnitude = abs(E_l2_uphi) + 2.0 * s * uu * c_sq
+        allow["rounding"] += err_E_l2 + 2.0 * s * uu * err_c_sq + rounding(magnitude, n=FORMULA_TERMS)
         label = "s_1" if j == 0 else "s_2 = 2 s_0 + 1"
-        claims.append(Claim(f"d2F = E_l2_uphi - 2 s ||u||^2 ||c||^2 (at {label})", est, "=", formula, allow))
+        claims.append(statement.claim(LEMMA, SECOND_ORDER,
+                                      {"d2F": est, "E_l2_uphi": E_l2_uphi, "s": s, "u_dir": u, "c": c},
+                                      allow, f" (at {label})"))
         # relative to the derivative's natural scale along the rescaled direction (sigma^2 per unit t^2)
         ratios.append(allow["extrapolation"] / ((abs(data.F) + 1.0) * sigma ** 2 + abs(est)))
         d2_values.append((est, sum(allow.values())))
     if c_nonzero:
         est, total = d2_values[-1]
-        claims.append(Claim("d2F < 0 at s_2 (c != 0: not a local minimum)", est, "<=", -total))
+        claims.append(Claim("d2F < 0 at s_2 (c != 0: not a local minimum; the contrapositive of c = 0 at "
+                            "local minima)", est, "<=", -total))
     ratio = float(max(ratios))
     claims.append(resolution_claim(ratio))
     worst = worst_ratio(claims)

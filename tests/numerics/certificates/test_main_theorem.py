@@ -1,7 +1,12 @@
 """The main theorem's claims at certified local minima (no gradient slack) and the end-point certificate
-that verify uses."""
+that verify uses; the NumPy claims are the theorem's own relations as the bridge compiles them."""
 import numpy as np
 import pytest
+import sympy as sp
+
+from resnet_lemmas.bridge import compile_statement
+from resnet_lemmas.numerics.certificates.convex_benchmarks import BenchmarkResult
+from resnet_lemmas.proofs.lemmas.local_minima_beat_linear import LEMMA
 
 from resnet_lemmas.numerics.certificates import main_theorem as mt
 from resnet_lemmas.numerics.certificates.convex_benchmarks import linear_benchmark
@@ -71,3 +76,44 @@ def test_end_points_are_counted_by_status(minimum):
     assert [r.status for r in results] == [CERTIFIED, "unconverged", "escaped to infinity"]
     assert counts == {"runs": 3, CERTIFIED: 1, "escaped to infinity": 1, "unconverged": 1, SADDLE: 0}
     assert results[0].claims and not results[1].claims and not results[2].claims
+
+
+def _benchmark(rng, value: float) -> BenchmarkResult:
+    """A certified benchmark with a random bracket ``[value - width, value]``."""
+    width = float(rng.uniform(0.0, 1e-9))
+    return BenchmarkResult(value=value, argmin=None, grad_norm=0.0, attained=True,
+                           suboptimality_bound=width, message="", iterations=1, lower=value - width,
+                           dual_correction=0.0)
+
+
+def test_theorem_claims_are_the_theorems_relations_compiled_by_the_bridge(rng):
+    """``F <= F_feat`` and ``F_feat <= F_lin`` of :func:`theorem_claims` (the fast path ``verify`` uses)
+    have the sides and the relation of the theorem's conclusion evaluated by the bridge at
+    :func:`theorem_quantities`, with the same allowances; the consequence ``F <= F_lin`` is the two
+    chained."""
+    compiled = compile_statement(LEMMA.conclusion)
+    for _ in range(20):
+        F, n = float(rng.normal()), int(rng.integers(5, 50))
+        feat, lin = _benchmark(rng, F + float(rng.normal(scale=0.1))), _benchmark(rng, F + float(rng.normal()))
+        F_rounding = float(rng.uniform(0, 1e-12))
+        fast = {c.label: c for c in mt.theorem_claims(F, F_rounding, feat, lin, n)}
+        values, allowances = mt.theorem_quantities(F, F_rounding, feat, lin, n)
+        for index, key in enumerate(("F <= F_feat", "F_feat <= F_lin")):
+            relation = compiled.relation(index, values)
+            claim = fast[key]
+            assert (claim.lhs, claim.relation, claim.rhs) == (relation.lhs, relation.relation, relation.rhs)
+            assert claim.allowance == allowances[key]
+            assert claim.margin == pytest.approx(relation.rhs - relation.lhs + sum(allowances[key].values()),
+                                                 abs=1e-15)
+        assert (fast["F <= F_lin"].lhs, fast["F <= F_lin"].rhs) == (values["F"], values["F_lin"])
+
+
+def test_the_comparison_sees_a_relation_that_differs_from_the_fast_path(rng):
+    """Had the theorem said ``F_feat <= F_lin - 1``, the bridge's sides would differ from the fast path's."""
+    from resnet_lemmas.proofs.expressions import F_feat, F_lin
+
+    feat, lin = _benchmark(rng, 1.0), _benchmark(rng, 2.0)
+    fast = {c.label: c for c in mt.theorem_claims(1.0, 0.0, feat, lin, 10)}
+    values, _ = mt.theorem_quantities(1.0, 0.0, feat, lin, 10)
+    wrong = compile_statement((sp.Le(F_feat, F_lin - 1, evaluate=False),)).relation(0, values)
+    assert wrong.rhs != fast["F_feat <= F_lin"].rhs

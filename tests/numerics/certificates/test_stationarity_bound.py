@@ -1,4 +1,6 @@
-"""The vectorised section-4 terms agree with numerics.certificates.bounds and with lambdify of the symbolic forms."""
+"""The vectorised section-4 terms agree with numerics.certificates.bounds, with lambdify of the symbolic forms,
+and with the lemma's own conclusion compiled by the bridge (the fast path the witness uses to find its worst
+points)."""
 import numpy as np
 import pytest
 import sympy as sp
@@ -11,6 +13,8 @@ from resnet_lemmas.proofs.expressions import residual_context
 from resnet_lemmas.proofs.lemmas.approximate_stationarity_bound import BOUND, FIRST_ORDER
 from resnet_lemmas.proofs.losses import get_loss
 from resnet_lemmas.bridge import TRANSLATIONS as NUMPY_PRIMITIVES
+from resnet_lemmas.bridge import compile_statement
+from resnet_lemmas.proofs.lemmas.approximate_stationarity_bound import LEMMA
 
 D, K, N = 2, 2, 3
 
@@ -69,3 +73,46 @@ def test_batched_terms_rejects_mismatched_shapes(rng):
     X, y, Fx = _data(rng, loss)
     with pytest.raises(ValueError, match="expected W, U of shape"):
         batched_terms(X, y, Fx, loss, np.zeros((3, D)), np.zeros((3, D, K + 1)), np.zeros((3, D)))
+
+
+@pytest.mark.parametrize("name", ["squared", "logistic", "exponential"])
+def test_batched_terms_are_the_sides_of_the_lemmas_relations_compiled_by_the_bridge(name, rng):
+    """At every point: ``gap``, ``first_order - bregman``, ``bound`` and ``eps_bound`` are the sides of the
+    identity, the bound and the corollary (with ``F_lin = E l(u^T x)``, ``eps = max`` of the gradient
+    norms) as the bridge computes them from the fast path's named quantities, within the fast path's own
+    rounding tolerance (:meth:`BatchTerms.tolerance`); and those quantities are the model's."""
+    loss = get_loss(name)
+    identity, bound, corollary = range(3)
+    compiled = compile_statement(LEMMA.conclusion)
+    for _ in range(3):
+        X, y, Fx = _data(rng, loss)
+        problem = ResNetProblem(table_unit(X, Fx), X, y, loss)
+        W, Vs, U = sample_points(rng, 10, D, K, u_star=rng.normal(size=D))
+        t = batched_terms(X, y, Fx, loss, W, Vs, U)
+        tol = t.tolerance(N)
+        for i in range(len(W)):
+            values = {"F": t.F[i], "E_l_u": t.E_l_u[i], "E_bregman_u": t.bregman[i], "u": U[i], "w": W[i],
+                      "V": Vs[i], "grad_w": t.grad_w[i], "c": t.c[i], "grad_V": t.grad_V[i],
+                      "F_lin": t.E_l_u[i], "eps_stat": max(t.grad_w_norm[i], t.grad_V_norm[i])}
+            relations = compiled(values)
+            fast = {identity: (t.gap[i], t.first_order[i] - t.bregman[i]), bound: (t.gap[i], t.bound[i]),
+                    corollary: (t.gap[i], t.eps_bound()[i])}
+            for index, (lhs, rhs) in fast.items():
+                assert abs(relations[index].lhs - lhs) <= tol[i], (index, relations[index].label)
+                assert abs(relations[index].rhs - rhs) <= tol[i], (index, relations[index].label)
+            g = problem.gradients(W[i], Vs[i], np.zeros(0))
+            assert np.allclose(t.grad_w[i], g.grad_w, rtol=1e-12, atol=tol[i])
+            assert np.allclose(t.grad_V[i], g.grad_V, rtol=1e-12, atol=tol[i])
+            assert np.allclose(t.c[i], g.c, rtol=1e-12, atol=tol[i])
+
+
+def test_a_fast_path_with_a_halved_bound_differs_from_the_bridge(rng):
+    """The comparison above can fail: a bound off by a factor 2 is far outside the tolerance."""
+    loss = get_loss("squared")
+    X, y, Fx = _data(rng, loss)
+    W, Vs, U = sample_points(rng, 4, D, K)
+    t = batched_terms(X, y, Fx, loss, W, Vs, U)
+    relation = compile_statement(LEMMA.conclusion).relation(1, {
+        "F": t.F[0], "E_l_u": t.E_l_u[0], "u": U[0], "w": W[0], "V": Vs[0], "grad_w": t.grad_w[0],
+        "grad_V": t.grad_V[0]})
+    assert abs(relation.rhs - 0.5 * t.bound[0]) > t.tolerance(N)[0]

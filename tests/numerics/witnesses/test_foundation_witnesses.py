@@ -39,7 +39,7 @@ def test_gradient_witness_rejects_a_wrong_sign_in_grad_V(monkeypatch):
     _patch_gradients(monkeypatch, lambda g: dataclasses.replace(g, grad_V=-g.grad_V))
     report = residual_gradients.witness(seed=0, instances=FEW)
     assert report.status == "failed" and report.failures
-    assert any(c["label"].startswith("grad_V = w c^T") and c["margin"] < 0
+    assert any(c["label"].startswith("grad_V F = w c^T") and c["margin"] < 0
                for c in report.failures[0]["claims"])
 
 

@@ -1,4 +1,13 @@
+"""Witness bad_saddle_at_zero: certified bad strict saddles and both families; a wrong step, a point that is
+not stationary, a flipped Hessian or eigenvalue, and a wrong relation in the example's conclusion fail."""
+import sympy as sp
+
+from resnet_lemmas.numerics.witnesses import _statement as statement
 from resnet_lemmas.numerics.witnesses import bad_saddle_at_zero as wit
+from resnet_lemmas.proofs.expressions import inner
+from resnet_lemmas.proofs.lemmas import bad_saddle_at_zero as lemma
+
+CURVATURE = "d^2/dt^2 F(t u, V - t s u c_0^T, theta) at t = 0 = -1"
 
 
 def test_witness_certifies_saddles_and_both_families():
@@ -38,7 +47,8 @@ def test_a_hessian_with_a_flipped_sign_fails(monkeypatch):
     monkeypatch.setattr(wit, "dense_hessian", lambda *a, **k: tuple(s * x for s, x in zip((-1, 1), real(*a, **k))))
     report = wit.witness(seed=1, instances=2)
     assert report.status == "failed"
-    assert "d^T H d = -1 (Hessian code)" in _failing_labels(report)   # -H is indefinite too: the form says it
+    # -H is indefinite too: the quadratic form says it
+    assert f"{CURVATURE} (Hessian code: d^T H d)" in _failing_labels(report)
 
 
 def test_a_certificate_that_flips_the_eigenvalue_sign_fails(monkeypatch):
@@ -50,13 +60,17 @@ def test_a_certificate_that_flips_the_eigenvalue_sign_fails(monkeypatch):
         return report
     monkeypatch.setattr(wit, "negative_curvature_certificate", flipped)
     report = wit.witness(seed=1, instances=2)
-    assert "lambda_min(S H S) < 0 (Hessian code, certified)" in _failing_labels(report)
+    assert ("lambda_min(S H S) < 0 (Hessian code, certified; not a relation of the conclusion)"
+            in _failing_labels(report))
 
 
 def test_the_independent_and_rigorous_claims_are_there_and_hold():
     result = wit.one(2024)
     claims = {c.label: c for c in result.claims}
-    assert claims["d2F_saddle = -1 (extrapolated from F)"].margin >= 0
+    assert claims[f"{CURVATURE} (extrapolated from F)"].margin >= 0
+    assert claims["d/dt E l(-t a_0^T x; y) at t = 0 = -a_0^T a_0 (extrapolated from loss values)"].margin >= 0
+    for conjunct in statement.conjuncts("bad_saddle_at_zero"):
+        assert any(label.startswith(conjunct.label) for label in claims), conjunct.label
     arb_claims = [c for label, c in claims.items() if "Arb enclosure" in label]
     assert len(arb_claims) == 3 and all(c.margin >= 0 for c in arb_claims)
 
@@ -69,3 +83,41 @@ def test_check_command_fails_on_a_flipped_hessian(monkeypatch, capsys):
     code = main(["check", "--only", "bad_saddle_at_zero", "--instances", "2", "--no-progress", "--json"])
     assert code == 1
     assert '"status": "failed"' in capsys.readouterr().out
+
+
+def test_a_flipped_sign_in_the_linear_descent_fails(wrong_conclusion):
+    wrong_conclusion("bad_saddle_at_zero", wit.LINEAR_DESCENT,
+                     sp.Eq(lemma.d_lin, inner(lemma.a0, lemma.a0), evaluate=False))
+    report = wit.witness(seed=1, instances=2)
+    assert report.status == "failed"
+    assert ("d/dt E l(-t a_0^T x; y) at t = 0 = a_0^T a_0 (extrapolated from loss values)"
+            in _failing_labels(report))
+
+
+def test_a_wrong_proven_curvature_fails_for_the_extrapolation_and_the_hessian(wrong_conclusion):
+    wrong_conclusion("bad_saddle_at_zero", wit.SADDLE_CURVATURE, sp.Eq(lemma.d2F, -2, evaluate=False))
+    report = wit.witness(seed=1, instances=2)
+    wrong = "d^2/dt^2 F(t u, V - t s u c_0^T, theta) at t = 0 = -2"
+    assert {f"{wrong} (extrapolated from F)", f"{wrong} (Hessian code: d^T H d)"} <= _failing_labels(report)
+
+
+def test_a_wrong_step_in_the_lemmas_hypothesis_is_used_and_fails(monkeypatch):
+    """The witness takes s* from the lemma (compiled by the bridge): a wrong S_STAR there (+2 for +1)
+    makes the curvature along the direction -3/2, not the proven -1."""
+    monkeypatch.setattr(lemma, "S_STAR", (lemma.E_l2_uphi + 2) / (2 * inner(lemma.u_dir, lemma.u_dir)
+                                                                   * inner(lemma.c0, lemma.c0)))
+    report = wit.witness(seed=1, instances=2)
+    assert report.status == "failed" and f"{CURVATURE} (extrapolated from F)" in _failing_labels(report)
+
+
+def test_the_families_evaluate_the_section_4_bound_of_its_lemma(wrong_conclusion):
+    """The families claim lemma approximate_stationarity_bound's relation: halving it there fails here."""
+    from resnet_lemmas.numerics.witnesses import approximate_stationarity_bound as bound_witness
+    from resnet_lemmas.proofs.expressions import F
+    from resnet_lemmas.proofs.lemmas import approximate_stationarity_bound as bound_lemma
+
+    wrong_conclusion("approximate_stationarity_bound", bound_witness.BOUND,
+                     sp.Le(F - bound_lemma.E_l_u, bound_lemma.BOUND / 1000, evaluate=False))
+    report = wit.witness(seed=1, instances=2)
+    assert report.status == "failed"
+    assert any("(t = " in label or "(R = " in label for label in _failing_labels(report))

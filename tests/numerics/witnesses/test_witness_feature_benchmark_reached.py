@@ -1,12 +1,15 @@
 """feature_benchmark_reached: F >= F_feat at random points, F = F_feat at certified local minima of a
-fixed share of the instances (chosen by index, so every --instances value searches)."""
+fixed share of the instances (chosen by index, so every --instances value searches), F_feat <= F_lin; a
+wrong relation in the lemma's conclusion fails numerically."""
 import numpy as np
 import pytest
+import sympy as sp
 
 from resnet_lemmas.numerics.certificates import local_minimum
 from resnet_lemmas.numerics.witnesses import feature_benchmark_reached as wit
 from resnet_lemmas.numerics.witnesses.harness import instance_seeds
 from resnet_lemmas.numerics.witnesses.local_minima_beat_linear import sample_minimum_instance
+from resnet_lemmas.proofs.expressions import F, F_feat, F_lin
 
 
 def test_witness_verifies_and_searches_at_small_instance_counts():
@@ -41,7 +44,8 @@ def test_certified_minima_attain_the_feature_benchmark():
             found += 1
             assert abs(result.values["F_minus_F_feat"]) <= 1e-11
             labels = {c.label for c in result.claims}
-            assert "F = F_feat [minimum]" in labels
+            assert {"F(w, V, theta) >= F_feat(theta) [minimum]", "F(w, V, theta) <= F_feat(theta) [minimum]",
+                    "F_feat(theta) <= F_lin [minimum]", "F_feat(theta) <= F_lin [random 0]"} <= labels
     assert found >= 3
 
 
@@ -65,7 +69,7 @@ def test_never_below_check_rejects_a_value_below_the_feature_benchmark():
 
     shifted = Shifted(problem.unit, problem.X, problem.y, problem.loss)
     claims = wit.never_below_claims(shifted, w, V, theta)
-    assert any(c.margin < 0 and c.label.startswith("F >= F_feat") for c in claims)
+    assert any(c.margin < 0 and c.label.startswith("F(w, V, theta) >= F_feat(theta)") for c in claims)
 
 
 def test_loosened_tolerance_changes_what_is_certified(monkeypatch):
@@ -77,3 +81,17 @@ def test_loosened_tolerance_changes_what_is_certified(monkeypatch):
     assert loose.details["stationarity_rtol"] == 1e6 * honest.details["stationarity_rtol"]
     assert (loose.details["largest_relative_gradient_at_certified"]
             != honest.details["largest_relative_gradient_at_certified"])
+
+
+def test_a_flipped_relation_in_the_lemma_fails_at_random_points(wrong_conclusion, failing):
+    """``F <= F_feat`` everywhere instead of ``F >= F_feat``: random points are far above ``F_feat``."""
+    wrong_conclusion("feature_benchmark_reached", wit.NEVER_BELOW, sp.Le(F, F_feat, evaluate=False))
+    report = wit.witness(seed=2, instances=3)
+    assert report.status == "failed" and report.details["failed_instances"] == 3
+    assert "F(w, V, theta) <= F_feat(theta) [random 0]" in failing(report)
+
+
+def test_F_lin_replaced_by_F_lin_minus_1_fails(wrong_conclusion, failing):
+    wrong_conclusion("feature_benchmark_reached", wit.FEAT_BELOW_LIN, sp.Le(F_feat, F_lin - 1, evaluate=False))
+    report = wit.witness(seed=2, instances=3)
+    assert report.status == "failed" and "F_feat(theta) <= F_lin - 1 [random 0]" in failing(report)

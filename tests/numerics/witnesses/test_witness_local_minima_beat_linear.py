@@ -1,14 +1,19 @@
 """The main-theorem witness: claims at certified local minima only, counts in the report, and every
 planted bug of issue 10 (a stopped search, a benchmark reported too large, a flipped eigenvalue sign, a
-loosened stationarity tolerance) changes the verdict or a reported figure."""
+loosened stationarity tolerance, a wrong relation in the theorem's conclusion) changes the verdict or a
+reported figure."""
 import dataclasses
 
 import numpy as np
 import pytest
+import sympy as sp
 
 from resnet_lemmas.numerics.certificates import convex_benchmarks, local_minimum
 from resnet_lemmas.numerics.witnesses import local_minima_beat_linear as wit
 from resnet_lemmas.numerics.witnesses.harness import instance_seeds
+from resnet_lemmas.proofs.expressions import F, F_feat, F_lin
+
+CONCLUSION = ("F(w, V, theta) <= F_feat(theta)", "F_feat(theta) <= F_lin")
 
 FEW = 6
 
@@ -41,8 +46,8 @@ def test_claims_carry_no_gradient_slack():
                "solver ||grad||^2 / lambda_min", "extrapolation"}
     assert result.claims and all(set(c.allowance) <= allowed for c in result.claims)
     labels = {c.label.split(" [")[0] for c in result.claims}
-    assert {"F <= F_feat", "F_feat <= F_lin", "F <= F_lin", "F_lin bracket", "d^T H d (lambda_min)",
-            "d^T H d (lambda_max)"} <= labels
+    assert {*CONCLUSION, "F <= F_lin (a consequence; not a relation of the conclusion)", "F_lin bracket",
+            "d^T H d (lambda_min)", "d^T H d (lambda_max)"} <= labels
 
 
 def test_search_stopped_after_two_iterations_is_inconclusive(monkeypatch):
@@ -124,3 +129,21 @@ def test_a_wrong_hessian_is_caught_by_the_independent_curvature(monkeypatch):
     assert report.status == "failed"
     failing = {c["label"].split(" [")[0] for f in report.failures for c in f["claims"] if c["margin"] < 0}
     assert "d^T H d (lambda_max)" in failing
+
+
+def test_a_wrong_relation_in_the_theorem_fails_numerically(wrong_conclusion, failing):
+    """``F_feat <= F_lin - 1`` (a plausible off-by-one in the statement): evaluated through the bridge at
+    every certified minimum, it fails."""
+    wrong_conclusion("local_minima_beat_linear", wit.FEAT_BELOW_LIN, sp.Le(F_feat, F_lin - 1, evaluate=False))
+    report = wit.witness(seed=1, instances=FEW)
+    assert report.status == "failed"
+    assert any(label.startswith("F_feat(theta) <= F_lin - 1 [start") for label in failing(report))
+
+
+def test_a_flipped_main_relation_fails_numerically(wrong_conclusion, failing):
+    """``F >= F_feat + 1/100`` instead of ``F <= F_feat``."""
+    wrong_conclusion("local_minima_beat_linear", wit.F_BELOW_FEAT,
+                     sp.Ge(F, F_feat + sp.Rational(1, 100), evaluate=False))
+    report = wit.witness(seed=1, instances=FEW)
+    assert report.status == "failed"
+    assert any(label.startswith("F(w, V, theta) >= F_feat(theta) + 1/100") for label in failing(report))

@@ -1,14 +1,19 @@
 """Witness residual_gradients: verified on sampled instances, and failing on a wrong c, a dropped 1/n, a
-wrong grad_theta, and a loosened derivative tolerance (which also shows in the reported figures)."""
+wrong grad_theta, a loosened derivative tolerance (which also shows in the reported figures), and a wrong
+relation in the lemma's own conclusion (which the witness evaluates through the bridge)."""
 import dataclasses
 
 import numpy as np
+import pytest
+import sympy as sp
 
 from resnet_lemmas.numerics.certificates import derivatives
 from resnet_lemmas.numerics.data.instances import sample_instance
 from resnet_lemmas.numerics.models.residual import ResNetProblem
+from resnet_lemmas.numerics.witnesses import _statement as statement
 from resnet_lemmas.numerics.witnesses import residual_gradients as wit
 from resnet_lemmas.numerics.witnesses._common import DERIVATIVE_RESOLUTION
+from resnet_lemmas.proofs.expressions import E_r_p, E_rJVw, E_rx, V, c, grad_theta, grad_w, inner, w
 
 FEW = 6
 
@@ -63,3 +68,26 @@ def test_the_rank_one_claim_is_made_of_the_extrapolated_grad_V():
     claim = next(c for c in result.claims if c.label.startswith("sigma_2(grad_V)"))
     assert claim.relation == "=" and claim.rhs == 0.0 and claim.margin > 0
     assert np.isfinite(result.values["sigma_2_grad_V"])
+
+
+WRONG = {
+    "a flipped sign": (wit.GRAD_W, sp.Eq(grad_w, E_rx - V * c, evaluate=False)),
+    "a flipped sign in grad_theta": (wit.GRAD_THETA, sp.Eq(grad_theta, -E_rJVw, evaluate=False)),
+    "a spurious factor 2": (wit.E_R_P, sp.Eq(E_r_p, 2 * inner(w, grad_w), evaluate=False)),
+}
+
+
+@pytest.mark.parametrize("mistake", sorted(WRONG))
+def test_a_wrong_relation_in_the_lemma_fails_numerically(mistake, wrong_conclusion, failing):
+    index, relation = WRONG[mistake]
+    wrong_conclusion("residual_gradients", index, relation)
+    label = statement.conjunct("residual_gradients", index).label
+    report = wit.witness(seed=2, instances=FEW)
+    assert report.status == "failed" and report.details["failed_instances"] == FEW
+    assert any(failed.startswith(label) for failed in failing(report)), (label, failing(report))
+
+
+def test_the_witness_claims_each_relation_of_the_conclusion():
+    labels = {claim.label for claim in wit.one(5).claims}
+    for conjunct in statement.conjuncts("residual_gradients"):
+        assert any(label.startswith(conjunct.label) for label in labels), conjunct.label

@@ -1,7 +1,12 @@
 """Witness of theorem sgd_regret: verified on sampled SGD trajectories, replayable by seed, and
-failing (with the failing seeds listed) when the bound is shrunk."""
+failing (with the failing seeds listed) when the theorem's bound is wrong."""
+import sympy as sp
+
 from resnet_lemmas import registry
 from resnet_lemmas.numerics.witnesses import sgd_regret
+from resnet_lemmas.proofs.lemmas import sgd_regret as lemma
+
+RELATION = "(1/T) sum_t E F(z_t, V_t, theta_t) <= B*L*b/sqrt(T) + E l(u*^T x; y)"
 
 
 def test_witness_is_registered_with_the_theorem():
@@ -24,14 +29,24 @@ def test_an_instance_replays_from_its_seed():
     assert first.ok
 
 
-def test_shrunk_bound_fails_and_names_the_seeds():
-    report = sgd_regret.witness(seed=3, instances=20, bound_scale=0.01)
+def test_a_dropped_square_root_in_the_theorem_fails_and_names_the_seeds(wrong_conclusion):
+    """``B L b / T`` for ``B L b / sqrt(T)`` in the conclusion: the pathwise regret exceeds it."""
+    wrong_conclusion("sgd_regret", sgd_regret.AGAINST_COMPARATOR,
+                     sp.Le(lemma.AvgRisk, lemma.CompLoss + lemma.B * lemma.L * lemma.b_feat / lemma.T,
+                           evaluate=False))
+    report = sgd_regret.witness(seed=3, instances=20)
     assert not report.ok
     assert report.details["failed_instances"] > 0
     failure = report.failures[0]
     assert failure["margin"] < 0 and "seed" in failure["description"]
     failing = {c["label"] for c in failure["claims"] if c["margin"] < 0}
-    assert "regret <= B L b / sqrt(T)" in failing or any("<= B L b / sqrt(T)" in label for label in failing)
+    assert any(label.startswith("(1/T) sum_t E F(z_t, V_t, theta_t) <= B*L*b/T + E l(u*^T x; y) (pathwise")
+               for label in failing)
+
+
+def test_the_theorems_relation_is_claimed_pathwise():
+    labels = [claim.label for claim in sgd_regret.one(7).claims]
+    assert labels[0].startswith(f"{RELATION} (pathwise, at the run's averages")
 
 
 def _failing_labels(report):

@@ -1,10 +1,15 @@
 """Witness stationarity_consequences: at points made stationary in (w, V) by a solve, c and E[l'(p) x]
 (from the data) vanish as far as the extrapolated gradients force them to; a wrong c or gradient in the
-model fails; a solve stopped early certifies nothing (inconclusive)."""
+model fails; a solve stopped early certifies nothing (inconclusive); a wrong relation in the lemma's
+conclusion fails numerically."""
 import dataclasses
 
+import sympy as sp
+
 from resnet_lemmas.numerics.models.residual import ResNetProblem
+from resnet_lemmas.numerics.witnesses import _statement as statement
 from resnet_lemmas.numerics.witnesses import stationarity_consequences as wit
+from resnet_lemmas.proofs.expressions import E_rx, V, c, w
 
 FEW = 6
 
@@ -40,3 +45,27 @@ def test_a_solve_stopped_early_is_inconclusive_not_verified(monkeypatch):
     report = wit.witness(seed=1, instances=FEW)
     assert report.status == "inconclusive" and report.details["stationary_points"] == 0
     assert report.unchecked == FEW and not report.failures   # the identities still held everywhere
+
+
+def test_the_conclusion_is_claimed_at_stationary_points_only(monkeypatch):
+    conclusion = {"c = 0", "E[l'(p) x] = 0"}
+    checked = wit.one(11)
+    assert checked.checked and conclusion <= {claim.label.split(" [")[0] for claim in checked.claims}
+    monkeypatch.setattr(wit, "SOLVE_MAXITER", 2)
+    stopped = wit.one(11)
+    assert not stopped.checked and not conclusion & {claim.label.split(" [")[0] for claim in stopped.claims}
+
+
+def test_a_wrong_relation_in_the_lemma_fails_numerically(wrong_conclusion, failing):
+    """``E[l'(p) x] = w`` instead of ``= 0``: at every checked (stationary) point it fails."""
+    wrong_conclusion("stationarity_consequences", wit.E_RX_VANISHES, sp.Eq(E_rx, w, evaluate=False))
+    label = statement.conjunct("stationarity_consequences", wit.E_RX_VANISHES).label
+    report = wit.witness(seed=1, instances=FEW)
+    assert report.status == "failed"
+    assert any(failed.startswith(label) for failed in failing(report)), failing(report)
+
+
+def test_c_equal_to_V_transpose_w_is_refused(wrong_conclusion, failing):
+    wrong_conclusion("stationarity_consequences", wit.C_VANISHES, sp.Eq(c, V.T * w, evaluate=False))
+    report = wit.witness(seed=1, instances=FEW)
+    assert report.status == "failed" and any(label.startswith("c = V^T w") for label in failing(report))

@@ -1,8 +1,13 @@
+"""Theorem vector_outputs: the gradient relations, F <= F_feat at certified stationary points with rank W = m
+and F_feat <= F_lin through the bridge; wrong identities, slacks and relations fail; the counterexample
+search experiment completes with its outcome."""
 import numpy as np
+import sympy as sp
 
 from resnet_lemmas.numerics.models import vector_outputs
 from resnet_lemmas.numerics.witnesses import vector_outputs as wit
 from resnet_lemmas.numerics.witnesses import vector_outputs_counterexample_search as search
+from resnet_lemmas.proofs.lemmas import vector_outputs as lemma
 
 
 def test_witness_verifies_on_a_small_run_and_searches_whatever_the_count():
@@ -54,6 +59,30 @@ def test_witness_rejects_a_wrong_rank_identity(monkeypatch):
         return g
     monkeypatch.setattr(vector_outputs.VectorResNetProblem, "gradients", wrong_C)
     assert not wit.witness(seed=1, instances=2).ok
+
+
+def test_the_theorems_relations_are_claimed_at_a_checked_search():
+    result = wit.one(5, 0)
+    assert result.checked
+    labels = {c.label.split(" [")[0] for c in result.claims}
+    assert {"grad_W F = C V^T + E[r x^T]", "grad_W F = C V^T + E[r x^T] (model's gradient)",
+            "grad_V F = W^T C", "F(W, V, theta) <= F_feat(theta) (certified stationary point)",
+            "F_feat(theta) <= F_lin"} <= labels
+
+
+def test_a_flipped_sign_in_the_theorems_gradient_fails(wrong_conclusion):
+    wrong_conclusion("vector_outputs", wit.GRAD_W,
+                     sp.Eq(lemma.grad_W, lemma.E_rxT - lemma.C * lemma.V.T, evaluate=False))
+    report = wit.witness(seed=1, instances=3)
+    assert report.status == "failed" and report.details["failed_instances"] == 3
+    labels = {c["label"] for f in report.failures for c in f["claims"] if c["margin"] < 0}
+    assert any(label.startswith("grad_W F = -C V^T + E[r x^T] (model's gradient)") for label in labels)
+
+
+def test_F_lin_minus_1_in_the_theorem_fails_at_the_search(wrong_conclusion):
+    wrong_conclusion("vector_outputs", wit.FEAT_BELOW_LIN,
+                     sp.Le(lemma.F_feat_vec, lemma.F_lin_vec - 1, evaluate=False))
+    assert not wit.one(5, 0).ok
 
 
 def test_counterexample_search_completes_with_its_outcome():
