@@ -27,7 +27,7 @@ from __future__ import annotations
 import sympy as sp
 
 from ..expressions import (E_rx, F, NamedScalar, V, c, d, grad_V, grad_theta, grad_w, inner, k,
-                           loss_terms, named, residual_context)
+                           loss_terms, named, q, residual_context)
 from ..hypotheses import w_zero
 from ..kernel import Chain, Equation, Identity, NonZero, Proof
 from ..lemma import SymbolicLemma
@@ -83,7 +83,7 @@ s_is_s_star = Equation("s_is_s_star", s, S_STAR,
 CONCLUSION = (
     sp.Eq(grad_w, sp.ZeroMatrix(d, 1), evaluate=False),
     sp.Eq(grad_V, sp.ZeroMatrix(d, k), evaluate=False),
-    sp.Eq(grad_theta, sp.ZeroMatrix(1, 1), evaluate=False),
+    sp.Eq(grad_theta, sp.ZeroMatrix(q, 1), evaluate=False),
     sp.Eq(F, E_l0, evaluate=False),
     sp.Eq(d_lin, -inner(a0, a0), evaluate=False),
     sp.Eq(d2F, -1, evaluate=False),
@@ -118,7 +118,7 @@ def build() -> Proof:
         Chain("stationary_in_V", grad_V, text="grad_V F = w c^T = 0")
         .eq(sp.ZeroMatrix(d, k), Identity("w = 0", using=("w_zero",))),
         Chain("stationary_in_theta", grad_theta, text="grad_theta F = E[l'(p) J^T V^T w] = 0")
-        .eq(sp.ZeroMatrix(1, 1), Identity("w = 0", using=("w_zero",))),
+        .eq(sp.ZeroMatrix(q, 1), Identity("w = 0", using=("w_zero",))),
         Chain("value_at_saddle", F, text="F(0, V0, theta) = E l(0; y)")
         .eq(E_l0, Identity("p = 0", using=("w_zero",))),
         Chain("linear_descent", d_lin, text="d/dt E l(-t a0^T x) at t = 0 is -||a0||^2 < 0 if a0 != 0")
