@@ -26,6 +26,11 @@ class Env:
                 overrides[name] = value
         self.overrides = overrides
 
+    @property
+    def symbolic(self) -> bool:
+        """At symbolic sizes the rules and atoms decide by the index algebra (:mod:`.sizes`)."""
+        return self.ctx.symbolic
+
     def inst(self, expr):
         """``expr`` with every name unfolded and the premises' equations substituted."""
         return self.ctx.instantiate(expr, self.overrides)

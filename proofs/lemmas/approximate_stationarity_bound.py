@@ -94,10 +94,13 @@ def _bound_steps(chain: Chain) -> Chain:
 
 
 def contexts():
+    """Three concrete contexts (with this lemma's quantities) and the symbolic one (every size)."""
+    from ..indexed import model
     out = standard_contexts()
     for ctx in out:
         _extend(ctx)
-    return out
+    return out + [model.symbolic_context(extra=model.lemma_definitions(),
+                                         pairs=((linear_pairs, model.linear_pairs),))]
 
 
 def build() -> Proof:

@@ -36,8 +36,14 @@ def build() -> Proof:
         Cite("main_theorem", "local_minima_beat_linear", _theorem_of("local_minima_beat_linear"),
              text="at a local minimum F <= F_feat(theta) <= F_lin"),
     ]
-    return Proof("feature_benchmark_reached", [local_minimum, convex_loss], steps, standard_contexts(),
+    return Proof("feature_benchmark_reached", [local_minimum, convex_loss], steps, contexts(),
                  conclusion=CONCLUSION)
+
+
+def contexts():
+    """Three concrete contexts and the symbolic one (every size)."""
+    from ..indexed.model import symbolic_context
+    return standard_contexts() + [symbolic_context()]
 
 
 LEMMA = SymbolicLemma(

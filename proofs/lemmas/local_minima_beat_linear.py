@@ -74,7 +74,13 @@ def build() -> Proof:
         .le(F_lin, Infimum("b = 0 is one of the comparators")),
     ]
     return Proof("local_minima_beat_linear", [local_minimum, convex_loss, w_nonzero, w_zero], steps,
-                 standard_contexts(), conclusion=CONCLUSION, assumes=("local_minimum", "convex_loss"))
+                 contexts(), conclusion=CONCLUSION, assumes=("local_minimum", "convex_loss"))
+
+
+def contexts():
+    """Three concrete contexts and the symbolic one (every size; the cited lemmas hold at all sizes)."""
+    from ..indexed.model import symbolic_context
+    return standard_contexts() + [symbolic_context()]
 
 
 LEMMA = SymbolicLemma(

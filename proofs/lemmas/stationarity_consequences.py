@@ -35,7 +35,13 @@ def build() -> Proof:
                                           using=("stationary_w", "c_vanishes"))),
     ]
     return Proof("stationarity_consequences", [w_nonzero, stationary_w, stationary_V], steps,
-                 standard_contexts(), conclusion=CONCLUSION)
+                 contexts(), conclusion=CONCLUSION)
+
+
+def contexts():
+    """Three concrete contexts and the symbolic one (every size)."""
+    from ..indexed.model import symbolic_context
+    return standard_contexts() + [symbolic_context()]
 
 
 LEMMA = SymbolicLemma(

@@ -109,7 +109,9 @@ SIZES = ((1, 2, 2, 2), (2, 3, 1, 1), (2, 3, 1, 4))
 
 
 def contexts():
-    return [vector_context(*size) for size in SIZES]
+    """The concrete contexts at :data:`SIZES` and the symbolic one (every ``m, d, k, n``)."""
+    from ..indexed.model import vector_symbolic_context
+    return [vector_context(*size) for size in SIZES] + [vector_symbolic_context()]
 
 
 CONCLUSION = (

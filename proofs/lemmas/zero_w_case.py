@@ -74,10 +74,12 @@ def _extend(ctx) -> None:
 
 
 def contexts():
+    """Three concrete contexts (with this lemma's quantities) and the symbolic one (every size)."""
+    from ..indexed.model import lemma_definitions, symbolic_context
     out = standard_contexts()
     for ctx in out:
         _extend(ctx)
-    return out
+    return out + [symbolic_context(extra=lemma_definitions())]
 
 
 def build() -> Proof:
