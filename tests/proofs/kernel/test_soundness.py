@@ -433,7 +433,7 @@ def case_positivity_of_an_expression():
 # ------------------------------------------------------------------------------------------------
 from resnet_lemmas.proofs.indexed import model as im  # noqa: E402
 from resnet_lemmas.proofs.indexed.calculus import substitute  # noqa: E402
-from resnet_lemmas.proofs.indexed.terms import SEQ, Tensor, delta, index, mean, sum_over  # noqa: E402
+from resnet_lemmas.proofs.indexed.terms import SEQ, Tensor, delta, index, mean, sqrt, sum_over  # noqa: E402
 from resnet_lemmas.proofs.kernel.sizes import SymbolicContext  # noqa: E402
 
 T_size = sp.Symbol("T", integer=True, positive=True)
@@ -585,7 +585,18 @@ def case_sym_positive_symbol_assumption_is_not_a_sign_fact():
 
 
 def case_sym_norm_of_a_complex_vector_is_not_nonnegative():
-    return sym_run([Chain("cn", F).le(F + norm(sp.I * w) - 1, Certificate((NonNegative(norm(sp.I * w) - 1),)))])
+    # ||i w|| = sqrt(-||w||^2) is imaginary
+    return sym_run([Chain("cn", F).le(F + norm(sp.I * w), Certificate((NonNegative(norm(sp.I * w)),)))])
+
+
+root_s = NamedScalar("root_of_a_negative_soundness", "r", "r")
+
+
+def case_sym_square_root_of_a_negative_is_not_nonnegative():
+    i2 = index("i2", d)
+    extra = {root_s: Lam((), sqrt(-sum_over(im.w_t[i2] * im.w_t[i2], i2)))}
+    return sym_run([Chain("root", F).le(F + root_s, Certificate((NonNegative(root_s),)))],
+                   contexts=symbolic_contexts(extra=extra))
 
 
 def case_sym_scaled_by_a_negative_coefficient():
@@ -763,6 +774,7 @@ SYMBOLIC_CASES = {
     "sym_square_of_a_complex_number": (("sym:Square",), case_sym_square_of_a_complex_number, "not known to be real"),
     "sym_positive_symbol_assumption": (("sym:NonNegative",), case_sym_positive_symbol_assumption_is_not_a_sign_fact, "could not certify"),
     "sym_norm_of_a_complex_vector": (("sym:NonNegative",), case_sym_norm_of_a_complex_vector_is_not_nonnegative, "could not certify"),
+    "sym_square_root_of_a_negative": (("sym:NonNegative",), case_sym_square_root_of_a_negative_is_not_nonnegative, "could not certify"),
     "sym_scaled_by_a_negative_coefficient": (("sym:Scaled",), case_sym_scaled_by_a_negative_coefficient, "not certified nonnegative"),
     "sym_divided_by_an_undeclared_divisor": (("sym:Divided",), case_sym_divided_by_an_undeclared_divisor, "not declared nonzero"),
     "sym_divided_by_a_divisor_of_unknown_sign": (("sym:Divided",), case_sym_divided_by_a_divisor_of_unknown_sign, "not certified nonnegative"),
