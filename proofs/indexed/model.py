@@ -151,6 +151,23 @@ def sgd_model():
     return definitions
 
 
+def sgd_symbolic_context():
+    """``sgd_regret``'s expectations at symbolic ``(T, m)`` as a kernel context: :func:`sgd_model`, the
+    horizon ``T_steps`` as the size ``T``, and the telescoping sequence ``A_s = E||z_s - z*||^2 / (2 eta
+    T)`` over ``s = 1..T+1`` (an untrusted hint: the rule checks the instance).  Enough for the pathwise
+    steps (per-step identity, telescoping, step size), not for the whole theorem (docs/trust.md)."""
+    from ..kernel.sizes import SymbolicContext
+    from ..lemmas import sgd_regret as sg
+
+    ctx = SymbolicContext("all sizes (T, m)", (T, m))
+    for name, lam in sgd_model().items():
+        ctx.define(name, lam)
+    ctx.define_size(sg.T, T)
+    s = index("s", lo=1, hi=T + 1)
+    ctx.define_sequence(Lam((s,), expect(sq_dist(s)) * (1 / (2 * sg.eta * T))), t_idx)
+    return ctx
+
+
 def lemma_definitions() -> dict:
     """Definitions of the lemma-specific quantities of ``zero_w_case`` and
     ``approximate_stationarity_bound`` (the lemma modules' own SymPy objects)."""
@@ -273,6 +290,7 @@ def prove_identity(lhs, rhs, table: Mapping = DEFINITIONS, variables: Mapping = 
 
 
 __all__ = ["DEFINITIONS", "VARIABLES", "vector_model", "symbolic_context", "vector_symbolic_context",
+           "sgd_symbolic_context",
            "linear_pairs", "lemma_definitions", "sgd_model",
            "prove_identity", "sq_dist", "z_t", "g_t", "zs_t", "t_idx", "T",
            "w_t", "V_t", "a_t", "b_t", "u_t", "theta_t", "x_t", "y_t", "f_t", "J_t", "W_t", "A_t",

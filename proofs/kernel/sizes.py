@@ -15,6 +15,9 @@ What a step may use (:class:`Symbolic`, built per step from the premises in ``us
 * nonzero facts: a premise's nonzero declarations (``q != 0``; for a vector ``q^T q != 0``, hence
   ``sqrt(q^T q) != 0``), ``det(G) != 0`` (``G`` invertible), the symbols a :class:`Positive` premise
   declares, and the eigenvariables of :class:`~.rules.LevelSet` behind a premise (``t != 0``);
+* telescoping: an identity whose sides differ by ``sum_t (A_t - A_{t+1}) - (A_lo - A_{hi+1})`` for a
+  sequence ``A`` the context offers (``proofs/indexed/rules.py``: ``by_telescoping``, valid for every
+  ``A`` when ``hi >= lo - 1``), since the normal form does not shift indices;
 * the structural sign rule :func:`nonneg` (replacing SymPy's sign rules here): numbers ``>= 0``, sizes
   and premise-declared positive symbols ``> 0``, ``sqrt``, ``opnorm``, Kronecker deltas, squares (a
   factor occurring an even number of times), ``E`` of a nonnegative, products and sums of nonnegatives.
@@ -32,8 +35,9 @@ import sympy as sp
 
 from ..indexed.calculus import diff, substitute, substitute_scalar
 from ..indexed.matrix import _coefficient, _dims, matrix_lam, translate
-from ..indexed.normal_form import (Assume, _declared_nonzero, _nonzero_scalar, equal, expr_key,
-                                   normal)
+from ..indexed.normal_form import (Assume, IdentityFailure, _declared_nonzero, _nonzero_scalar, equal,
+                                   expr_key, normal)
+from ..indexed.rules import by_telescoping
 from ..indexed.terms import (Delta, Expr, Fn, IndexAlgebraError, Lam, Quotient, Ten, Tensor, as_expr,
                              ell, ell_p, expect, index, sqrt, sum_over, zero)
 from .context import is_name
@@ -80,6 +84,8 @@ class SymbolicContext:
         self.infima: dict = {}
         self.families: dict = {}
         self.pairs: dict = {}
+        self.size_names: dict = {}   # scalar names that *are* a size (the horizon T_steps -> T)
+        self.sequences: list = []    # telescoping sequences (A, t) an identity may be an instance of
 
     @property
     def sizes(self) -> str:
@@ -117,6 +123,18 @@ class SymbolicContext:
             if v not in self.variables:
                 raise KernelError(f"infimum {name}: {v} is not a variable of context {self.label}")
         self.infima[name] = (objective, tuple(variables))
+
+    def define_size(self, name, size) -> None:
+        """The scalar quantity ``name`` is the size ``size`` (e.g. the horizon ``T``)."""
+        if name in self.definitions or name in self.size_names or size not in self.dims:
+            raise KernelError(f"{name} cannot be defined as the size {size} in context {self.label}")
+        self.size_names[name] = size
+
+    def define_sequence(self, sequence: Lam, t) -> None:
+        """``A = (s) -> A_s`` and the range of ``t``: an identity whose sides differ by
+        ``sum_t (A_t - A_{t+1}) - (A_lo - A_{hi+1})`` holds by telescoping (the rule checks it for the
+        given ``A``, which is therefore not trusted)."""
+        self.sequences.append((sequence, t))
 
     def define_pairs(self, pairs, triple) -> None:
         """The Bregman pairs that ``pairs`` (a concrete context's callable) lists, at symbolic sizes:
@@ -178,7 +196,7 @@ class Unfolder:
         self.ctx, self.table = ctx, dict(ctx.definitions)
         self.substitutions, self.coefficients, self.pending = [], {}, []
         for name, value in overrides.items():
-            value = sp.sympify(value)
+            value = sp.sympify(value).xreplace(ctx.size_names)
             if name in ctx.variables:
                 self.substitutions.append((ctx.variables[name], self.lam(value, base=True)))
             elif isinstance(name, sp.Symbol) and name not in ctx.definitions \
@@ -212,7 +230,7 @@ class Unfolder:
         return part
 
     def quotient(self, expr, out=()) -> Quotient:
-        value = translate(expr, self.table, tuple(out))
+        value = translate(sp.sympify(expr).xreplace(self.ctx.size_names), self.table, tuple(out))
         return Quotient(self._apply(value.num), tuple(self._apply(den) for den in value.dens))
 
     def expr(self, expr, out=()) -> Expr:
@@ -270,7 +288,16 @@ def identity(env, lhs, rhs) -> str:
             raise KernelError(f"a premise's value divides by {base}, which no premise in use declares "
                               f"nonzero at {env.ctx.label}")
     out = _out(lhs)
-    how = equal(unfold.quotient(lhs, out), unfold.quotient(rhs, out), assume)
+    left, right = unfold.quotient(lhs, out), unfold.quotient(rhs, out)
+    try:
+        how = equal(left, right, assume)
+    except IdentityFailure:
+        for sequence, t in env.ctx.sequences:  # sum_t (A_t - A_{t+1}) = A_lo - A_{hi+1}, for any A
+            try:
+                return f"{by_telescoping(left, right, sequence, t, assume)} at {env.ctx.label}"
+            except IndexAlgebraError:
+                continue
+        raise
     return f"{how} at {env.ctx.label}"
 
 

@@ -149,3 +149,43 @@ def test_redefinition_and_shape_errors_in_a_symbolic_context():
     with pytest.raises(KernelError, match="not a variable"):
         ctx.define_infimum(F_feat, F, (V,))
 
+
+
+# -- sgd_regret's pathwise steps at symbolic T (the theorem itself stays at concrete sizes) ------------
+from resnet_lemmas.proofs.expressions import NamedScalar  # noqa: E402
+
+E_tele_wrong = NamedScalar("E_tele_wrong_sizes", "E_tele'", "E_tele'")
+
+
+def _sgd_pathwise(telescoped=None):
+    from resnet_lemmas.proofs.indexed import model
+    from resnet_lemmas.proofs.indexed.terms import Lam, expect
+    from resnet_lemmas.proofs.lemmas import sgd_regret as sg
+    ctx = model.sgd_symbolic_context()
+    # the boundary term with z_T in place of z_{T+1}
+    ctx.define(E_tele_wrong, Lam((), expect(model.sq_dist(1) - model.sq_dist(model.T))
+                                 * (1 / (2 * sg.eta * model.T))))
+    C, g2 = sg.CompLoss, sg.eta / 2 * sg.E_gsq
+    steps = [
+        Chain("per_step", C + sg.E_lin).eq(C + sg.E_pre + g2, Identity(using=("positive_constants",))),
+        Chain("telescoping", C + sg.E_post + g2).eq(C + (telescoped or sg.E_tele) + g2,
+                                                      Identity(using=("positive_constants",))),
+        Chain("choice_of_eta", C + sg.BOUND_ANY_STEP).eq(C + sg.REGRET_BOUND,
+                                                      Identity(using=("step_size", "positive_constants"))),
+    ]
+    return run(steps, [sg.positive_constants, sg.step_size], [ctx],
+               conclusion=tuple(sp.Eq(ch.start, ch.end) for ch in steps))
+
+
+def test_sgd_per_step_identity_telescoping_and_step_size_are_theorems_at_every_T():
+    report = _sgd_pathwise()
+    assert report.ok, report.summary()
+    assert report.theorem.all_sizes
+    assert "telescoping over t" in report.steps[1].message
+
+
+def test_sgd_telescoping_with_the_last_iterate_z_T_is_refused_at_symbolic_T():
+    report = _sgd_pathwise(E_tele_wrong)
+    assert not report.ok
+    assert [f.chain for f in report.failures] == ["telescoping"]
+    assert "differ" in report.failures[0].message
