@@ -27,8 +27,9 @@ def clear_theorem_cache() -> None:
 
 @dataclass(frozen=True)
 class SymbolicLemma:
-    """One registered result (see the module docstring).  Experiments have ``build=None`` and a
-    ``description`` (prose: an experiment states no theorem)."""
+    """One registered result (see the module docstring).  ``conclusion`` is the formal statement the
+    proof must establish (the witness compiles the same relations through the bridge).  Experiments
+    have ``build=None`` and a ``description`` (prose: an experiment states no theorem)."""
 
     name: str
     title: str
@@ -36,6 +37,7 @@ class SymbolicLemma:
     build: Callable | None
     kind: str = "lemma"
     cites: tuple = ()
+    conclusion: tuple = ()
     description: str = ""
     description_latex: str = ""
 
@@ -51,6 +53,9 @@ class SymbolicLemma:
             raise ValueError(f"{self.name} is an experiment: it has no proof")
         if self not in _REPORTS:
             proof = self.build()
+            if tuple(self.conclusion) != tuple(proof.conclusion):
+                raise ValueError(f"lemma {self.name!r}: the proof's conclusion is not the lemma's "
+                                 "declared conclusion")
             cited = sorted({step.lemma for step in proof.steps if isinstance(step, Cite)})
             if cited != sorted(self.cites):
                 raise ValueError(f"lemma {self.name!r} declares cites={sorted(self.cites)} but its "

@@ -43,6 +43,28 @@ does not lose more than half its smallest eigenvalue within distance ``2 ||g|| /
 point** (exact for the squared loss, whose Hessian is constant; for the other smooth losses the
 distance is ~1e-10 and ``l''`` is continuous).  It is ``inf`` when the solve did not converge or
 ``lambda_min <= 0``.
+
+Two-sided bracket (the certificate the witnesses use)
+-----------------------------------------------------
+``upper = value``: ``G`` at the returned point (or its limit along the returned ray), an upper bound on
+the infimum.  ``lower``: a Fenchel dual value, which does not assume what it proves.  For every ``s``
+with ``Z^T s = 0`` *exactly*, Fenchel-Young ``l(t; y) >= s t - l*(s; y)`` summed over the sample gives
+
+    inf_u (1/n) sum_i l(z_i^T u; y_i)  >=  D(s) = -(1/n) sum_i l*(s_i; y_i)      (weak duality),
+
+whatever ``u`` the solver returned and whether or not the infimum is attained.  The dual point is
+built from the solver's point: ``s_i = l'(z_i^T u)`` (zero on the separated points ``S``, where
+``l*(0; y) = -inf_p l(p; y)``), then made exactly feasible in rational arithmetic (python-flint
+``fmpq``): ``s <- s - W Z lambda`` with ``Z^T W Z lambda = Z^T s`` and ``W`` the diagonal of each
+``s_i``'s distance to the boundary of ``dom l*(.; y_i)`` (so the correction stays in the domain);
+``D(s)`` is then evaluated in ball arithmetic (``arb``) from the closed-form conjugates of
+:data:`CONJUGATES`, and its lower end rounded down.  At the solver's optimum ``Z^T l'(Z u) = grad G = 0``:
+the correction ``delta`` is of the size of the solver's final gradient, and the duality gap
+``value - lower`` is second order in it: Fenchel-Young is an equality at ``s = l'(t)``, so
+``n (value - D(s - delta)) = t^T s - t^T delta + O(|delta|^2) = u^T Z^T (s - delta) + O(|delta|^2)
+= O(|delta|^2)`` -- in practice the rounding of the two means.  ``lower = -inf`` (no
+certificate) when the loss has no registered conjugate, the corrected point leaves the domain, or the
+exact system has no solution.
 """
 from __future__ import annotations
 
@@ -53,6 +75,7 @@ from scipy import sparse
 from scipy.optimize import linprog, minimize
 
 from resnet_lemmas.numerics._blas import blas_single_threaded
+from resnet_lemmas.proofs.losses import LOSSES
 from resnet_lemmas.numerics.data.synthetic import DataError, validate_data
 
 EPS = np.finfo(np.float64).eps
@@ -68,6 +91,11 @@ LP_FEASIBILITY = 1e-6
 #: ``|p|`` at which a margin/count loss is evaluated as its limit ``inf_p l`` (``l`` underflows to 0).
 FAR = 1e3
 
+#: Relative size of the exact-feasibility correction of the dual point below which the bracket must
+#: close to rounding: the duality gap is second order in the correction (module docstring), so a
+#: correction of 1e-6 leaves a gap ~1e-12 s^2 / l'', at the rounding of the primal mean.
+TIGHT_CORRECTION = 1e-6
+
 
 @dataclass
 class BenchmarkResult:
@@ -80,7 +108,10 @@ class BenchmarkResult:
     (converged).  ``suboptimality_bound``: upper bound on ``value - inf`` under the stated assumption
     (``0.0`` when the value is exact, ``inf`` when unknown).  ``direction``: unit ``u_S`` along which the
     infimum is approached (``None`` when attained).  ``point``: the solver's final point (the base
-    point ``u_C`` when not attained).  ``n_separated``: ``|S|``.
+    point ``u_C`` when not attained).  ``n_separated``: ``|S|``; ``separated`` the mask ``S`` (n,).
+    ``lower``: the bracket's rigorous lower end (a Fenchel dual value, module docstring; ``-inf`` when
+    none could be built, ``lower_message`` says why); ``upper`` is ``value``; ``bracket_width =
+    upper - lower`` is the certified uncertainty of the benchmark.
     """
 
     value: float
@@ -95,6 +126,29 @@ class BenchmarkResult:
     point: np.ndarray | None = None
     n_separated: int = 0
     lambda_min: float = float("nan")
+    lower: float = float("-inf")
+    lower_message: str = ""
+    separated: np.ndarray | None = None
+    dual_correction: float = float("inf")
+
+    @property
+    def tight(self) -> bool:
+        """The bracket must close (to rounding): the solver converged and its dual point needed only a
+        correction ``max|delta| <= TIGHT_CORRECTION max|s|`` to become exactly feasible.  A larger
+        correction comes from nearly dependent columns of the design (float64 cannot tell them from
+        dependent ones), along which the infimum may genuinely lie below the solver's value: the
+        bracket is then valid but loose, and its width is the benchmark's honest uncertainty."""
+        return bool(self.converged and np.isfinite(self.lower) and self.dual_correction <= TIGHT_CORRECTION)
+
+    @property
+    def upper(self) -> float:
+        """Upper end of the bracket: ``value`` (``G`` at the returned point, or its limit on the ray)."""
+        return self.value
+
+    @property
+    def bracket_width(self) -> float:
+        """``upper - lower``: the certified uncertainty of the benchmark (``inf`` without a lower bound)."""
+        return self.value - self.lower if np.isfinite(self.lower) else float("inf")
 
 
 # -- recession analysis ----------------------------------------------------------------------------
@@ -250,17 +304,215 @@ def _newton_polish(a, jac, hess, gtol_abs, steps: int = 8):
     return a, accepted
 
 
+# -- the Fenchel dual lower bound ---------------------------------------------------------------------
+def _arb(q):
+    from flint import arb
+
+    return arb(q)
+
+
+def _xlogx(t):
+    """``t log t`` as an ``arb`` ball, for an exact rational ``t >= 0`` (``0`` at ``0``)."""
+    return _arb(0) if t == 0 else _arb(t) * _arb(t).log()
+
+
+# Each conjugate takes exact rationals (python-flint ``fmpq``) ``s``, ``y`` inside the domain and returns
+# an ``arb`` ball containing ``l*(s; y)``; rational parts are computed exactly first.
+def _conj_logistic(s, y):       # l = log(1 + e^{-y p}); sigma = s y in [-1, 0]
+    sig = s * y
+    return _xlogx(-sig) + _xlogx(1 + sig)
+
+
+def _conj_exponential(s, y):    # l = e^{-y p}; a = -s y >= 0: a log a - a
+    a = -(s * y)
+    return _xlogx(a) - _arb(a)
+
+
+def _conj_softplus_hinge(s, y):  # l = log(1 + e^{1 - y p}) = logistic(y p - 1): sigma + logistic*(sigma)
+    sig = s * y
+    return _arb(sig) + _xlogx(-sig) + _xlogx(1 + sig)
+
+
+def _conj_pseudo_huber(s, y):   # l = sqrt(1 + (p - y)^2) - 1; |s| <= 1: 1 - sqrt(1 - s^2) + s y
+    return _arb(1 + s * y) - _arb(1 - s * s).sqrt()
+
+
+def _conj_poisson(s, y):        # l = e^p - y p; t = s + y >= 0: t log t - t
+    t = s + y
+    return _xlogx(t) - _arb(t)
+
+
+def _conj_squared(s, y):        # l = (p - y)^2 / 2: s^2 / 2 + s y, exact
+    return _arb(s * s / 2 + s * y)
+
+
+def _room_sign(s, y):
+    sig = s * y
+    return np.minimum(-sig, 1.0 + sig)
+
+
+#: ``l*(s; y) = sup_p (s p - l(p; y))`` in closed form for every registered loss (keyed by name, with the
+#: loss expression it was derived for), as ``(conjugate(s: arb, y: arb) -> arb, room(s, y) -> float array)``;
+#: ``room`` is each ``s_i``'s distance to the boundary of ``dom l*(.; y_i)`` (negative outside it).
+CONJUGATES = {
+    "squared": (_conj_squared, lambda s, y: np.ones_like(s)),
+    "logistic": (_conj_logistic, _room_sign),
+    "exponential": (_conj_exponential, lambda s, y: -(s * y)),
+    "softplus_hinge": (_conj_softplus_hinge, _room_sign),
+    "pseudo_huber": (_conj_pseudo_huber, lambda s, y: 1.0 - np.abs(s)),
+    "poisson": (_conj_poisson, lambda s, y: s + y),
+}
+
+
+#: Working precision (bits) of the ball arithmetic evaluating the dual value: well above float64's 53,
+#: so the ball's radius is far below the float64 rounding of the primal value it is compared with.
+DUAL_PRECISION = 128
+
+
+class _precision:
+    """Context manager setting python-flint's working precision (restored on exit)."""
+
+    def __init__(self, bits):
+        self.bits = bits
+
+    def __enter__(self):
+        from flint import ctx
+
+        self.saved = ctx.prec
+        ctx.prec = self.bits
+
+    def __exit__(self, *exc):
+        from flint import ctx
+
+        ctx.prec = self.saved
+
+
+def _fmpq(x):
+    from flint import fmpq
+
+    return fmpq(*float(x).as_integer_ratio())
+
+
+def _exact_feasible(Z, s, room):
+    """``s - W Z lambda`` with ``Z^T (s - W Z lambda) = 0`` exactly (``W = diag(room)``), as a list of
+    ``fmpq``; ``None`` when ``Z^T W Z lambda = Z^T s`` has no exact solution."""
+    from flint import fmpq_mat
+
+    n, p = Z.shape
+    Zq = fmpq_mat(n, p, [_fmpq(v) for v in Z.ravel()])
+    sq = fmpq_mat(n, 1, [_fmpq(v) for v in s])
+    e = Zq.transpose() * sq
+    if all(v == 0 for v in e.entries()):
+        return list(sq.entries())
+    WZ = fmpq_mat(n, p, [_fmpq(v) for v in (room[:, None] * Z).ravel()])
+    M = Zq.transpose() * WZ
+    try:
+        lam = M.solve(e)
+    except ZeroDivisionError:     # singular: dependent columns; solve the consistent system by rref
+        aug = fmpq_mat(p, p + 1, [v for i in range(p) for v in
+                                  list(M.table()[i]) + [e.table()[i][0]]])
+        R, rank = aug.rref()
+        rows = R.table()
+        lam_entries = [0] * p
+        for i in range(rank):
+            lead = next((j for j in range(p + 1) if rows[i][j] != 0), None)
+            if lead is None or lead == p:
+                return None       # inconsistent: 0 = nonzero
+            lam_entries[lead] = rows[i][p]
+        lam = fmpq_mat(p, 1, lam_entries)
+    s_new = sq - WZ * lam
+    if any(v != 0 for v in (Zq.transpose() * s_new).entries()):
+        return None
+    return list(s_new.entries())
+
+
+def dual_lower_bound(Z, y, loss, u, separated=None, with_correction: bool = False):
+    """A rigorous lower bound on ``inf_u (1/n) sum_i l(z_i^T u; y_i)`` from the Fenchel dual (module
+    docstring), built from the point ``u`` (p,): ``(lower, message)``; ``lower = -inf`` when no certificate
+    could be built (the message says why).  ``separated`` (n,) marks points whose dual variable is set
+    to 0 (the points a margin loss can send to its infimum).  ``with_correction=True`` also returns
+    ``max|delta| / max|s|``, the relative size of the exact-feasibility correction."""
+    lower, message, correction = _dual_lower_bound(Z, y, loss, u, separated)
+    return (lower, message, correction) if with_correction else (lower, message)
+
+
+def _dual_lower_bound(Z, y, loss, u, separated):
+    from flint import arb
+
+    Z = np.asarray(Z, dtype=np.float64)
+    y = np.asarray(y, dtype=np.float64)
+    n = Z.shape[0]
+    entry = CONJUGATES.get(loss.name)
+    if entry is None or LOSSES.get(loss.name) is None or loss.expr != LOSSES[loss.name].expr:
+        return float("-inf"), f"no closed-form conjugate registered for the loss {loss.name!r}", float("inf")
+    conjugate, room_of = entry
+    u = np.asarray(u, dtype=np.float64)
+    with np.errstate(over="ignore", invalid="ignore"):
+        s = np.asarray(loss.grad(Z @ u, y), dtype=np.float64)
+    if not np.all(np.isfinite(s)):
+        return float("-inf"), "l'(z^T u) is not finite at the solver's point", float("inf")
+    if separated is not None:
+        s = np.where(separated, 0.0, s)
+    room = np.maximum(room_of(s, y), 0.0)
+    if separated is not None:
+        room = np.where(separated, 0.0, room)
+    s_exact = _exact_feasible(Z, s, room)
+    if s_exact is None:
+        return float("-inf"), "the dual point could not be made exactly feasible (Z^T s = 0)", float("inf")
+    correction = float(np.max(np.abs(np.array([float(v) for v in s_exact]) - s), initial=0.0)) / \
+        max(float(np.max(np.abs(s), initial=0.0)), np.finfo(float).tiny)
+    with _precision(DUAL_PRECISION):
+        total = arb(0)
+        for s_i, y_i in zip(s_exact, y):
+            y_q = _fmpq(y_i)
+            if not _in_domain(loss.name, s_i, y_q):
+                return float("-inf"), "the feasible dual point left the domain of the conjugate", correction
+            total += conjugate(s_i, y_q)
+        D = -total / n
+        lower = float(np.nextafter(float(D.lower()), -np.inf))
+    if not np.isfinite(lower):
+        return float("-inf"), "the dual value is not finite", correction
+    return lower, (f"Fenchel dual value {lower:.17g} at an exactly feasible dual point (relative "
+                   f"correction {correction:.1e})"), correction
+
+
+def _in_domain(name, s, yq):
+    """Exact (rational) test of ``s in dom l*(.; y)``."""
+    if name in ("logistic", "softplus_hinge"):
+        sig = s * yq
+        return -1 <= sig <= 0
+    if name == "exponential":
+        return s * yq <= 0
+    if name == "pseudo_huber":
+        return -1 <= s <= 1
+    if name == "poisson":
+        return s + yq >= 0
+    return True
+
+
 @blas_single_threaded
 def convex_benchmark(Z, y, loss, *, gtol: float = GTOL, maxiter: int = 200,
-                     method: str = "trust-exact") -> BenchmarkResult:
+                     method: str = "trust-exact", dual: bool = True) -> BenchmarkResult:
     """``inf_u (1/n) sum_i l(u^T z_i; y_i)`` for a design ``Z`` (n, p) and targets ``y`` (n,), certified.
 
     See the module docstring for the method, the non-attainment analysis and the certificate.
     ``gtol`` is relative: the solve must reach ``||grad|| <= gtol * max(1, ||grad G(0)||)``; ``method`` is
     any ``scipy.optimize.minimize`` method taking ``hess`` and ``gtol`` (``"trust-exact"``,
-    ``"trust-krylov"``, ``"trust-ncg"``).  Raises ``DataError`` (a ``ValueError``) on bad shapes or
-    non-finite input, and the loss's ``LossError`` on invalid targets.
+    ``"trust-krylov"``, ``"trust-ncg"``).  ``dual=True`` also computes the bracket's lower end
+    (:func:`dual_lower_bound`; about a millisecond).  Raises ``DataError`` (a ``ValueError``) on bad
+    shapes or non-finite input, and the loss's ``LossError`` on invalid targets.
     """
+    result = _convex_benchmark(Z, y, loss, gtol, maxiter, method)
+    if dual:
+        Z, y = validate_data(Z, y)
+        point = result.point if result.point is not None else np.zeros(Z.shape[1])
+        lower, message, correction = dual_lower_bound(Z, y, loss, point, result.separated,
+                                                      with_correction=True)
+        result.lower, result.lower_message, result.dual_correction = lower, message, correction
+    return result
+
+
+def _convex_benchmark(Z, y, loss, gtol, maxiter, method) -> BenchmarkResult:
     Z, y = validate_data(Z, y)
     loss.check_targets(y)
     if not (gtol > 0 and maxiter >= 1):
@@ -285,7 +537,7 @@ def convex_benchmark(Z, y, loss, *, gtol: float = GTOL, maxiter: int = 200,
                      f"returned direction); the infimum {value} of {loss.name} is approached as "
                      "t -> inf along u = t * direction and is not attained"),
             iterations=0, converged=True, direction=direction, point=np.zeros(Z.shape[1]),
-            n_separated=int(S.sum()))
+            n_separated=int(S.sum()), separated=S)
     bound = grad_norm ** 2 / lam if converged and lam > 0 else float("inf")
     if S.any():
         message = (f"infimum not attained: {int(S.sum())} of {n} points can be sent to the loss's "
@@ -294,7 +546,7 @@ def convex_benchmark(Z, y, loss, *, gtol: float = GTOL, maxiter: int = 200,
         return BenchmarkResult(value=value, argmin=None, grad_norm=grad_norm, attained=False,
                                suboptimality_bound=bound, message=message, iterations=nit,
                                converged=converged, direction=direction, point=u,
-                               n_separated=int(S.sum()), lambda_min=lam)
+                               n_separated=int(S.sum()), lambda_min=lam, separated=S)
     message = ("infimum attained, " + status) if converged else status
     if converged and not lam > 0:
         message += "; Hessian singular on the row space, no suboptimality bound"

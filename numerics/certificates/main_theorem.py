@@ -1,4 +1,32 @@
-"""The main theorem at one point, with a tolerance derived from the point's gradient (not guessed).
+"""The main theorem at certified local minima, with no gradient slack; and the older bound at any point.
+
+Claims at a certified local minimum (:func:`theorem_claims`)
+-----------------------------------------------------------
+At a point ``(w, V, theta)`` that :func:`~.local_minimum.certify_local_minimum` certified, with the
+benchmarks ``F_lin`` and ``F_feat(theta)`` bracketed from both sides (``[lower, upper]``,
+:mod:`~.convex_benchmarks`: ``upper`` the solver's value, ``lower`` a Fenchel dual value):
+
+* ``F <= F_feat``:  ``F(point) <= F_feat.lower + (F_feat bracket width) + (rounding of F)``;
+* ``F_feat <= F_lin``:  ``F_feat.lower <= F_lin.lower + (F_lin bracket width) + (rounding of F_lin)``;
+* ``F <= F_lin``:  ``F(point) <= F_lin.lower + (F_lin bracket width) + (rounding of F)``;
+* ``F_lin bracket`` / ``F_feat bracket``:  ``upper = lower`` within the rounding of the primal mean and
+  the solver's own second-order remainder ``||grad G||^2 / lambda_min`` (a benchmark reported too
+  large, or a wrong dual, breaks this).
+
+Each allowance is the certified error of the quantities compared -- the benchmarks' bracket widths and
+float64 rounding (:func:`~.hessian.F_rounding`: ``64 n eps (1 + |F|)`` plus the rounding of ``p``
+carried through ``l'``) -- never a gradient slack.  Why ``F(point)`` may stand for ``F`` at the local
+minimum: at a point with ``w != 0``, ``F(point) - F_feat(theta) = G(w, V^T w) - min G`` (``G(a, b) = E
+l(a^T x + b^T f_theta(x))``), the suboptimality of ``(a, b) = (w, V^T w)`` in the convex feature
+problem, whose gradient there is ``(E[r x], c) = (grad_w F - V c, grad_V F^T w / ||w||^2)``; the
+remainder is therefore *second order* in the certified stationarity (about ``||grad G||^2 / (2
+lambda)``), i.e. ``~1e-18 / lambda`` at the relative tolerance ``1e-9`` -- below the rounding allowance,
+which is why no slack is added for it (a point that is not stationary, or a wrong ``F``, gradient or
+benchmark, shows up as a violation).
+
+The older check (:func:`check_point`, used by ``verify`` until it moves to :func:`certify_end_point`)
+holds at *every* point, with a tolerance derived from the point's own gradient; it is a bound, not
+the theorem.
 
 :func:`check_point` takes a :class:`~.model.ResNetProblem` and a point ``(w, V, theta)`` — typically
 one returned by the local-minimum search — and checks ``F <= F_feat(theta) <= F_lin`` in the form that
@@ -12,12 +40,24 @@ rounding slack.  At an exact local minimum the gradient terms vanish and this is
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from resnet_lemmas.numerics.certificates.convex_benchmarks import BenchmarkResult, feature_benchmark, linear_benchmark
 from resnet_lemmas.numerics.certificates.bounds import gap_bound, rounding_tolerance
+from resnet_lemmas.numerics.witnesses.harness import Claim
+
+#: The allowances of :func:`theorem_claims`, in words (the witnesses' TOLERANCE sentences build on it).
+CLAIMS_TOLERANCE = (
+    "at certified local minima only, no gradient slack: F <= F_feat.lower + F_feat bracket width + "
+    "rounding of F; F_feat.lower <= F_lin.lower + F_lin bracket width + rounding of F_lin; F <= "
+    "F_lin.lower + F_lin bracket width + rounding of F (rounding of F = 64 n eps (1 + |F|) + 64 K eps "
+    "E[|l'(p)| |terms of p|]); brackets [Fenchel dual value, solver value] must close: upper = lower "
+    "within 64 n eps (1 + |upper| + |lower|) + the solver's ||grad||^2 / lambda_min.  F(point) stands "
+    "for F at the minimum because F(point) - F_feat(theta) = G(w, V^T w) - min G is second order in "
+    "the certified stationarity (grad G = (grad_w F - V c, grad_V F^T w / ||w||^2)), ~1e-18 / lambda "
+    "at relative tolerance 1e-9, below the rounding allowance")
 
 TOLERANCE = ("F <= E l(a*^T x + b*^T f) + ||w - a*|| ||grad_w F|| + (||a*|| ||V||_2 + ||b*||) "
              "||grad_V F|| / ||w|| + 64 n eps (1 + |F| + |E l|): the section-4 inequality at the point, "
@@ -82,3 +122,106 @@ def check_point(problem, w, V, theta, linear: BenchmarkResult | None = None) -> 
                f"gradient slack {best_slack:.2e}, ||grad F|| = {grad_norm:.2e}")
     return PointCheck(float(g.F), float(feat.value), float(lin.value), float(best_slack),
                       float(min(best, feat_vs_lin)), grad_norm, message)
+
+
+# -- claims at certified local minima -------------------------------------------------------------------
+def bracket_claim(label: str, bench: BenchmarkResult, n: int) -> Claim | None:
+    """``upper = lower`` for a benchmark whose bracket must close (``bench.tight``: converged, and its
+    dual point needed only a tiny correction), or ``None`` when it has no such certificate (the width
+    is then only the benchmark's uncertainty, allowed where the benchmark is compared)."""
+    if not bench.tight:
+        return None
+    allowance = {"rounding": rounding_tolerance(bench.value, bench.lower, n=n)}
+    if np.isfinite(bench.suboptimality_bound) and bench.suboptimality_bound > 0:
+        allowance["solver ||grad||^2 / lambda_min"] = float(bench.suboptimality_bound)
+    return Claim(label, bench.value, "=", bench.lower, allowance)
+
+
+def theorem_claims(F: float, F_rounding: float, feat: BenchmarkResult, lin: BenchmarkResult, n: int,
+                   suffix: str = "") -> list[Claim]:
+    """The claims of the module docstring at one certified local minimum with value ``F`` (float64
+    rounding bound ``F_rounding``); ``[]`` when a benchmark has no certified bracket.  Labels are keyed
+    by the SymPy names ``F``, ``F_feat``, ``F_lin`` of ``proofs/expressions.py`` (``suffix`` names the
+    point)."""
+    if not (np.isfinite(feat.lower) and np.isfinite(lin.lower)):
+        return []
+    feat_bracket = bracket_claim("F_feat bracket" + suffix, feat, n)
+    lin_round = rounding_tolerance(lin.value, n=n)
+    # a bracket whose float64 upper end lies a rounding error below its exact lower end has width 0
+    # here; the bracket claims themselves compare the two ends
+    feat_width, lin_width = max(feat.bracket_width, 0.0), max(lin.bracket_width, 0.0)
+    return ([feat_bracket] if feat_bracket is not None else []) + [
+        Claim("F <= F_feat" + suffix, F, "<=", feat.lower,
+              {"F_feat bracket": feat_width, "rounding of F": F_rounding}),
+        Claim("F_feat <= F_lin" + suffix, feat.lower, "<=", lin.lower,
+              {"F_lin bracket": lin_width, "rounding of F_lin": lin_round}),
+        Claim("F <= F_lin" + suffix, F, "<=", lin.lower,
+              {"F_lin bracket": lin_width, "rounding of F": F_rounding}),
+    ]
+
+
+@dataclass
+class EndPointCertificate:
+    """What :func:`certify_end_point` found at one end point: the local-minimum ``certificate``
+    (:class:`~.local_minimum.LocalMinimumCertificate`), the ``claims`` of :func:`theorem_claims` (empty
+    unless certified), ``margin`` (their smallest margin; ``nan`` without claims), ``values`` keyed by
+    the SymPy names (``F``, ``F_feat``, ``F_lin``, ``w``, ``V``, ``c``, ``E_rx``, ``grad_w``, ``grad_V``) and
+    the benchmarks ``feat`` and ``lin``."""
+
+    certificate: object
+    claims: list = field(default_factory=list)
+    values: dict = field(default_factory=dict)
+    feat: BenchmarkResult | None = None
+    lin: BenchmarkResult | None = None
+
+    @property
+    def status(self) -> str:
+        return self.certificate.status
+
+    @property
+    def margin(self) -> float:
+        return min((c.margin for c in self.claims), default=float("nan"))
+
+    @property
+    def ok(self) -> bool:
+        """No claim failed (True also when nothing was claimed: see ``status``)."""
+        return all(c.margin >= 0 for c in self.claims)
+
+
+def certify_end_point(problem, w, V, theta, linear: BenchmarkResult | None = None,
+                      **certify_options) -> EndPointCertificate:
+    """Certify the end point ``(w (d,), V (d, k), theta (q,))`` of a search on ``problem`` (a
+    ``ResNetProblem``) as a local minimum (:func:`~.local_minimum.certify_local_minimum`, options passed
+    on) and, if it is one, evaluate the main theorem's claims there (:func:`theorem_claims`).  For
+    ``verify``: the status says whether the start ended at a certified local minimum; the claims compare
+    it with ``F_feat`` and ``F_lin`` without gradient slack."""
+    from resnet_lemmas.numerics.certificates.local_minimum import certify_local_minimum
+
+    cert = certify_local_minimum(problem, w, V, theta, **certify_options)
+    lin = linear if linear is not None else linear_benchmark(problem.X, problem.y, problem.loss)
+    out = EndPointCertificate(cert, lin=lin)
+    if not cert.certified:
+        return out
+    feat = feature_benchmark(problem.X, problem.features(theta), problem.y, problem.loss)
+    g = problem.gradients(w, V, theta)
+    out.feat = feat
+    out.claims = theorem_claims(cert.F, cert.F_rounding, feat, lin, problem.n)
+    out.values = {"F": cert.F, "F_feat": [feat.lower, feat.value], "F_lin": [lin.lower, lin.value],
+                  "w": np.asarray(w, float).tolist(), "V": np.asarray(V, float).tolist(),
+                  "c": g.c.tolist(), "E_rx": g.r_x.tolist(), "grad_w": g.grad_w.tolist(),
+                  "grad_V": g.grad_V.tolist()}
+    return out
+
+
+def certify_end_points(problem, points, linear: BenchmarkResult | None = None,
+                       **certify_options) -> tuple[list[EndPointCertificate], dict]:
+    """:func:`certify_end_point` for each end point ``(w, V, theta)`` in ``points`` (``F_lin`` computed
+    once); returns the certificates and the counts by status (``runs`` and each of
+    ``local_minimum.STATUSES``), e.g. for ``verify`` to say how many starts ended at certified local
+    minima."""
+    from resnet_lemmas.numerics.certificates.local_minimum import STATUSES
+
+    lin = linear if linear is not None else linear_benchmark(problem.X, problem.y, problem.loss)
+    results = [certify_end_point(problem, w, V, theta, linear=lin, **certify_options) for w, V, theta in points]
+    counts = {"runs": len(results), **{status: sum(r.status == status for r in results) for status in STATUSES}}
+    return results, counts

@@ -22,6 +22,9 @@ from dataclasses import dataclass
 import numpy as np
 
 EPS = np.finfo(np.float64).eps
+#: :meth:`BatchTerms.tolerance`: ``ROUNDING_FACTOR n eps (1 + scale)``, a factor above the worst case
+#: ``n eps`` of a naive sum of ``n`` terms (the same rule as the witnesses' ``_common.rounding``).
+ROUNDING_FACTOR = 64.0
 
 
 @dataclass
@@ -43,9 +46,9 @@ class BatchTerms:
     scale: np.ndarray
 
     def tolerance(self, n: int) -> np.ndarray:
-        """``64 n eps (1 + scale)``: float64 rounding of means of ``n`` terms of the given magnitudes
+        """``ROUNDING_FACTOR n eps (1 + scale)``: float64 rounding of means of ``n`` terms of the magnitudes
         (the same rule as ``numerics.certificates.bounds.rounding_tolerance``, per point)."""
-        return 64.0 * max(n, 1) * EPS * (1.0 + self.scale)
+        return ROUNDING_FACTOR * max(n, 1) * EPS * (1.0 + self.scale)
 
     def eps_bound(self) -> np.ndarray:
         """``eps (||w - u|| + ||u|| ||V||_2 / ||w||)`` with ``eps = max(||grad_w F||, ||grad_V F||_F)``."""

@@ -7,7 +7,6 @@ import numpy as np
 
 from resnet_lemmas.proofs.losses import LOSSES, get_loss
 from resnet_lemmas.numerics.data.synthetic import data_for_loss
-from resnet_lemmas.numerics.models.residual import ResNetProblem
 from resnet_lemmas.numerics.models.networks import ACTIVATIONS, sample_unit
 
 
@@ -16,7 +15,7 @@ class Instance:
     """One sampled instance and the seed that regenerates it (:func:`sample_instance`)."""
 
     seed: int
-    problem: ResNetProblem
+    problem: "ResNetProblem"  # noqa: F821 (numerics.models.residual.ResNetProblem; imported lazily)
     description: str
 
 
@@ -28,6 +27,10 @@ def sample_instance(seed: int, n: tuple[int, int] = (24, 40), d: tuple[int, int]
 
     Ranges are inclusive ``(low, high)``.  ``losses`` defaults to every registered convex loss.
     """
+    # imported here: models.residual imports numerics.data (validate_data), whose package imports this
+    # module, so a module-level import is circular when models is imported first
+    from resnet_lemmas.numerics.models.residual import ResNetProblem
+
     rng = np.random.default_rng(seed)
     names = tuple(sorted(losses or LOSSES))
     loss = get_loss(names[int(rng.integers(len(names)))])

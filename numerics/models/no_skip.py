@@ -13,15 +13,20 @@ The certificate is a neighbourhood argument, not a Hessian test:
 * :func:`constant_suboptimality` -- on that neighbourhood the prediction is a constant ``s``, so
   ``F >= inf_s E l(s; y)``; the point, predicting ``s0``, is a local minimum up to
   ``delta >= E l(s0; y) - inf_s E l(s; y)``.  ``G(s) = E l(s; y)`` is convex with ``G' = E l'(s; y)``; a
-  bisection brackets the minimiser in ``[lo, hi]`` (``G'(lo) < 0 < G'(hi)`` in float64) and convexity gives
-  ``G(s0) - G(s*) <= |G'(s0)| max(|s0 - lo|, |s0 - hi|)`` (assumption: the float64 signs of ``G'`` at the
-  bracket ends are correct, i.e. the rounding of a mean of ``n`` terms does not flip them).
+  bisection brackets the minimiser in ``[lo, hi]``, and the signs ``G'(lo) < 0 < G'(hi)`` are then
+  *proven* in Arb ball arithmetic from the loss's SymPy derivative (:func:`certified_bracket`, widening
+  the bracket where a sign is too close to call), so the minimiser lies in ``[lo, hi]``; convexity gives
+  ``G(s0) - G(s*) <= |G'(s0)| max(|s0 - lo|, |s0 - hi|)``, evaluated with the ball's upper end of
+  ``|G'(s0)|``.  No float64 comparison decides the certificate.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import numpy as np
+from flint import arb, ctx
+
+from resnet_lemmas.numerics.certificates.enclosures import PRECISION_BITS, mean_derivative, upper
 
 EPS = np.finfo(np.float64).eps
 
@@ -33,28 +38,44 @@ def symmetrised(X, y):
     return np.vstack((X, -X)), np.concatenate((y, -y))
 
 
+#: Rounding of a pre-activation ``A_j x_i + beta_j`` (a dot product of ``d + 1`` terms):
+#: ``DEAD_ROUNDING_FACTOR (d + 1) eps (1 + max |z|)``.
+DEAD_ROUNDING_FACTOR = 64.0
+#: The best-constant certificate accepts ``delta <= CONSTANT_ROUNDING_FACTOR n eps (1 + |F|)``.
+CONSTANT_ROUNDING_FACTOR = 64.0
+#: A sign of ``G'`` that Arb cannot prove at a bracket end widens the bracket (doubling the width, from
+#: at least ``BRACKET_MIN_WIDTH (1 + |end|)``) at most this many times.
+BRACKET_EXPANSIONS = 60
+BRACKET_MIN_WIDTH = 1e-12
+
+
 @dataclass
 class DeadRegion:
+    """``top``: the largest first-layer pre-activation (``-margin``); ``tolerance``: its rounding bound
+    ``64 (d + 1) eps (1 + max |z|)``; the region is dead when ``top < -tolerance``."""
+
     ok: bool
     margin: float
     radius: float
     message: str
+    top: float = 0.0
+    tolerance: float = 0.0
 
 
 def _dead(Z: np.ndarray, X: np.ndarray) -> DeadRegion:
     """``Z`` (n, width): first-layer pre-activations on the rows of ``X``."""
     i, j = np.unravel_index(int(np.argmax(Z)), Z.shape)
     top = float(Z[i, j])
-    tol = 64 * (X.shape[1] + 1) * EPS * (1.0 + float(np.max(np.abs(Z))))  # rounding of a dot product
+    tol = DEAD_ROUNDING_FACTOR * (X.shape[1] + 1) * EPS * (1.0 + float(np.max(np.abs(Z))))  # a dot product
     if not top < -tol:
         return DeadRegion(False, -top, 0.0,
                           f"first-layer unit {j} is active on sample {i} (pre-activation {top:.3e} "
-                          f">= -{tol:.1e}): no dead region around this point")
+                          f">= -{tol:.1e}): no dead region around this point", top, tol)
     margin = -top
     radius = margin / float(np.max(np.sqrt(np.sum(X ** 2, axis=1) + 1.0)))
     return DeadRegion(True, margin, radius,
                       f"every first-layer ReLU is inactive on every sample with margin {margin:.3e}; "
-                      f"they stay inactive within distance {radius:.3e} of the point")
+                      f"they stay inactive within distance {radius:.3e} of the point", top, tol)
 
 
 def dead_first_layer(unit, X, theta) -> DeadRegion:
@@ -108,13 +129,43 @@ def best_constant(loss, y, iterations: int = 200) -> tuple[float, float, float]:
     return 0.5 * (lo + hi), lo, hi
 
 
+def _proven_sign(loss, y, s: float) -> int:
+    """``-1``/``+1`` when Arb proves ``G'(s) = E l'(s; y)`` negative/positive, ``0`` when it cannot."""
+    ball = mean_derivative(loss, y, s, 1)
+    return -1 if ball.upper() < 0 else (1 if ball.lower() > 0 else 0)
+
+
+def certified_bracket(loss, y, lo: float, hi: float) -> tuple[float, float]:
+    """``(lo', hi')`` with ``lo' <= lo``, ``hi' >= hi`` and ``G'(lo') < 0 < G'(hi')`` *proven* in Arb (module
+    docstring); raises ``ValueError`` if ``BRACKET_EXPANSIONS`` widenings do not suffice."""
+    y = np.asarray(y, dtype=np.float64)
+    for side in (-1, 1):
+        end = lo if side < 0 else hi
+        width = max(hi - lo, BRACKET_MIN_WIDTH * (1.0 + abs(end)))
+        for _ in range(BRACKET_EXPANSIONS):
+            if _proven_sign(loss, y, end) == side:
+                break
+            end += side * width
+            width *= 2.0
+        else:
+            raise ValueError(f"could not prove the sign of E l'(s; y) at the {'lower' if side < 0 else 'upper'}"
+                             f" end of the bracket (last tried s = {end:.6g})")
+        lo, hi = (end, hi) if side < 0 else (lo, end)
+    return lo, hi
+
+
 def constant_suboptimality(loss, y, s0: float) -> float:
-    """Upper bound on ``E l(s0; y) - inf_s E l(s; y)`` (module docstring)."""
-    g0 = _G_prime(loss, np.asarray(y, dtype=np.float64), s0)
-    if g0 == 0.0:
+    """Upper bound on ``E l(s0; y) - inf_s E l(s; y)`` (module docstring), proven in Arb balls."""
+    y = np.asarray(y, dtype=np.float64)
+    g0 = mean_derivative(loss, y, s0, 1)
+    if g0.is_zero():
         return 0.0
     _, lo, hi = best_constant(loss, y)
-    return abs(g0) * max(abs(s0 - lo), abs(s0 - hi))
+    lo, hi = certified_bracket(loss, y, lo, hi)
+    with ctx.workprec(PRECISION_BITS):
+        # upper ends as floats (a max of overlapping balls would not be rigorous), then one ball product
+        spread = max(upper(abs(arb(s0) - arb(lo))), upper(abs(arb(s0) - arb(hi))))
+        return upper(abs(g0) * arb(spread))
 
 
 @dataclass
@@ -135,7 +186,7 @@ def no_skip_local_minimum(problem, w, V, theta) -> LocalMinimumCertificate:
         raise ValueError("no_skip_local_minimum is for the model without the skip connection (skip=False)")
     region = dead_first_layer(problem.unit, problem.X, theta)
     F = problem.objective(w, V, theta)
-    tol = 64 * problem.n * EPS * (1.0 + abs(F))
+    tol = CONSTANT_ROUNDING_FACTOR * problem.n * EPS * (1.0 + abs(F))
     if not region.ok:
         return LocalMinimumCertificate(False, F, 0.0, np.inf, tol, region.message)
     Fx = problem.features(theta)
@@ -175,7 +226,7 @@ class TwoLayerNet:
         """Dead first layer => ``p = 0`` on a neighbourhood => ``F = E l(0; y)`` is constant there."""
         region = _dead(self.X @ np.asarray(A).T + beta, self.X)
         F = self.objective(A, beta, v)
-        tol = 64 * len(self.y) * EPS * (1.0 + abs(F))
+        tol = CONSTANT_ROUNDING_FACTOR * len(self.y) * EPS * (1.0 + abs(F))
         if not region.ok:
             return LocalMinimumCertificate(False, F, 0.0, np.inf, tol, region.message)
         return LocalMinimumCertificate(True, F, region.radius, 0.0, tol,

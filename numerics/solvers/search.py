@@ -18,6 +18,23 @@ or, once the loss underflows, *converged* with ``F ~ 1e-11`` and ``param_norm ~ 
 test is absolute, and there ``grad F`` is tiny because ``F`` is.  Such a point is an approximate
 infimum on a path to infinity, not a local minimum; ``param_norm`` is reported so callers can tell.
 (Every bound of design section 4 still holds there: it holds at every point.)
+
+Refinement to a certifiable local minimum (:func:`refined_local_minimum`): rounds of L-BFGS-B (as
+above, stopped early when the parameter norm passes ``norm_cap``: a run escaping to infinity, flagged
+``escaped``), each followed by the exact Hessian of ``F`` in ``(w, V, theta)``
+(:func:`~resnet_lemmas.numerics.certificates.hessian.full_hessian`): where it has a negative eigenvalue
+beyond rounding, a step along that eigenvector (backtracking on ``F``) leaves the saddle or plateau and
+the next round starts; otherwise pure Newton steps ``z <- z - H^+ grad F`` on the Hessian's range,
+each kept only if it lowers ``||grad F||``, finish the run once ``||grad F|| <= newton_rtol *
+||grad_abs||`` (the relative test of :mod:`~resnet_lemmas.numerics.certificates.local_minimum`), and
+a few more take the gradient to its rounding floor.  Trust-region methods judge steps by the decrease
+of ``F``, which falls below its own rounding long before the gradient does; and on these problems
+``scipy.optimize.minimize(method="trust-exact")`` after L-BFGS-B made little progress (measured on 80
+runs of ``sample_instance`` problems, 100 L-BFGS-B then up to 200 trust-exact iterations: 15 runs
+converged, 110 trust-exact iterations and 0.5 s per run on average), while L-BFGS-B, curvature steps
+and Newton polish certify about two thirds of the main witness's runs within 300 iterations.
+``maxiter`` bounds the iterations of all phases together: a search stopped after 2 iterations has made
+2 L-BFGS steps and nothing else.
 """
 from __future__ import annotations
 
@@ -35,7 +52,8 @@ class LocalMinimum:
     three gradient blocks, whether it is certified stationary (``converged``), the L-BFGS-B iteration
     count ``nit``, the start's ``seed`` (replay with :func:`local_minimum_from_seed`), the optimiser's
     ``message`` and ``param_norm = ||(w, V, theta)||`` (large values flag a run escaping to infinity,
-    see the module docstring)."""
+    see the module docstring); ``escaped``: the run was stopped because ``param_norm`` passed the cap of
+    :func:`refined_local_minimum`; ``newton_nit``: Newton iterations after L-BFGS-B (included in ``nit``)."""
 
     w: np.ndarray
     V: np.ndarray
@@ -49,6 +67,8 @@ class LocalMinimum:
     seed: int
     message: str = ""
     param_norm: float = float("nan")
+    escaped: bool = False
+    newton_nit: int = 0
 
     @property
     def grad_norm(self) -> float:
@@ -127,3 +147,147 @@ def local_minimum_search(problem, seed: int, restarts: int = 2, init_scale: floa
         raise TypeError("local_minimum_search needs grad_theta: the unit must provide vjp (or forward)")
     return [local_minimum_from_seed(problem, s, init_scale, gtol, maxiter)
             for s in start_seeds(seed, restarts)]
+
+
+#: L-BFGS-B stops (and the Hessian is examined) once ``max_j |grad_j| <= LBFGS_GTOL``.
+LBFGS_GTOL = 1e-9
+#: Rounds of (L-BFGS-B, Hessian, Newton or negative-curvature step), at most.
+ROUNDS = 4
+#: Pure Newton steps judged by ``||grad F||`` per round, at most.
+POLISH_STEPS = 4
+#: Further Newton steps once the tolerance is met, each kept only if it lowers ``||grad F||``.
+FLOOR_STEPS = 3
+
+
+@blas_single_threaded
+def refined_local_minimum(problem, seed: int, *, maxiter: int, norm_cap: float, newton_rtol: float,
+                          init_scale: float = 1.0, lbfgs_gtol: float = LBFGS_GTOL,
+                          rounds: int = ROUNDS) -> LocalMinimum:
+    """One start (seed ``seed``, :func:`start_point`) taken to a point that can be certified.
+
+    Each round: L-BFGS-B (stopped early once ``||z|| > norm_cap``: ``escaped``); then the exact Hessian
+    (:func:`~..certificates.hessian.full_hessian`) and its smallest eigenvalue.  Where it is negative
+    beyond rounding (a saddle or a plateau next to one, where L-BFGS crawls) a step along its
+    eigenvector (sign and length by backtracking on ``F``) starts the next round; otherwise up to
+    ``POLISH_STEPS`` pure Newton steps ``z <- z - H^+ grad F`` (least squares: the reparametrisation
+    symmetries make ``H`` singular), each kept only if it lowers ``||grad F||``, finish it once
+    ``||grad F|| <= newton_rtol * ||grad scale||`` (:func:`~..certificates.hessian.gradient_scale`),
+    and up to ``FLOOR_STEPS`` more while they still lower ``||grad F||`` (towards its rounding floor).
+    ``maxiter`` bounds the iterations of all phases together (L-BFGS iterations, Newton and curvature
+    steps).  ``converged`` means the relative test held at the returned point (the certificate of
+    :mod:`~resnet_lemmas.numerics.certificates.local_minimum` re-checks it, with the curvature)."""
+    from resnet_lemmas.numerics.certificates.hessian import full_hessian, gradient_scale, curvature_tolerance
+
+    if maxiter < 1:
+        raise ValueError(f"maxiter must be >= 1; got {maxiter}")
+    x = problem.pack(*start_point(problem, seed, init_scale))
+    fun = _safe_fun_and_grad(problem)
+    escaped, used, newton_nit, notes = False, 0, 0, []
+    if not np.isfinite(fun(x)[0]):
+        notes.append("objective or gradient is not finite at the start point; not optimised")
+        rounds = 0
+
+    def hessian(z, error_bound=False):
+        with np.errstate(over="ignore", invalid="ignore"):
+            return full_hessian(problem, *problem.unpack(z), error_bound=error_bound)
+
+    for _ in range(rounds):
+        budget = int(maxiter) - used
+        if budget <= 0:
+            break
+
+        def watch(intermediate_result):
+            if float(np.linalg.norm(intermediate_result.x)) > norm_cap:
+                raise StopIteration
+
+        res = minimize(fun, x, jac=True, method="L-BFGS-B", callback=watch,
+                       options={"gtol": lbfgs_gtol, "ftol": 0.0, "maxiter": budget,
+                                "maxfun": 2 * budget + 100})
+        x, used = res.x, used + int(res.nit)
+        notes.append(f"L-BFGS-B: {res.message} ({int(res.nit)} iterations)")
+        if float(np.linalg.norm(x)) > norm_cap or not np.all(np.isfinite(x)):
+            escaped = bool(float(np.linalg.norm(x)) > norm_cap)
+            break
+        if used >= maxiter:
+            break
+        R = hessian(x, error_bound=True)
+        if not (np.all(np.isfinite(R.H)) and np.all(np.isfinite(R.error))):
+            break
+        target = newton_rtol * float(np.linalg.norm(R.grad_scale))
+        values, vectors = np.linalg.eigh(R.H)
+        if values[0] < -curvature_tolerance(R):
+            x, ok = _curvature_step(fun, x, vectors[:, 0], float(values[0]), norm_cap)
+            used += 1
+            notes.append("negative-curvature step" + ("" if ok else " (no decrease found)"))
+            if not ok:
+                break
+            continue
+        x, steps, done = _polish(fun, lambda z: hessian(z).H, x, target,
+                                 min(POLISH_STEPS, int(maxiter) - used), norm_cap)
+        used += steps
+        newton_nit += steps
+        notes.append(f"{steps} Newton steps")
+        if done:
+            # Newton converges quadratically here: a few more steps take the gradient from the
+            # tolerance to its rounding floor, which makes the second-order remainders of the
+            # theorem's comparisons (F - F_feat ~ ||grad||^2 / lambda) negligible
+            x, extra, _ = _polish(fun, lambda z: hessian(z).H, x, 0.0,
+                                  min(FLOOR_STEPS, int(maxiter) - used), norm_cap)
+            used += extra
+            newton_nit += extra
+            break
+    w, V, theta = (a.copy() for a in problem.unpack(x))
+    with np.errstate(over="ignore", invalid="ignore"):
+        g = problem.gradients(w, V, theta)
+    flat_grad = np.concatenate((g.grad_w, g.grad_V.ravel(), g.grad_theta))
+    finite = bool(np.isfinite(g.F) and np.all(np.isfinite(flat_grad)))
+    converged = False
+    if finite and not escaped:
+        with np.errstate(over="ignore", invalid="ignore"):
+            scale = gradient_scale(problem, w, V, theta)
+        converged = float(np.linalg.norm(flat_grad)) <= newton_rtol * scale
+    return LocalMinimum(w=w, V=V, theta=theta, F=g.F,
+                        grad_norm_w=float(np.linalg.norm(g.grad_w)),
+                        grad_norm_V=float(np.linalg.norm(g.grad_V)),
+                        grad_norm_theta=float(np.linalg.norm(g.grad_theta)),
+                        converged=converged, nit=used, seed=int(seed), message="; ".join(notes),
+                        param_norm=float(np.linalg.norm(x)), escaped=escaped, newton_nit=newton_nit)
+
+
+def _curvature_step(fun, x, v, lam, norm_cap):
+    """Step along the unit eigenvector ``v`` of ``lambda_min < 0``, downhill sign, length ``t`` halved from
+    ``1`` until ``F`` drops by at least ``|lambda| t^2 / 8`` (a quarter of the quadratic model's decrease).
+    Returns ``(x, found)``."""
+    F0, g = fun(x)
+    if float(g @ v) > 0:
+        v = -v
+    t = 1.0
+    for _ in range(30):
+        x_new = x + t * v
+        if float(np.linalg.norm(x_new)) <= norm_cap:
+            F1, _ = fun(x_new)
+            if F1 <= F0 - abs(lam) * t * t / 8.0:
+                return x_new, True
+        t *= 0.5
+    return x, False
+
+
+def _polish(fun, hess, x, target, steps, norm_cap):
+    """At most ``steps`` Newton steps ``x <- x - H^+ g`` (least squares: the flat directions of the
+    reparametrisation symmetries have zero eigenvalues), each kept only if it lowers ``||grad F||``.
+    Returns ``(x, steps taken, ||grad F|| <= target)``."""
+    _, g = fun(x)
+    gn = float(np.linalg.norm(g))
+    taken = 0
+    while taken < steps and gn > target and np.isfinite(gn):
+        step = np.linalg.lstsq(hess(x), g, rcond=None)[0]
+        x_new = x - step
+        taken += 1
+        if not float(np.linalg.norm(x_new)) <= norm_cap:
+            break
+        _, g_new = fun(x_new)
+        gn_new = float(np.linalg.norm(g_new))
+        if not gn_new < gn:
+            break
+        x, g, gn = x_new, g_new, gn_new
+    return x, taken, bool(gn <= target)

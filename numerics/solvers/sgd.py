@@ -54,6 +54,11 @@ from resnet_lemmas.bridge import lambdify
 from resnet_lemmas.numerics.models.networks import MLPUnit
 
 EPS = np.finfo(np.float64).eps
+#: :func:`regret_tolerance`: each projected update moves ``||z_{t+1} - z*||^2`` by at most
+#: ``~8 eps (2B)^2``, i.e. ``PROJECTION_ROUNDING eps B^2 / eta`` on the average through the telescoping
+#: term; ``REGRET_SAFETY`` covers the constants dropped in that estimate.
+PROJECTION_ROUNDING = 16.0
+REGRET_SAFETY = 4.0
 
 #: name -> (formula, masks of (u, w, v), covered by lemma sgd_regret)
 ARCHITECTURES = {
@@ -465,7 +470,7 @@ def regret_tolerance(trace: Trace, runs: Runs) -> np.ndarray:
     eta = np.asarray(runs.eta)
     B = np.asarray(runs.B)
     sums = trace.abs_terms + np.max(np.abs(trace.comparator), axis=1) + eta * trace.grad_sq
-    return 4.0 * (EPS * sums + 16.0 * EPS * B ** 2 / eta)
+    return REGRET_SAFETY * (EPS * sums + PROJECTION_ROUNDING * EPS * B ** 2 / eta)
 
 
 # ------------------------------------------------------------------------------------------------

@@ -57,6 +57,20 @@ class Claim:
             return lhs - rhs + self.slack
         return self.slack - abs(lhs - rhs)
 
+    @classmethod
+    def from_relation(cls, relation, allowance: dict | None = None, label: str | None = None) -> "Claim":
+        """A claim from a relation of the lemma's statement evaluated by the bridge
+        (``resnet_lemmas.bridge.CompiledStatement``).  Vector or matrix sides of an equality become
+        ``max |lhs - rhs| <= 0`` (within the allowance)."""
+        lhs, rhs = relation.lhs, relation.rhs
+        if np.size(lhs) != 1 or np.size(rhs) != 1:
+            if relation.relation != "=":
+                raise ValueError(f"claim {relation.label!r}: only an equality may compare arrays")
+            gap = float(np.max(np.abs(np.asarray(lhs, dtype=float) - np.asarray(rhs, dtype=float))))
+            return cls(label or relation.label, gap, "<=", 0.0, dict(allowance or {}))
+        return cls(label or relation.label, float(lhs), relation.relation, float(rhs),
+                   dict(allowance or {}))
+
     def to_json(self) -> dict:
         return {"label": self.label, "lhs": float(self.lhs), "relation": self.relation,
                 "rhs": float(self.rhs), "allowance": {k: float(v) for k, v in self.allowance.items()},
@@ -68,10 +82,12 @@ class InstanceResult:
     """One sampled instance: its own seed (replayable), the claims evaluated on it, and what was measured.
 
     ``claims`` are the statement's relations at this instance; the margin is the smallest claim margin
-    (computed here, never by the witness).  ``checked=False`` marks an instance on which nothing could
-    be certified (no certified local minimum, an uncertifiable benchmark): it is counted as unchecked,
-    never as a pass with margin 0.  ``margin=`` may still be given directly by witnesses not yet
-    converted to claims.
+    (computed here, never by the witness).  ``checked=False`` marks an instance on which the lemma's
+    conclusion could not be certified (no certified local minimum, a search that did not converge, an
+    uncertifiable benchmark): it is counted as unchecked, never as a pass with margin 0.  Its claims,
+    if any, are sanity relations that hold at *every* point (``F >= F_feat``, an identity): they are
+    still evaluated and a violated one fails the instance.  ``margin=`` may still be given directly by
+    witnesses not yet converted to claims.
     """
 
     seed: int
@@ -94,7 +110,7 @@ class InstanceResult:
 
     @property
     def ok(self) -> bool:
-        if not self.checked:
+        if not self.checked and not self.claims:
             return True  # counted separately; never a failure, never a pass
         return bool(np.isfinite(self.margin) and self.margin >= 0)
 
@@ -103,9 +119,10 @@ class InstanceResult:
 class WitnessReport:
     """Outcome of a numeric witness (``kind="witness"``) or of an experiment (``kind="experiment"``).
 
-    ``worst_margin`` is the smallest margin over the *checked* instances (``>= 0``: every checked
-    instance satisfied every claim); ``unchecked`` counts instances on which nothing could be
-    certified (they neither pass nor fail; a witness with no checked instance is ``inconclusive``);
+    ``worst_margin`` is the smallest margin over the evaluated claims (those of checked instances and
+    the sanity claims of unchecked ones; ``>= 0``: every claim held); ``unchecked`` counts instances on
+    which the conclusion could not be certified (they never pass; a witness with fewer than
+    ``minimum_checked`` checked instances is ``inconclusive``);
     ``tolerance`` states how each allowance was derived; ``failures`` lists the first few failing
     instances with their seeds, so each can be replayed; ``details`` holds extra figures.
 
@@ -185,11 +202,25 @@ def default_jobs(heavy: bool = False) -> int:
     return max(1, os.cpu_count() or 1) if heavy else 1
 
 
-def _guarded(one: Callable[[int], InstanceResult], seed: int) -> InstanceResult:
+def _guarded(one: Callable[..., InstanceResult], seed: int, index: int | None = None) -> InstanceResult:
     try:
-        return one(seed)
+        return one(seed) if index is None else one(seed, index)
     except Exception as exc:  # a crash is a failed instance, reported with its seed
         return InstanceResult(seed, float("-inf"), f"raised {type(exc).__name__}: {exc}")
+
+
+def selected_by_index(index: int, every: int) -> bool:
+    """Whether instance ``index`` (0-based position in the run) belongs to the fixed share ``1 / every``
+    that runs an expensive step (a search): ``index % every == 0``.  Chosen by position, not by seed, so
+    every ``--instances`` value selects ``ceil(instances / every)`` instances, the first one included."""
+    if every < 1:
+        raise ValueError(f"every must be >= 1; got {every}")
+    return index % every == 0
+
+
+def selected_count(instances: int, every: int) -> int:
+    """How many of ``instances`` instances :func:`selected_by_index` selects: ``ceil(instances / every)``."""
+    return -(-instances // every)
 
 
 def run_witness(name: str, seed: int, instances: int, tolerance: str,
@@ -197,7 +228,7 @@ def run_witness(name: str, seed: int, instances: int, tolerance: str,
                 details: Callable[[list], dict] | None = None, n_jobs: int | None = None,
                 parallel_threshold: int = 40, heavy: bool = False, kind: str = "witness",
                 outcome: Callable[[list], str] | None = None,
-                minimum_checked: int = 1) -> WitnessReport:
+                minimum_checked: int = 1, indexed: bool = False) -> WitnessReport:
     """Evaluate ``one(instance_seed)`` on ``instances`` seeds derived from ``seed``.
 
     ``one`` must be a module-level function (it is sent to worker processes when there are at least
@@ -206,7 +237,10 @@ def run_witness(name: str, seed: int, instances: int, tolerance: str,
     instance is a failure of that instance (reported with its seed), never silently skipped.
     ``kind="experiment"`` makes a report whose status is ``completed`` (never ``verified``), with
     ``outcome(results)`` the sentence saying what was found.  ``minimum_checked`` is the number of
-    checked (certified) instances below which the report is ``inconclusive``.
+    checked (certified) instances below which the report is ``inconclusive``.  ``indexed=True`` calls
+    ``one(instance_seed, index)`` with the instance's 0-based position in the run, so that a witness can
+    run an expensive step on a fixed share of instances (:func:`selected_by_index`) whatever the number
+    of instances; the result does not depend on the number of jobs either way.
     """
     if kind not in ("witness", "experiment"):
         raise ValueError(f"{name}: kind must be 'witness' or 'experiment', got {kind!r}")
@@ -222,9 +256,9 @@ def run_witness(name: str, seed: int, instances: int, tolerance: str,
             from joblib import Parallel, delayed
 
             stream = Parallel(n_jobs=jobs, return_as="generator", batch_size=4)(
-                delayed(_guarded)(one, s) for s in seeds)
+                delayed(_guarded)(one, s, i if indexed else None) for i, s in enumerate(seeds))
         else:
-            stream = (_guarded(one, s) for s in seeds)
+            stream = (_guarded(one, s, i if indexed else None) for i, s in enumerate(seeds))
         results: list[InstanceResult] = []
         failures = []
         for index, result in enumerate(stream):
@@ -236,7 +270,8 @@ def run_witness(name: str, seed: int, instances: int, tolerance: str,
             if progress is not None:
                 progress(index + 1, len(seeds))
     checked = [r for r in results if r.checked]
-    worst = min((r.margin for r in checked), default=float("nan"))
+    # every evaluated claim counts towards the worst margin, the sanity claims of unchecked instances too
+    worst = min((r.margin for r in results if r.checked or r.claims), default=float("nan"))
     extra = details(results) if details else {}
     extra["failed_instances"] = sum(not r.ok for r in results)
     return WitnessReport(name, seed, len(results), float(worst), tolerance, failures, extra,

@@ -1,35 +1,54 @@
 """Witness for theorem sgd_regret: the regret inequality along actual SGD trajectories.
 
-Per instance (all drawn from the instance seed): a loss (logistic with +-1 targets, or squared with
-real targets), sizes ``d, k``, a hidden width, an architecture covered by the theorem (``tweak`` or
-``split``), a pool of ``n`` points ``x`` uniform in a ball of random radius (the population ``D``), a
-radius ``B``, a bound ``R_V`` on ``||V||_F``, a horizon ``T`` and a step-size scale for ``V, theta``
-(anything is allowed there).  One SGD run (``numerics.solvers.sgd.run_sgd``, ``eta = B / (L b sqrt T)`` on the
-output weights) is measured against several comparators ``z* = (u, 0)``: on the sphere ``||u|| = B``,
-inside the ball, and ``u = 0``.  Deterministic claims checked, with margins ``bound - measured``:
+Claim
+-----
+For one SGD run (``numerics.solvers.sgd.run_sgd``, step ``eta = STEP_SIZE = B / (L b sqrt T)`` on the output
+weights ``z``) and comparators ``z* = (u, 0)`` with ``||u|| <= B``:
 
-1. ``(1/T) sum_t [l_t(z_t) - l_t(z*)] <= ||z*||^2 / (2 eta T) + (eta / 2T) sum_t ||g_t||^2``  (pathwise);
-2. that pathwise bound ``<= B L b / sqrt T`` and the regret itself ``<= B L b / sqrt T`` (the theorem);
-3. the hypotheses along the path: ``||g_t|| <= L b``, ``||psi_t|| <= b``, ``||z_t|| <= B``,
-   ``|p_t| <= B b`` (so ``L``, computed on ``[-B b, B b]``, was the right Lipschitz constant).  These
-   are pass/fail: the instance's margin is the smallest of 1-2 unless one of them is violated.
+1. ``regret = (1/T) sum_t [l_t(z_t) - l_t(z*)] <= ||z*||^2 / (2 eta T) + (eta / 2T) sum_t ||g_t||^2``
+   (pathwise), for every comparator;
+2. that pathwise bound ``<= B L b / sqrt T`` (``REGRET_BOUND``), and the regret itself ``<= B L b / sqrt T``
+   (the theorem);
+3. the step size is the one the bound is proven for: ``B^2 / (2 eta T) + eta L^2 b^2 / 2 <= B L b / sqrt T``
+   (the pathwise bound with every gradient at its bound ``L b`` and ``||z*|| = B``; by AM-GM it equals the
+   theorem's bound exactly at ``eta = B / (L b sqrt T)`` and exceeds it at any other step size);
+4. the hypotheses along the path: ``||g_t|| <= L b``, ``||psi_t|| <= b``, ``||z_t|| <= B``, ``|p_t| <= B b`` (so
+   ``L``, computed on ``[-B b, B b]``, was the right Lipschitz constant).
 
-Tolerance: ``numerics.solvers.sgd.regret_tolerance`` (float64 summation and update rounding) on 1-2, relative
-``1e-12`` on 3.  ``bound_scale < 1`` shrinks the theorem's bound (tests use it to see the check fail).
+Sampling
+--------
+Per instance (all drawn from the instance seed): a loss (logistic with +-1 targets, or squared with real
+targets), sizes ``d, k``, a hidden width, an architecture covered by the theorem (``tweak`` or ``split``),
+a pool of ``n`` points ``x`` uniform in a ball of random radius (the population ``D``), a radius ``B``, a
+bound ``R_V`` on ``||V||_F``, a horizon ``T`` and a step-size scale for ``V, theta`` (anything is allowed
+there); comparators on the sphere ``||u|| = B``, inside the ball, and ``u = 0``.
+
+Tolerance
+---------
+1-3: ``numerics.solvers.sgd.regret_tolerance`` (float64 summation and projected-update rounding); 3 also
+``STEP_ROUNDING eps`` relative; 4: relative ``REL``.  ``bound_scale < 1`` shrinks the theorem's bound (tests
+use it to see the check fail).
 """
 from __future__ import annotations
 
 import numpy as np
 
+from resnet_lemmas.numerics.solvers.sgd import (PROJECTION_ROUNDING, REGRET_SAFETY, BoundedUnit, Population, Runs,
+                                                feature_bound,
+                                                lipschitz_on_range, pathwise_bound, regret_bound,
+                                                regret_tolerance, run_sgd, step_size)
+from resnet_lemmas.numerics.witnesses.harness import Claim, InstanceResult, run_witness
 from resnet_lemmas.proofs.losses import get_loss
-from resnet_lemmas.numerics.solvers.sgd import (BoundedUnit, Population, Runs, feature_bound, lipschitz_on_range, pathwise_bound,
-                   regret_bound, regret_tolerance, run_sgd, step_size)
-from resnet_lemmas.numerics.witnesses.harness import InstanceResult, run_witness
 
 DEFAULT_INSTANCES = 200
-TOLERANCE = ("regret and pathwise bound: 4 (eps sum_t |terms| + 16 eps B^2 / eta) (float64 summation "
-             "and projected-update rounding); path hypotheses: relative 1e-12")
+#: Relative allowance of the path hypotheses (float64 norms and projections: a few eps; 1e-12 ~ 4500 eps).
 REL = 1e-12
+#: Relative rounding allowance of the step-size claim (a handful of products and one square root).
+STEP_ROUNDING = 64.0
+EPS = np.finfo(np.float64).eps
+TOLERANCE = (f"regret and pathwise bound: {REGRET_SAFETY:g} (eps sum_t |terms| + {PROJECTION_ROUNDING:g} eps "
+             f"B^2 / eta) (float64 summation and projected-update rounding); step size: {STEP_ROUNDING:g} eps "
+             f"relative; path hypotheses: relative {REL:g}")
 
 
 def _instance(seed: int):
@@ -76,25 +95,30 @@ def one(seed: int, bound_scale: float = 1.0) -> InstanceResult:
     pathwise = pathwise_bound(trace, runs, comparators)[0]
     tol = float(regret_tolerance(trace, runs)[0])
     bound = bound_scale * float(regret_bound(B, L, b, T))
-    margins = {
-        "theorem": bound + tol - float(regret.max()),
-        "pathwise": float(np.min(pathwise + tol - regret)),
-        "constants": bound + tol - float(pathwise.max()),
-        "gradient": L * b * (1 + REL) - float(trace.max_grad[0]),
-        "features": b * (1 + REL) - float(trace.max_psi[0]),
-        "ball": B * (1 + REL) - float(trace.max_z[0]),
-        "range": B * b * (1 + REL) - float(trace.max_pred[0]),
-    }
-    # the reported margin is the claims' (1-2); the path hypotheses (3) are pass/fail: a projected
-    # iterate sits exactly on the sphere, so their margin is ~B * 1e-12 and would say nothing
-    claims = ("theorem", "pathwise", "constants")
-    hypotheses = [key for key in margins if key not in claims and margins[key] < 0]
-    worst = min(hypotheses or claims, key=margins.get)
+    eta = float(runs.eta[0])
+    j = int(np.argmin(pathwise - regret))
+    worst_case = B ** 2 / (2 * eta * T) + eta * (L * b) ** 2 / 2
+    claims = [
+        Claim("regret <= B L b / sqrt(T)", float(regret.max()), "<=", bound, {"rounding": tol}),
+        Claim("regret <= ||z*||^2 / (2 eta T) + eta / (2 T) sum_t ||g_t||^2", float(regret[j]), "<=",
+              float(pathwise[j]), {"rounding": tol}),
+        Claim("||z*||^2 / (2 eta T) + eta / (2 T) sum_t ||g_t||^2 <= B L b / sqrt(T)", float(pathwise.max()),
+              "<=", bound, {"rounding": tol}),
+        Claim("B^2 / (2 eta T) + eta L^2 b^2 / 2 <= B L b / sqrt(T) (step size)", worst_case, "<=", bound,
+              {"rounding": STEP_ROUNDING * EPS * worst_case}),
+        Claim("||g_t|| <= L b", float(trace.max_grad[0]), "<=", L * b, {"rounding": REL * L * b}),
+        Claim("||psi_t|| <= b", float(trace.max_psi[0]), "<=", b, {"rounding": REL * b}),
+        Claim("||z_t|| <= B", float(trace.max_z[0]), "<=", B, {"rounding": REL * B}),
+        Claim("|p_t| <= B b", float(trace.max_pred[0]), "<=", B * b, {"rounding": REL * B * b}),
+    ]
+    tightest = min(claims[:4], key=lambda c: c.margin)
     return InstanceResult(
-        seed, float(margins[worst]),
-        f"{desc}; max regret {regret.max():.4g} <= bound {bound:.4g}; tightest: {worst}",
-        {"margins": margins, "bound": bound, "max_regret": float(regret.max()),
-         "tightness": float(regret.max() / bound) if bound > 0 else float("inf")})
+        seed, claims=claims,
+        description=(f"{desc}; max regret {regret.max():.4g} <= bound {bound:.4g}; tightest: "
+                     f"{tightest.label}"),
+        values={"bound": bound, "max_regret": float(regret.max()),
+                "pathwise_margin": float(np.min(pathwise + tol - regret)),
+                "tightness": float(regret.max() / bound) if bound > 0 else float("inf")})
 
 
 def _details(results):
@@ -102,7 +126,7 @@ def _details(results):
     tight = [r.values["tightness"] for r in ok]
     return {"max_regret_over_bound": float(max(tight)) if tight else None,
             "median_regret_over_bound": float(np.median(tight)) if tight else None,
-            "median_pathwise_margin": float(np.median([r.values["margins"]["pathwise"] for r in ok]))
+            "median_pathwise_margin": float(np.median([r.values["pathwise_margin"] for r in ok]))
             if ok else None}
 
 

@@ -1,71 +1,163 @@
-"""Witness for lemma zero_w_case.
+"""Witness for lemma zero_w_case: at ``w = 0``, ``F`` is flat, and a point with ``c != 0`` is not a local
+minimum.
 
-Per instance, at a point ``(0, V, theta)`` with random ``V, theta``:
+Claim
+-----
+At ``(0, V, theta)``, with ``c = E[l'(0; y) f_theta(x)]`` and ``phi = x + V f_theta(x)`` computed directly
+from the data (``_common.from_data``):
 
-1. flatness: ``F(0, V, theta) = E l(0; y)`` (slack: float64 rounding of a mean of ``n`` terms);
-2. the second derivative of ``t -> F(t u, V - t s u c^T, theta)`` at ``t = 0`` equals
-   ``E[l''(0; y) (u^T phi)^2] - 2 s ||u||^2 ||c||^2`` (``c = E[l'(0; y) f_theta(x)]``), where the left side is
-   the Richardson-extrapolated derivative (``scipy.differentiate``) of the analytic first derivative
-   ``h'(t) = grad_w F . u - s <grad_V F, u c^T>``; slack ``10 * error estimate + 1e3 eps (...)``.
+1. ``F(0, V, theta) = E_l0 = E l(0; y)`` (the model's ``F`` against the mean of the loss at 0);
+2. ``||c||^2 = e_1^T (grad_w F(0, V + t e_1 c^T, theta) - grad_w F(0, V, theta)) / t`` (the flatness
+   argument of the lemma, chain ``norm_c_vanishes``), both gradients extrapolated from ``F`` alone;
+3. ``d2F = E_l2_uphi - 2 s ||u||^2 ||c||^2``: the second derivative of ``t -> F(t u, V - t s u c^T, theta)``
+   at ``t = 0``, extrapolated from ``F`` alone (second differences, ``derivatives.
+   second_directional_derivatives``; never the model's gradients or Hessian), equals the lemma's formula,
+   at ``s = s_1`` (random) and at ``s = s_2 = 2 s_0 + 1`` beyond the threshold
+   ``s_0 = E_l2_uphi / (2 ||u||^2 ||c||^2)``;
+4. where ``c != 0`` (``||c||`` at least ``C_NONZERO_FACTOR`` times its rounding bound): ``d2F(s_2) < 0``,
+   certified (the extrapolated value plus its allowance is negative), so ``(0, V, theta)`` is not a local
+   minimum -- the lemma's conclusion ``c = 0`` at local minima, by contraposition.
 
-Details record how often ``c != 0`` at ``w = 0`` (then the point is a strict saddle, not a local
-minimum: the second derivative is negative for ``s`` beyond the reported threshold).
+Sampling
+--------
+``DEFAULT_INSTANCES`` instances (:func:`~..instances.sample_instance`), ``V`` and ``u`` standard normal,
+``theta`` from ``unit.init``, ``s_1`` uniform on ``[0, S_MAX]``, shift ``t = SHIFT``.
+
+Tolerance
+---------
+Extrapolated derivatives: ``ERROR_FACTOR`` times the error estimate plus ``ROUNDING_MULTIPLE eps (|F| +
+|derivative| + 1)``, and each must resolve relative errors of ``DERIVATIVE_RESOLUTION``; means of ``n``
+terms: ``ROUNDING_FACTOR n eps (1 + magnitudes)``.  Reported: the largest ratio discrepancy / allowance
+and the largest relative extrapolation allowance.
 """
 from __future__ import annotations
 
 import numpy as np
 
-from resnet_lemmas.numerics.certificates.bounds import rounding_tolerance
-from resnet_lemmas.numerics.certificates.derivatives import derivative_tolerance, directional_derivative
+from resnet_lemmas.numerics.certificates.derivatives import (ERROR_FACTOR, ROUNDING_MULTIPLE,
+                                                             derivative_allowance,
+                                                             directional_derivatives,
+                                                             second_directional_derivatives)
 from resnet_lemmas.numerics.data.instances import sample_instance
-from resnet_lemmas.numerics.witnesses.harness import InstanceResult, run_witness
+from resnet_lemmas.numerics.witnesses._common import (BOTH_SIDES, DERIVATIVE_RESOLUTION, ROUNDING_FACTOR,
+                                                      from_data,
+                                                      objective_batch, resolution_claim, rounding,
+                                                      worst_ratio)
+from resnet_lemmas.numerics.witnesses.harness import Claim, InstanceResult, run_witness
 
 DEFAULT_INSTANCES = 200
-TOLERANCE = ("flatness: 64 n eps (1 + |F|); second derivative: 10 * scipy error estimate + "
-             "1e3 eps (|h'(0)| + |formula| + 1)")
+#: ``s_1`` is drawn uniformly from ``[0, S_MAX]``.
+S_MAX = 3.0
+#: The shift ``t`` of ``V -> V + t e_1 c^T`` in the flatness claim.
+SHIFT = 1.0
+#: ``c`` counts as nonzero when ``||c||`` exceeds this many times its float64 error bound.
+C_NONZERO_FACTOR = 1e3
+#: Roundings in evaluating the formula ``E_l2_uphi - 2 s ||u||^2 ||c||^2`` from its parts.
+FORMULA_TERMS = 4
+TOLERANCE = (f"extrapolated derivatives: {ERROR_FACTOR:g} x error estimate + {ROUNDING_MULTIPLE:g} eps "
+             f"(|F| + |derivative| + 1), each resolving relative errors of {DERIVATIVE_RESOLUTION:g}; "
+             f"means of n terms: {ROUNDING_FACTOR:g} n eps (1 + magnitudes); c != 0 when ||c|| > "
+             f"{C_NONZERO_FACTOR:g} x its rounding bound")
+
+
+def _second_derivative(fun, z0, direction, sensitivity):
+    """``(d2, err, sigma)``: ``d^2/dt^2 fun(z0 + t direction)`` at 0 and its error estimate, extrapolated
+    along ``direction / sigma`` with ``sigma = max(1, sensitivity)`` (a unit step then moves every
+    prediction by at most about 1; the derivative along ``direction`` is ``sigma^2`` times that)."""
+    sigma = max(1.0, float(sensitivity))
+    est, err = second_directional_derivatives(fun, z0, (direction / sigma)[None, :])
+    return float(est[0]) * sigma ** 2, float(err[0]) * sigma ** 2, sigma
 
 
 def one(seed: int) -> InstanceResult:
     inst = sample_instance(seed)
     problem = inst.problem
+    n, d, k = problem.n, problem.d, problem.k
     rng = np.random.default_rng([seed, 2])
-    d, k = problem.d, problem.k
     V = rng.normal(size=(d, k))
     theta = problem.unit.init(rng)
     u = rng.normal(size=d)
-    s = float(rng.uniform(0.0, 3.0))
+    s1 = float(rng.uniform(0.0, S_MAX))
     zero = np.zeros(d)
+    data = from_data(problem, zero, V, theta)
+    c, Fx = data.c, data.Fx
+    y0 = np.zeros(n)
+    l0 = problem.loss.value(y0, problem.y)
+    E_l0 = float(np.mean(l0))
     F0 = problem.objective(zero, V, theta)
-    mean_l0 = float(np.mean(problem.loss.value(np.zeros(problem.n), problem.y)))
-    flat_margin = rounding_tolerance(F0, mean_l0, n=problem.n) - abs(F0 - mean_l0)
+    claims = [Claim("F(0, V, theta) = E_l0", F0, "=", E_l0,
+                    {"rounding": BOTH_SIDES * rounding(float(np.mean(np.abs(l0))), n=n)})]
 
-    g0 = problem.gradients(zero, V, theta)
-    c = g0.c
-    Fx = problem.features(theta)
-    phi = problem.X + Fx @ V.T
-    curv0 = problem.loss.curvature(np.zeros(problem.n), problem.y)
-    formula = float(np.mean(curv0 * (phi @ u) ** 2) - 2.0 * s * (u @ u) * (c @ c))
-    direction_V = -s * np.outer(u, c)
-
-    def h_prime(tt: float) -> float:
-        g = problem.gradients(tt * u, V + tt * direction_V, theta)
-        return float(g.grad_w @ u + np.sum(g.grad_V * direction_V))
-
-    estimate, err = directional_derivative(lambda x: h_prime(float(x[0])), np.zeros(1), np.ones(1))
-    second_margin = derivative_tolerance(err, h_prime(0.0), formula) - abs(estimate - formula)
+    fun = objective_batch(problem, theta)
+    z0 = np.concatenate((zero, V.ravel()))
+    # 2. flatness: grad_w along e_1 at (0, V) and (0, V + t e_1 c^T), extrapolated from F
+    e1 = np.zeros(d + d * k)
+    e1[0] = 1.0
+    shifted = V.copy()
+    shifted[0] += SHIFT * c
+    z1 = np.concatenate((zero, shifted.ravel()))
+    g0, err0 = directional_derivatives(fun, z0, e1[None, :])
+    g1, err1 = directional_derivatives(fun, z1, e1[None, :])
+    a0, a1 = derivative_allowance(err0[0], data.F, g0[0]), derivative_allowance(err1[0], data.F, g1[0])
     c_sq = float(c @ c)
-    threshold = float(np.mean(curv0 * (phi @ u) ** 2) / (2.0 * (u @ u) * c_sq)) if c_sq > 0 else np.inf
-    return InstanceResult(seed, float(min(flat_margin, second_margin)),
-                          f"{inst.description}; F(0,V,theta) - E l(0;y) = {F0 - mean_l0:.2e}; "
-                          f"d2 = {estimate:.6g} vs formula {formula:.6g} (s = {s:.3f})",
-                          {"c_norm": float(np.sqrt(c_sq)), "negative_beyond_s": threshold})
+    err_c_sq = float(2.0 * np.abs(c) @ data.err_c)
+    claims.append(Claim("||c||^2 = e_1^T (grad_w F(0, V + t e_1 c^T) - grad_w F(0, V)) / t", c_sq, "=",
+                        float(g1[0] - g0[0]) / SHIFT,
+                        {"extrapolation": (a0["extrapolation"] + a1["extrapolation"]) / SHIFT,
+                         "rounding": (a0["rounding"] + a1["rounding"]) / SHIFT + err_c_sq}))
+
+    # 3. the second-order formula at s_1 and beyond the threshold
+    phi = problem.X + Fx @ V.T
+    u_phi = phi @ u
+    curv0 = problem.loss.curvature(y0, problem.y)
+    E_l2_uphi = float(np.mean(curv0 * u_phi ** 2))
+    err_E_l2 = rounding(float(np.mean(np.abs(curv0) * u_phi ** 2)), n=n)
+    uu = float(u @ u)
+    c_nonzero = bool(np.sqrt(c_sq) > C_NONZERO_FACTOR * float(np.linalg.norm(data.err_c)))
+    threshold = E_l2_uphi / (2.0 * uu * c_sq) if c_sq > 0 else np.inf
+    s_values = [s1] + ([2.0 * threshold + 1.0] if c_nonzero else [])
+    ratios = [max(a0["extrapolation"] / (abs(data.F) + abs(g0[0]) + 1.0),
+                  a1["extrapolation"] / (abs(data.F) + abs(g1[0]) + 1.0))]
+    d2_values = []
+    for j, s in enumerate(s_values):
+        direction = np.concatenate((u, (-s * np.outer(u, c)).ravel()))
+        # p(t) = t u^T phi - t^2 s ||u||^2 c^T f: the sensitivity of p to t
+        sensitivity = max(float(np.max(np.abs(u_phi))),
+                          float(np.sqrt(s * uu * np.max(np.abs(Fx @ c)))))
+        est, err, sigma = _second_derivative(fun, z0, direction, sensitivity)
+        formula = E_l2_uphi - 2.0 * s * uu * c_sq
+        allow = derivative_allowance(err, data.F, est)
+        # the formula's own products: a handful of roundings of its magnitude
+        allow["rounding"] += err_E_l2 + 2.0 * s * uu * err_c_sq + rounding(formula, n=FORMULA_TERMS)
+        label = "s_1" if j == 0 else "s_2 = 2 s_0 + 1"
+        claims.append(Claim(f"d2F = E_l2_uphi - 2 s ||u||^2 ||c||^2 (at {label})", est, "=", formula, allow))
+        # relative to the derivative's natural scale along the rescaled direction (sigma^2 per unit t^2)
+        ratios.append(allow["extrapolation"] / ((abs(data.F) + 1.0) * sigma ** 2 + abs(est)))
+        d2_values.append((est, sum(allow.values())))
+    if c_nonzero:
+        est, total = d2_values[-1]
+        claims.append(Claim("d2F < 0 at s_2 (c != 0: not a local minimum)", est, "<=", -total))
+    ratio = float(max(ratios))
+    claims.append(resolution_claim(ratio))
+    worst = worst_ratio(claims)
+    return InstanceResult(seed, claims=claims,
+                          description=(f"{inst.description}; F(0,V,theta) - E l(0;y) = {F0 - E_l0:.2e}; "
+                                       f"||c|| = {np.sqrt(c_sq):.3e}; d2F(s_1 = {s1:.3f}) = "
+                                       f"{d2_values[0][0]:.6g}; worst discrepancy/allowance {worst:.3g}"),
+                          values={"c_norm": float(np.sqrt(c_sq)), "c_nonzero": c_nonzero,
+                                  "negative_beyond_s": float(threshold), "worst_ratio": worst,
+                                  "resolution": ratio})
 
 
 def _details(results):
-    c_norms = [r.values.get("c_norm", 0.0) for r in results]
-    return {"points_with_c_nonzero": int(sum(cn > 1e-8 for cn in c_norms)),
+    vals = [r.values for r in results if "c_norm" in r.values]
+    if not vals:
+        return {}
+    return {"points_with_c_nonzero_not_local_minima": int(sum(v["c_nonzero"] for v in vals)),
             "median_s_threshold_for_negative_curvature":
-                float(np.median([r.values.get("negative_beyond_s", np.inf) for r in results]))}
+                float(np.median([v["negative_beyond_s"] for v in vals])),
+            "max_discrepancy_over_allowance": max(v["worst_ratio"] for v in vals),
+            "max_relative_extrapolation_allowance": max(v["resolution"] for v in vals)}
 
 
 def witness(seed: int = 0, instances: int | None = None, progress=None):

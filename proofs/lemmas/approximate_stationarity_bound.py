@@ -135,5 +135,6 @@ LEMMA = SymbolicLemma(
            "the explicit form of the bound is our derivation. The 1/||w|| and ||V|| factors are "
            "necessary: example bad_saddle_at_zero."),
     build=build,
+    conclusion=CONCLUSION,
     kind="lemma",
 )

@@ -139,5 +139,6 @@ LEMMA = SymbolicLemma(
     paper=("Shamir (2018) notes that the quantitative bound must degrade as ||w|| -> 0 (and ||V|| -> "
            "inf); the explicit construction V0 = -a0 c0^T / ||c0||^2 is ours."),
     build=build,
+    conclusion=CONCLUSION,
     kind="example",
 )

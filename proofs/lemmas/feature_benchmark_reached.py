@@ -52,6 +52,7 @@ LEMMA = SymbolicLemma(
     paper=("Shamir (2018) states the main theorem against linear predictors on x and on the features "
            "f_theta(x); that the feature benchmark is attained with equality is our corollary."),
     build=build,
+    conclusion=CONCLUSION,
     kind="lemma",
     cites=("local_minima_beat_linear",),
 )

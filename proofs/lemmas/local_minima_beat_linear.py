@@ -88,6 +88,7 @@ LEMMA = SymbolicLemma(
     title="Local minima are at least as good as the best linear predictor",
     paper="Main theorem of Shamir (2018): no local minimum is worse than the best linear predictor.",
     build=build,
+    conclusion=CONCLUSION,
     kind="theorem",
     cites=("stationarity_consequences", "zero_w_case"),
 )

@@ -129,5 +129,6 @@ LEMMA = SymbolicLemma(
            "where bad local minima exist (cf. Safran & Shamir 2017, arXiv 1712.08968, for plain "
            "two-layer networks); the dead-ReLU construction and its certificate are ours."),
     build=build,
+    conclusion=CONCLUSION,
     kind="example",
 )

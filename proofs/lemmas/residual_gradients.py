@@ -65,5 +65,6 @@ LEMMA = SymbolicLemma(
     title="Gradients of the residual objective",
     paper="Used throughout Shamir (2018); the rank-one structure of grad_V F drives the main proof.",
     build=build,
+    conclusion=CONCLUSION,
     kind="lemma",
 )

@@ -329,5 +329,6 @@ LEMMA = SymbolicLemma(
            "F_lin + O(1/sqrt(T)) with a constant driven by a Lipschitz parameter. The tweak (an extra "
            "input-to-output skip u^T x) and the constants are our reconstruction."),
     build=build,
+    conclusion=CONCLUSION,
     kind="theorem",
 )

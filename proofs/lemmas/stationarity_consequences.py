@@ -49,5 +49,6 @@ LEMMA = SymbolicLemma(
     title="Stationarity with nonzero output weights",
     paper="Step of the main theorem of Shamir (2018) (first-order conditions in w and V only).",
     build=build,
+    conclusion=CONCLUSION,
     kind="lemma",
 )

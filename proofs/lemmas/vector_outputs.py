@@ -160,5 +160,6 @@ LEMMA = SymbolicLemma(
     paper=("Extension claimed by Kawaguchi & Bengio (arXiv 1810.09038); our statement and its rank "
            "condition are our reconstruction of what the scalar argument of Shamir (2018) gives."),
     build=build,
+    conclusion=CONCLUSION,
     kind="theorem",
 )

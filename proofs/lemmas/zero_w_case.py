@@ -117,5 +117,6 @@ LEMMA = SymbolicLemma(
     paper=("The w = 0 case of the main theorem of Shamir (2018); our reconstruction uses the "
            "flatness of F on {w = 0} (the paper argues by second order; both are checked)."),
     build=build,
+    conclusion=CONCLUSION,
     kind="lemma",
 )

@@ -137,6 +137,20 @@ class CompiledStatement:
         sides = [s.xreplace(self.sizes) if self.sizes else s for s in sides]
         self.function = lambdify(self.symbols, sides)
         self.source = inspect.getsource(self.function)
+        self._single: dict = {}
+
+    def relation(self, which, values: Mapping) -> Relation:
+        """Conjunct ``which`` (its index, or its label as printed) evaluated at ``values``; only the
+        names that conjunct uses are needed."""
+        if isinstance(which, str):
+            labels = [text(r) for r in self.relations]
+            if which not in labels:
+                raise BridgeError(f"the statement has no relation {which!r}; it has {labels}")
+            which = labels.index(which)
+        key = ("single", which)
+        if key not in self._single:
+            self._single[key] = CompiledStatement((self.relations[which],))
+        return self._single[key](values)[0]
 
     def __call__(self, values: Mapping) -> list[Relation]:
         missing = [n for n in self.names if n not in values]

@@ -68,6 +68,10 @@ class LemmaOutcome:
         if self.dependency_failed:
             return f"not verified: depends on {self.dependency_failed}"
         if not self.ok:
+            # too few certified instances and nothing failed: say so, it is not a failure of the lemma
+            sym_ok = self.symbolic is None or self.symbolic.ok
+            if not self.error and sym_ok and getattr(self.numeric, "status", "") == "inconclusive":
+                return "inconclusive"
             return "failed"
         return "completed" if self.kind == "experiment" else "verified"
 

@@ -58,7 +58,9 @@ def _row(outcome) -> list[str]:
     else:
         symbolic = "n/a" if sym is None else f"{sym.status} ({len(sym.steps)} steps{_sizes(sym)})"
     numeric = "n/a" if num is None else (
-        f"{num.status} ({num.instances} inst, worst margin {_fmt_margin(num.worst_margin)})")
+        f"{num.status} ({num.instances} inst"
+        + (f", {num.unchecked} unchecked" if getattr(num, "unchecked", 0) else "")
+        + f", worst margin {_fmt_margin(num.worst_margin)})")
     if num is not None and getattr(num, "outcome", ""):
         numeric += f": {num.outcome}"
     if outcome.error:

@@ -366,8 +366,13 @@ def _witness_table(numeric: NumericResult, lemma_name: str) -> str:
                        f"\\texttt{{resnet-lemmas check --only {escape(lemma_name)}}}.\n")
         out.append(f"% <<< numeric {lemma_name}\n")
         return "".join(out)
-    status = "verified" if rep.ok else r"\textcolor{red}{\textbf{FAILED}}"
-    rows = [("status", status), ("instances", fmt_number(int(rep.instances))),
+    status = rep.status if rep.ok else r"\textcolor{red}{\textbf{" + rep.status.upper() + "}}"
+    rows = [("status", status)]
+    if rep.outcome:
+        rows.append(("outcome", escape(rep.outcome, breakable=True)))
+    rows += [("instances", fmt_number(int(rep.instances))
+              + (f" ({fmt_number(int(rep.unchecked))} unchecked: nothing certified there)"
+                 if rep.unchecked else "")),
             ("seed", fmt_number(int(rep.seed)) + " (instance $i$ uses the $i$-th child of "
                                                  r"\texttt{numpy.random.SeedSequence(seed)})"),
             ("worst margin", fmt_number(rep.worst_margin) + r" (an instance satisfies the claim "
@@ -503,7 +508,8 @@ def _summary(records: list[LemmaRecord]) -> str:
                    f"{len(record.report.steps)}")
         num = record.numeric
         if num.report is not None:
-            word = "verified" if num.report.ok else r"\textcolor{red}{FAILED}"
+            word = (num.report.status if num.report.ok
+                    else r"\textcolor{red}{" + num.report.status.upper() + "}")
             numeric = (f"{word}, {int(num.report.instances)} inst., worst margin "
                        f"{fmt_number(num.report.worst_margin)}")
         elif num.error:

@@ -65,11 +65,14 @@ def _witness_from_json(payload: dict):
     from ..numerics.witnesses.harness import WitnessReport
 
     try:
+        worst = payload["worst_margin"]
         return WitnessReport(
             name=payload["name"], seed=int(payload["seed"]), instances=int(payload["instances"]),
-            worst_margin=float(payload["worst_margin"]), tolerance=payload.get("tolerance", ""),
+            worst_margin=float("nan") if worst is None else float(worst),
+            tolerance=payload.get("tolerance", ""),
             failures=list(payload.get("failures", [])), details=dict(payload.get("details", {})),
-            seconds=0.0)
+            seconds=0.0, kind=payload.get("kind", "witness"), unchecked=int(payload.get("unchecked", 0)),
+            outcome=payload.get("outcome", ""), minimum_checked=int(payload.get("minimum_checked", 1)))
     except (KeyError, TypeError, ValueError) as exc:
         raise ReportError(f"numeric entry {payload.get('name', '?')!r} is malformed: {exc}") from exc
 

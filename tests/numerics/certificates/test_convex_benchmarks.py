@@ -174,3 +174,123 @@ def test_degenerate_separability_lp_fails_with_a_clear_message_not_a_wrong_value
     # a HiGHS that solves it must return a direction that verifies on the exact margins
     margins = (y[:, None] * Z) @ result.direction
     assert not result.attained and margins.min() >= -1e-9 * np.abs(Z).max()
+
+
+# -- two-sided brackets: a Fenchel dual lower bound ---------------------------------------------------
+from scipy.optimize import minimize  # noqa: E402
+
+from resnet_lemmas.numerics.certificates import convex_benchmarks as cb  # noqa: E402
+from resnet_lemmas.numerics.certificates.bounds import rounding_tolerance  # noqa: E402
+from resnet_lemmas.numerics.certificates.main_theorem import bracket_claim  # noqa: E402
+
+
+def test_every_registered_loss_has_a_conjugate():
+    assert set(cb.CONJUGATES) == set(LOSSES)
+
+
+@pytest.mark.parametrize("name", LOSS_NAMES)
+def test_conjugates_satisfy_fenchel_young(losses, name):
+    """l*(s) = sup_p (s p - l(p)): equality at s = l'(p) and, for other p', l*(s) >= s p' - l(p')."""
+    from flint import arb
+
+    loss = losses[name]
+    conjugate, room = cb.CONJUGATES[name]
+    targets = {"sign": [-1.0, 1.0], "count": [0.0, 1.0, 3.0]}.get(loss.targets, [-1.3, 0.0, 2.0])
+    for y in targets:
+        for p in (-2.0, -0.3, 0.0, 0.7, 1.9):
+            s = float(loss.grad(p, y))
+            sq, yq = cb._fmpq(s), cb._fmpq(y)
+            assert cb._in_domain(name, sq, yq) and room(np.array([s]), np.array([y]))[0] >= 0
+            value = conjugate(sq, yq)
+            assert isinstance(value, arb)
+            fy = float(value.mid()) + float(loss.value(p, y)) - s * p
+            assert abs(fy) <= 1e-12 * (1 + abs(s * p))
+            for q in np.linspace(-6, 6, 25):
+                assert float(value.mid()) >= s * q - float(loss.value(q, y)) - 1e-12
+
+
+@pytest.mark.parametrize("name", LOSS_NAMES)
+def test_bracket_contains_an_independent_solution(losses, name):
+    """Every loss against a second, independent solver (BFGS from another start, on G itself): its value
+    lies above the bracket's lower end, and the bracket closes to rounding."""
+    loss = losses[name]
+    rng = np.random.default_rng(200 + LOSS_NAMES.index(name))
+    X, y = data_for_loss(rng, loss, 40, 3)
+    res = linear_benchmark(X, y, loss)
+    assert res.tight, res.lower_message
+    other = minimize(lambda u: G(X, y, loss, u), rng.normal(size=3), method="BFGS",
+                     options={"gtol": 1e-10, "maxiter": 2000})
+    tol = rounding_tolerance(res.value, other.fun, n=40)
+    assert res.lower <= other.fun + tol
+    assert res.lower <= res.value + tol and res.value - res.lower <= tol
+    assert abs(other.fun - res.value) <= 1e-8
+
+
+def test_squared_loss_bracket_matches_least_squares(losses):
+    rng = np.random.default_rng(11)
+    X, y = data_for_loss(rng, losses["squared"], 35, 4)
+    u = np.linalg.lstsq(X, y, rcond=None)[0]
+    exact = 0.5 * np.mean((X @ u - y) ** 2)
+    res = linear_benchmark(X, y, losses["squared"])
+    tol = rounding_tolerance(exact, n=35)
+    assert res.lower - tol <= exact <= res.value + tol and res.bracket_width <= tol
+
+
+def test_separable_data_get_a_valid_bracket(losses):
+    X, y = classification_data(np.random.default_rng(5), 40, 3, separable=True)
+    res = linear_benchmark(X, y, losses["logistic"])
+    assert not res.attained and res.lower <= 0.0 <= res.value and res.bracket_width <= 1e-300
+
+
+def test_partially_separable_bracket(losses):
+    X = np.array([[1.0, 0.0], [0.0, 1.0], [0.0, 1.0], [2.0, 0.0]])
+    y = np.array([1.0, 1.0, -1.0, 1.0])
+    res = linear_benchmark(X, y, losses["logistic"])
+    exact = float(losses["logistic"].value(0.0, 1.0)) / 2
+    assert res.lower <= exact <= res.value + 1e-15 and res.tight
+
+
+def test_a_benchmark_reported_too_large_breaks_its_bracket(losses):
+    """F_lin reported 0.01 too large: the dual lower bound excludes it (the bracket claim fails)."""
+    import dataclasses
+
+    X, y = data_for_loss(np.random.default_rng(3), losses["logistic"], 40, 3)
+    res = linear_benchmark(X, y, losses["logistic"])
+    assert bracket_claim("F_lin bracket", res, 40).margin >= 0
+    planted = dataclasses.replace(res, value=res.value + 0.01)
+    claim = bracket_claim("F_lin bracket", planted, 40)
+    assert claim.margin < 0 and claim.margin == pytest.approx(-0.01, rel=1e-6)
+
+
+def test_a_wrong_dual_is_caught_by_the_bracket(losses, monkeypatch):
+    """A conjugate with a wrong sign gives a lower 'bound' above the value (or a wide bracket): the
+    bracket claim fails either way."""
+    conj, room = cb.CONJUGATES["poisson"]
+    monkeypatch.setitem(cb.CONJUGATES, "poisson", (lambda s, y: -conj(s, y), room))
+    X, y = data_for_loss(np.random.default_rng(8), losses["poisson"], 40, 3)
+    res = linear_benchmark(X, y, losses["poisson"])
+    assert bracket_claim("F_lin bracket", res, 40).margin < 0
+
+
+def test_no_conjugate_no_lower_bound(losses):
+    from resnet_lemmas.proofs.losses import P, Y, custom_loss
+
+    quartic = custom_loss("quartic", (P - Y) ** 4 / 4 + (P - Y) ** 2 / 2)
+    X, y = data_for_loss(np.random.default_rng(1), losses["squared"], 20, 2)
+    res = linear_benchmark(X, y, quartic)
+    assert res.lower == float("-inf") and "no closed-form conjugate" in res.lower_message
+    assert not res.tight and bracket_claim("F_lin bracket", res, 20) is None
+
+
+def test_nearly_dependent_features_give_a_valid_loose_bracket(losses):
+    """Two features equal up to 1e-12: float64 cannot resolve the direction separating them, so the
+    dual point needs a large correction; the bracket stays valid (lower <= value) and is not demanded
+    to close."""
+    rng = np.random.default_rng(9)
+    X, y = data_for_loss(rng, losses["logistic"], 30, 2)
+    f = np.tanh(X @ rng.normal(size=2))
+    Fx = np.stack((f, f + 1e-12 * rng.normal(size=30)), axis=1)
+    res = feature_benchmark(X, Fx, y, losses["logistic"])
+    assert res.lower <= res.value + rounding_tolerance(res.value, n=30)
+    if not res.tight:
+        assert bracket_claim("F_feat bracket", res, 30) is None

@@ -99,3 +99,76 @@ def test_gradient_check_requires_generator(instance):
     unit, X, y, loss, point = instance
     with pytest.raises(TypeError, match="Generator"):
         gradient_check(ResNetProblem(unit, X, y, loss), *point, 0)
+
+
+# -- batched extrapolation (all levels in one call) ---------------------------------------------------
+from resnet_lemmas.numerics.certificates import derivatives as derivatives_module  # noqa: E402
+from resnet_lemmas.numerics.certificates.derivatives import (derivative_allowance,  # noqa: E402
+                                                             directional_derivatives,
+                                                             second_directional_derivatives)
+
+
+def _smooth(Z):
+    Z = np.atleast_2d(Z)
+    return np.sin(Z).sum(axis=1) + np.exp(Z[:, 0] * Z[:, 1]) + 0.1 * np.sum(Z ** 4, axis=1)
+
+
+def _smooth_grad(z):
+    return np.cos(z) + np.exp(z[0] * z[1]) * np.array([z[1], z[0]] + [0.0] * (z.size - 2)) + 0.4 * z ** 3
+
+
+def _smooth_hessian(z):
+    H = np.diag(-np.sin(z) + 1.2 * z ** 2)
+    e = np.exp(z[0] * z[1])
+    H[:2, :2] += e * np.array([[z[1] ** 2, 1 + z[0] * z[1]], [1 + z[0] * z[1], z[0] ** 2]])
+    return H
+
+
+def test_batched_derivatives_match_exact_values_and_scipy(rng):
+    x, D = rng.normal(size=4), rng.normal(size=(5, 4))
+    est, err = directional_derivatives(_smooth, x, D)
+    exact = D @ _smooth_grad(x)
+    F = float(_smooth(x)[0])
+    assert np.all(np.abs(est - exact) <= [derivative_tolerance(e, F, a) for e, a in zip(err, exact)])
+    assert np.all(err < 1e-9)
+    for j in range(2):   # the same numbers as the scalar, scipy-driven extrapolation, to its accuracy
+        scalar, scalar_err = directional_derivative(lambda z: float(_smooth(z)[0]), x, D[j])
+        assert abs(scalar - est[j]) <= derivative_tolerance(max(scalar_err, err[j]), F, exact[j])
+
+
+def test_batched_second_derivatives_match_the_hessian(rng):
+    x, D = rng.normal(size=4), rng.normal(size=(5, 4))
+    est, err = second_directional_derivatives(_smooth, x, D)
+    exact = np.einsum("mi,ij,mj->m", D, _smooth_hessian(x), D)
+    F = float(_smooth(x)[0])
+    assert np.all(np.abs(est - exact) <= [derivative_tolerance(e, F, a) for e, a in zip(err, exact)])
+    wrong = exact + 1e-5 * np.abs(exact)   # a curvature off by 1e-5 relative is resolved
+    assert np.all(np.abs(est - wrong) > [derivative_tolerance(e, F, a) for e, a in zip(err, wrong)])
+
+
+def test_one_sided_extrapolation_sees_one_side_of_a_kink():
+    kink = lambda Z: np.abs(np.atleast_2d(Z)[:, 0] - 1e-5) + np.atleast_2d(Z)[:, 1] ** 2  # noqa: E731
+    x, v = np.array([0.0, 1.0]), np.array([[1.0, 1.0]])
+    central, central_err = directional_derivatives(kink, x, v)
+    left, left_err = directional_derivatives(kink, x, v, step_direction=-1)
+    assert abs(left[0] - 1.0) <= 10 * left_err[0] + 1e-12      # -1 + 2: the piece containing x
+    assert central_err[0] > 1e3 * left_err[0]                   # the central stencil straddles the kink
+
+
+def test_batched_extrapolation_refuses_nan_and_bad_shapes():
+    with pytest.raises(ValueError, match="NaN/inf"):
+        directional_derivatives(lambda Z: np.full(len(Z), np.nan), np.zeros(2), np.eye(2))
+    with pytest.raises(ValueError, match="NaN/inf"):
+        second_directional_derivatives(lambda Z: np.full(len(Z), np.inf), np.zeros(2), np.eye(2))
+    with pytest.raises(ValueError, match="directions"):
+        directional_derivatives(_smooth, np.zeros(3), np.eye(2))
+    with pytest.raises(ValueError, match="step_direction"):
+        directional_derivatives(_smooth, np.zeros(2), np.eye(2), step_direction=2)
+
+
+def test_allowances_are_built_from_the_named_constants(monkeypatch):
+    allow = derivative_allowance(1e-9, 2.0, -3.0)
+    assert allow == {"extrapolation": pytest.approx(derivatives_module.ERROR_FACTOR * 1e-9),
+                     "rounding": pytest.approx(derivatives_module.ROUNDING_MULTIPLE * EPS * 6.0)}
+    monkeypatch.setattr(derivatives_module, "ERROR_FACTOR", 1e7)   # a tolerance loosened 1e6-fold
+    assert derivative_allowance(1e-9, 2.0, -3.0)["extrapolation"] == pytest.approx(1e-2)

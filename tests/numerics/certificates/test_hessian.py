@@ -135,3 +135,124 @@ def test_entrywise_error_bound_dominates_the_summation_rounding():
     ref[:d, d:] += cross
     ref[d:, :d] += cross.T
     assert np.all(np.abs(H - ref) <= Eb)
+
+
+# -- the exact Hessian in all parameters (w, V, theta) ------------------------------------------------
+from resnet_lemmas.numerics.certificates import hessian as hessian_module  # noqa: E402
+from resnet_lemmas.numerics.certificates.hessian import (full_hessian, gradient_scale,  # noqa: E402
+                                                         hessian_vector_products)
+from resnet_lemmas.numerics.models.networks import ACTIVATIONS, MLPUnit  # noqa: E402
+from resnet_lemmas.numerics.models.residual import ResNetProblem  # noqa: E402
+
+
+def _packed_grad(problem):
+    def grad(z):
+        return problem.fun_and_grad(z)[1]
+    return grad
+
+
+def _problem(seed, activation, skip=True, widths=(3, 2)):
+    base = sample_instance(seed).problem
+    unit = MLPUnit(base.d, base.k, widths, activation)
+    return ResNetProblem(unit, base.X, base.y, base.loss, skip=skip)
+
+
+def _point(problem, seed):
+    rng = np.random.default_rng(seed)
+    return rng.normal(size=problem.d), rng.normal(size=(problem.d, problem.k)), problem.unit.init(rng)
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+@pytest.mark.parametrize("skip", [True, False])
+def test_full_hessian_matches_extrapolated_derivatives_of_the_gradient(activation, skip):
+    for seed in (0, 3):
+        problem = _problem(seed, activation, skip)
+        w, V, theta = _point(problem, seed)
+        R = full_hessian(problem, w, V, theta)
+        z = problem.pack(w, V, theta)
+        grad = _packed_grad(problem)
+        assert np.array_equal(R.H, R.H.T) and np.all(R.error >= 0)
+        np.testing.assert_allclose(R.grad, grad(z), rtol=1e-12, atol=1e-14)
+        rng = np.random.default_rng(seed)
+        for _ in range(2):
+            a, b = rng.normal(size=z.size), rng.normal(size=z.size)
+            est, err = directional_derivative(lambda x: float(grad(x) @ b), z, a, initial_step=1e-3)
+            exact = float(a @ R.H @ b)
+            assert abs(est - exact) <= derivative_tolerance(err, float(grad(z) @ b), exact)
+
+
+def test_full_hessian_contains_the_dense_w_V_block_and_its_products():
+    problem = sample_instance(5).problem
+    w, V, theta = _point(problem, 5)
+    R = full_hessian(problem, w, V, theta)
+    N_wV = problem.d + problem.d * problem.k
+    np.testing.assert_allclose(R.H[:N_wV, :N_wV], dense_hessian(problem, w, V, theta), rtol=1e-12, atol=1e-13)
+    D = np.random.default_rng(0).normal(size=(4, problem.n_params))
+    np.testing.assert_allclose(hessian_vector_products(problem, w, V, theta, D), D @ R.H, rtol=1e-10, atol=1e-12)
+    assert hessian_vector_products(problem, w, V, theta, D[0]).shape == (problem.n_params,)
+    with pytest.raises(ValueError, match="columns"):
+        hessian_vector_products(problem, w, V, theta, D[:, 1:])
+
+
+def test_the_extrapolation_check_rejects_a_hessian_without_the_activation_curvature(monkeypatch):
+    """The check above can fail: dropping act'' (the second-order term of the unit) is detected."""
+    problem = _problem(1, "tanh")
+    w, V, theta = _point(problem, 1)
+    real = hessian_module._activation3
+    monkeypatch.setattr(hessian_module, "_activation3",
+                        lambda name, z: (lambda a, da, dda, d3: (a, da, 0.0 * dda, d3))(*real(name, z)))
+    H = full_hessian(problem, w, V, theta).H
+    z = problem.pack(w, V, theta)
+    grad = _packed_grad(problem)
+    worst = 0.0
+    for j in range(problem.d + problem.d * problem.k, z.size):
+        e = np.eye(z.size)[j]
+        est, err = directional_derivative(lambda x: float(grad(x) @ e), z, e, initial_step=1e-3)
+        worst = max(worst, abs(est - H[j, j]) / derivative_tolerance(err, 0.0, H[j, j]))
+    assert worst > 1.0
+
+
+def test_rounding_bound_covers_the_asymmetry_of_the_raw_hessian():
+    """The exact Hessian is symmetric, so the two triangles of the raw forward-over-reverse result differ
+    by rounding only: the entrywise error bound must cover that difference."""
+    problem = _problem(2, "sigmoid")
+    w, V, theta = _point(problem, 2)
+    eye = np.eye(problem.n_params)
+    _, raw, _ = hessian_module._mlp_second_order(problem, w, V, theta, eye)
+    R = full_hessian(problem, w, V, theta)
+    assert np.all(np.abs(raw - R.H) <= R.error)
+
+
+def test_gradient_scale_bounds_every_gradient_entry():
+    problem = _problem(4, "softplus")
+    w, V, theta = _point(problem, 4)
+    R = full_hessian(problem, w, V, theta)
+    assert np.all(np.abs(R.grad) <= R.grad_scale * (1 + 1e-12))
+    assert gradient_scale(problem, w, V, theta) == pytest.approx(np.linalg.norm(R.grad_scale), rel=1e-12)
+    assert R.F_rounding > 0 and R.grad_floor > 0
+
+
+def test_units_without_an_exact_hessian_get_extrapolated_differences():
+    """A unit that is not an MLPUnit (same function, wrapped) gets the difference Hessian, which agrees
+    with the exact one within its error estimate."""
+    problem = _problem(6, "tanh", widths=(2,))
+
+    class Wrapped:
+        def __init__(self, unit):
+            self.unit = unit
+            self.theta0 = unit.init(np.random.default_rng(0))
+
+        def __call__(self, X, theta):
+            return self.unit(X, theta)
+
+        def vjp(self, X, theta, G):
+            return self.unit.vjp(X, theta, G)
+
+    wrapped = ResNetProblem(Wrapped(problem.unit), problem.X, problem.y, problem.loss)
+    w, V, theta = _point(problem, 6)
+    exact = full_hessian(problem, w, V, theta)
+    approx = full_hessian(wrapped, w, V, theta)
+    assert exact.exact and not approx.exact
+    assert np.all(np.abs(approx.H - exact.H) <= 10 * approx.error + 1e-9)
+    with pytest.raises(TypeError, match="no exact Hessian-vector product"):
+        hessian_vector_products(wrapped, w, V, theta, np.zeros(wrapped.n_params))

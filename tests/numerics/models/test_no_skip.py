@@ -4,7 +4,7 @@ import pytest
 
 from resnet_lemmas.numerics.data.synthetic import data_for_loss
 from resnet_lemmas.numerics.models.no_skip import (TwoLayerNet, best_constant, constant_suboptimality,
-                                            dead_first_layer, no_skip_local_minimum)
+                                            dead_first_layer, no_skip_local_minimum, symmetrised)
 from resnet_lemmas.numerics.witnesses.no_skip_bad_minimum import resnet_without_skip
 
 
@@ -77,3 +77,29 @@ def test_two_layer_net_certificate_accepts_dead_and_rejects_live_units(losses):
     live[2] = 0.0 + np.max(np.abs(X @ A[2])) + 1.0
     bad = net.local_minimum(A, live, rng.normal(size=3))
     assert not bad.ok and "unit 2 is active" in bad.message
+
+
+def test_the_bracket_of_the_best_constant_is_proven_in_arb_balls(losses, rng):
+    from resnet_lemmas.numerics.certificates.enclosures import mean_derivative
+    from resnet_lemmas.numerics.models.no_skip import certified_bracket
+
+    y = np.concatenate((rng.normal(size=10), -rng.normal(size=10)))
+    loss = losses["pseudo_huber"]
+    s, lo, hi = best_constant(loss, y)
+    lo2, hi2 = certified_bracket(loss, y, s, s)       # a degenerate bracket is widened until proven
+    assert lo2 <= s <= hi2 and lo2 < hi2
+    assert mean_derivative(loss, y, lo2).upper() < 0 < mean_derivative(loss, y, hi2).lower()
+
+
+def test_symmetric_data_give_a_zero_suboptimality_at_the_constant_zero(losses):
+    X, y = symmetrised(np.ones((3, 1)), np.array([0.5, -1.0, 2.0]))
+    # E l'(0; y) = 0 exactly for a symmetric sample: the Arb ball of G'(0) is zero
+    assert constant_suboptimality(losses["pseudo_huber"], y, 0.0) <= 1e-30
+    assert constant_suboptimality(losses["pseudo_huber"], y, 0.1) > 1e-4
+
+
+def test_an_unattained_best_constant_cannot_be_bracketed(losses):
+    from resnet_lemmas.numerics.models.no_skip import certified_bracket
+
+    with pytest.raises(ValueError, match="could not prove"):
+        certified_bracket(losses["logistic"], np.ones(5), -1.0, 1.0)

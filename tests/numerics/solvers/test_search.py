@@ -57,12 +57,13 @@ def test_section4_bound_holds_at_returned_points(losses):
 
 
 def test_a_converged_local_minimum_is_no_worse_than_linear(losses):
-    """Section 3 on a fixed, seeded instance where L-BFGS-B reaches max|grad| <= 1e-9."""
+    """Section 3 on a fixed, seeded instance: the first of a few starts that the refined search takes to
+    a stationary point (relative gradient <= 1e-9) is no worse than linear, up to the section-4 slack.
+    (The plain L-BFGS-B start used before reached max|grad| <= 1e-9 on one machine and not on another.)"""
     problem = problem_for(losses, "logistic")
-    # the second start of local_minimum_search(problem, seed=2) converges (in 368 iterations here)
-    m = local_minimum_from_seed(problem, start_seeds(2, 2)[1], maxiter=600)
-    assert m.converged, (m.nit, m.grad_norm, m.message)
     lin = linear_benchmark(problem.X, problem.y, problem.loss)
+    m = next(m for m in (refined_local_minimum(problem, s, maxiter=600, norm_cap=1e3, newton_rtol=1e-9)
+                         for s in start_seeds(2, 6)) if m.converged)
     assert lin.attained and m.F > 1e-3  # a genuine stationary point, not an underflowed infimum
     eps = max(m.grad_norm_w, m.grad_norm_V)
     slack = eps * (np.linalg.norm(m.w - lin.argmin)
@@ -92,3 +93,38 @@ def test_non_finite_start_is_reported_not_optimised(losses):
     problem = ResNetProblem(MLPUnit(3, 2, (4,), "relu"), 1e3 * X, y, losses["exponential"])
     m = local_minimum_from_seed(problem, 0, init_scale=5.0)
     assert not m.converged and m.nit == 0 and "not finite at the start point" in m.message
+
+
+# -- refinement to a certifiable local minimum ---------------------------------------------------------
+from resnet_lemmas.numerics.solvers.search import refined_local_minimum  # noqa: E402
+
+
+def test_refinement_counts_every_iteration_against_maxiter(losses):
+    problem = problem_for(losses, "squared", act="relu", widths=(3,), k=1)
+    for maxiter in (1, 2, 5):
+        m = refined_local_minimum(problem, 0, maxiter=maxiter, norm_cap=1e3, newton_rtol=1e-9)
+        assert m.nit <= maxiter and m.newton_nit == 0 and not m.converged
+    with pytest.raises(ValueError, match="maxiter must be >= 1"):
+        refined_local_minimum(problem, 0, maxiter=0, norm_cap=1e3, newton_rtol=1e-9)
+
+
+def test_refinement_reaches_the_relative_tolerance_with_newton_steps():
+    from resnet_lemmas.numerics.certificates.hessian import gradient_scale
+    from resnet_lemmas.numerics.witnesses.local_minima_beat_linear import sample_minimum_instance
+
+    reached = 0
+    for seed in range(6):
+        problem = sample_minimum_instance(seed).problem
+        m = refined_local_minimum(problem, 0, maxiter=300, norm_cap=1e3, newton_rtol=1e-9)
+        if m.converged:
+            reached += 1
+            assert m.grad_norm <= 1e-9 * gradient_scale(problem, m.w, m.V, m.theta)
+            assert m.param_norm <= 1e3 and not m.escaped
+    assert reached >= 3
+
+
+def test_refinement_is_replayable(losses):
+    problem = problem_for(losses, "pseudo_huber", act="tanh", widths=(2,), k=1)
+    a = refined_local_minimum(problem, 4, maxiter=80, norm_cap=1e3, newton_rtol=1e-9)
+    b = refined_local_minimum(problem, 4, maxiter=80, norm_cap=1e3, newton_rtol=1e-9)
+    assert a.F == b.F and np.array_equal(a.theta, b.theta) and a.message == b.message

@@ -39,7 +39,8 @@ def test_gradient_witness_rejects_a_wrong_sign_in_grad_V(monkeypatch):
     _patch_gradients(monkeypatch, lambda g: dataclasses.replace(g, grad_V=-g.grad_V))
     report = residual_gradients.witness(seed=0, instances=FEW)
     assert report.status == "failed" and report.failures
-    assert "FAILED" in report.failures[0]["description"]
+    assert any(c["label"].startswith("grad_V = w c^T") and c["margin"] < 0
+               for c in report.failures[0]["claims"])
 
 
 def test_gradient_witness_rejects_a_missing_V_c_term(monkeypatch):
@@ -62,7 +63,7 @@ def test_zero_w_witness_rejects_a_wrong_curvature(monkeypatch):
 def test_main_theorem_witness_verifies_a_few_instances():
     report = local_minima_beat_linear.witness(seed=1, instances=4)
     assert report.status == "verified", report.failures
-    assert report.details["local_minimum_runs"] == 8
+    assert report.details["runs"] >= 4 and report.details["certified_local_minima"] >= 2
 
 
 def test_point_check_rejects_a_fake_stationary_point(monkeypatch):

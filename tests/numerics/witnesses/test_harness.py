@@ -65,3 +65,38 @@ def test_an_experiment_completes_and_says_what_it_found_but_never_verifies():
 def test_an_experiment_whose_sanity_claim_fails_is_failed():
     report = run_witness("t", 0, 2, "none", _failing, n_jobs=1, kind="experiment")
     assert report.status == "failed" and not report.ok and report.failures[0]["claims"]
+
+
+def _index_recorder(seed, index):
+    return InstanceResult(seed, claims=[Claim("index >= 0", float(index), ">=", 0.0)], values={"index": index})
+
+
+def test_an_indexed_witness_receives_each_instance_position():
+    report = run_witness("t", 0, 4, "none", _index_recorder, n_jobs=1, indexed=True,
+                         details=lambda rs: {"indices": [r.values["index"] for r in rs]})
+    assert report.details["indices"] == [0, 1, 2, 3]
+
+
+def test_a_fixed_share_by_index_selects_the_first_instance_whatever_the_count():
+    from resnet_lemmas.numerics.witnesses.harness import selected_by_index, selected_count
+
+    for instances in (1, 3, 30, 31):
+        chosen = [i for i in range(instances) if selected_by_index(i, 10)]
+        assert chosen and chosen[0] == 0 and len(chosen) == selected_count(instances, 10)
+    with pytest.raises(ValueError, match="every"):
+        selected_by_index(0, 0)
+
+
+def _unchecked_with_sanity(seed):
+    return InstanceResult(seed, checked=False, claims=[Claim("F >= F_feat", 1.0, ">=", 0.5)])
+
+
+def _unchecked_with_violated_sanity(seed):
+    return InstanceResult(seed, checked=False, claims=[Claim("F >= F_feat", 0.0, ">=", 0.5)])
+
+
+def test_sanity_claims_of_unchecked_instances_count_and_can_fail():
+    fine = run_witness("t", 0, 2, "none", _unchecked_with_sanity, n_jobs=1, kind="experiment")
+    assert fine.status == "inconclusive" and fine.unchecked == 2 and fine.worst_margin == 0.5
+    broken = run_witness("t", 0, 2, "none", _unchecked_with_violated_sanity, n_jobs=1, kind="experiment")
+    assert broken.status == "failed" and broken.failures[0]["claims"][0]["label"] == "F >= F_feat"

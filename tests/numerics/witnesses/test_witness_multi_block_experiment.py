@@ -2,11 +2,30 @@ from resnet_lemmas.numerics.models import multiblock
 from resnet_lemmas.numerics.witnesses import multi_block_experiment as wit
 
 
-def test_experiment_runs_and_records_its_outcome():
+def test_experiment_completes_with_its_outcome():
     report = wit.witness(seed=0, instances=1)
-    assert report.ok, report.failures
+    assert report.status == "completed", report.failures
     assert report.details["runs"] == len(wit.STARTS)
-    assert "outcome" in report.details
+    assert "stationary end points" in report.outcome or report.outcome.startswith("no run")
+
+
+def test_a_search_stopped_early_says_it_explored_nothing(monkeypatch):
+    monkeypatch.setattr(wit, "MAXITER", 1)
+    report = wit.witness(seed=0, instances=1)
+    assert report.outcome.startswith("no run ended stationary")
+    assert report.details["stationary_runs"] == 0
+
+
+def test_a_wrong_gradient_fails_the_extrapolated_check(monkeypatch):
+    """1% off: visible wherever the gradient is not itself at rounding level (a short search)."""
+    monkeypatch.setattr(wit, "MAXITER", 3)
+    real = multiblock.MultiBlockProblem.fun_and_grad
+    monkeypatch.setattr(multiblock.MultiBlockProblem, "fun_and_grad",
+                        lambda self, flat: (real(self, flat)[0], 1.01 * real(self, flat)[1]))
+    report = wit.witness(seed=0, instances=1)
+    assert report.status == "failed"
+    assert any(c["label"].startswith("grad F . v = D_v F") for f in report.failures for c in f["claims"]
+               if c["margin"] < 0)
 
 
 def test_last_block_check_can_fail(monkeypatch):

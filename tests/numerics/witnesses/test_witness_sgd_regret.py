@@ -30,7 +30,27 @@ def test_shrunk_bound_fails_and_names_the_seeds():
     assert report.details["failed_instances"] > 0
     failure = report.failures[0]
     assert failure["margin"] < 0 and "seed" in failure["description"]
-    assert failure["values"]["margins"]["theorem"] < 0 or failure["values"]["margins"]["constants"] < 0
+    failing = {c["label"] for c in failure["claims"] if c["margin"] < 0}
+    assert "regret <= B L b / sqrt(T)" in failing or any("<= B L b / sqrt(T)" in label for label in failing)
+
+
+def _failing_labels(report):
+    return {c["label"] for f in report.failures for c in f["claims"] if c["margin"] < 0}
+
+
+def test_a_wrong_step_size_fails(monkeypatch):
+    real = sgd_regret.step_size
+    monkeypatch.setattr(sgd_regret, "step_size", lambda *args: 2.0 * real(*args))
+    report = sgd_regret.witness(seed=3, instances=10)
+    assert report.status == "failed"
+    assert "B^2 / (2 eta T) + eta L^2 b^2 / 2 <= B L b / sqrt(T) (step size)" in _failing_labels(report)
+
+
+def test_a_halved_bound_fails_even_where_the_regret_stays_below_it(monkeypatch):
+    real = sgd_regret.regret_bound
+    monkeypatch.setattr(sgd_regret, "regret_bound", lambda *args: 0.5 * real(*args))
+    report = sgd_regret.witness(seed=3, instances=10)
+    assert report.status == "failed" and report.details["failed_instances"] == 10
 
 
 def test_instance_descriptions_state_the_constants():

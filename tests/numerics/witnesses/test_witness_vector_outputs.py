@@ -5,25 +5,38 @@ from resnet_lemmas.numerics.witnesses import vector_outputs as wit
 from resnet_lemmas.numerics.witnesses import vector_outputs_counterexample_search as search
 
 
-def test_witness_verifies_on_a_small_run():
+def test_witness_verifies_on_a_small_run_and_searches_whatever_the_count():
     report = wit.witness(seed=1, instances=3)
     assert report.ok, report.failures
-    assert report.details["random_points_checked"] == 3
+    assert report.details["random_points_checked"] == 3 and report.details["searches"] == 1
 
 
 def test_instances_with_a_search_verify():
-    for seed in (0, wit.SEARCH_EVERY, 3 * wit.SEARCH_EVERY):
-        result = wit.one(seed)
+    checked = 0
+    for seed in (0, 5, 11, 12):
+        result = wit.one(seed, 0)
         assert result.ok, result.description
-        assert result.values["sigma_m"] > 0
+        checked += result.checked
+        if result.checked:
+            assert result.values["sigma_m"] > wit.SIGMA_MIN
+            assert result.values["first_order_bound"] < 1e-4
+    assert checked >= 2
 
 
 def test_witness_rejects_a_slack_without_the_rank_factor(monkeypatch):
     """Dropping the 1 / sigma_m(W) term and the gradient terms leaves F <= F_feat + 0 at an unconverged
-    point: the instance must fail."""
+    point: the instance must fail (its claims are evaluated although it is unchecked)."""
     monkeypatch.setattr(wit, "vector_gap_bound", lambda *args: 0.0)
-    monkeypatch.setattr(wit, "MAXITER", 5)   # far from stationary
-    assert not wit.one(wit.SEARCH_EVERY).ok
+    monkeypatch.setattr(wit, "SEARCH_MAXITER", 5)   # far from stationary
+    result = wit.one(5, 0)
+    assert not result.checked and not result.ok
+
+
+def test_a_search_stopped_early_is_inconclusive(monkeypatch):
+    monkeypatch.setattr(wit, "SEARCH_MAXITER", 2)
+    report = wit.witness(seed=1, instances=10)
+    assert report.status == "inconclusive" and report.details["searches_checked"] == 0
+    assert report.unchecked == report.details["searches"] == 2
 
 
 def test_witness_rejects_a_wrong_first_order_identity(monkeypatch):
@@ -43,11 +56,19 @@ def test_witness_rejects_a_wrong_rank_identity(monkeypatch):
     assert not wit.witness(seed=1, instances=2).ok
 
 
-def test_counterexample_search_records_its_outcome():
+def test_counterexample_search_completes_with_its_outcome():
     report = search.witness(seed=0, instances=2)
-    assert report.ok, report.failures
+    assert report.status == "completed", report.failures
     assert report.details["runs"] == 2 * len(search.STARTS)
-    assert "outcome" in report.details and isinstance(report.details["candidate_counterexamples"], list)
+    assert report.outcome.startswith(("found", "not found")) and "stationary end points" in report.outcome
+    assert isinstance(report.details["candidate_counterexamples"], list)
+
+
+def test_counterexample_search_stopped_early_explores_nothing(monkeypatch):
+    monkeypatch.setattr(search, "MAXITER", 2)
+    monkeypatch.setattr(search, "SECOND_STAGE_MAXITER", 1)
+    report = search.witness(seed=0, instances=2)
+    assert report.status == "inconclusive" and report.outcome.startswith("no run ended stationary")
 
 
 def test_counterexample_search_sanity_check_can_fail(monkeypatch):

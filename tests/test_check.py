@@ -1,0 +1,30 @@
+"""check.py: a lemma's status follows its witness report (verified / completed / inconclusive / failed)."""
+from resnet_lemmas.check import LemmaOutcome
+from resnet_lemmas.commands.check import _row
+from resnet_lemmas.numerics.witnesses.harness import Claim, InstanceResult, run_witness
+
+
+def _report(kind="witness", checked=True, holds=True):
+    def one(seed):
+        return InstanceResult(seed, checked=checked,
+                              claims=[Claim("F >= F_feat", 1.0 if holds else 0.0, ">=", 0.5)])
+    return run_witness("x", 0, 2, "none", one, n_jobs=1, kind=kind,
+                       outcome=(lambda rs: "not found: 0 of 2") if kind == "experiment" else None)
+
+
+def _outcome(report, kind="lemma"):
+    return LemmaOutcome("x", kind, "statement", None, report, 0.1)
+
+
+def test_status_of_a_verified_a_completed_an_inconclusive_and_a_failed_witness():
+    assert _outcome(_report()).status == "verified"
+    assert _outcome(_report("experiment"), "experiment").status == "completed"
+    inconclusive = _outcome(_report(checked=False))
+    assert inconclusive.status == "inconclusive" and not inconclusive.ok
+    assert _outcome(_report(holds=False)).status == "failed"
+    assert _outcome(_report(checked=False, holds=False)).status == "failed"
+
+
+def test_the_table_row_shows_unchecked_instances_and_the_outcome():
+    row = _row(_outcome(_report("experiment", checked=False), "experiment"))
+    assert "2 unchecked" in row[3] and "not found: 0 of 2" in row[3] and row[3].startswith("inconclusive")
