@@ -12,7 +12,7 @@ import sympy as sp
 
 from .context import Context
 from .errors import KernelError
-from .zero import sign_nonnegative
+from .zero import plain, sign_nonnegative
 
 
 class Env:
@@ -68,8 +68,7 @@ class Env:
         for premise in self.premises:
             if base in premise.eigen:
                 return f"{base} is a small nonzero eigenvariable (rule LevelSet)"
-        table = {s: sp.Dummy(s.name, positive=True) for s in self.positive_symbols()}
-        if base.xreplace(table).is_nonzero:
+        if plain(base, self.positive_symbols())[0].is_nonzero:
             return "nonzero by sign rules"
         for declared in self._declared_nonzero():
             if declared == 0:

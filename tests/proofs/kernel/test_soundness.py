@@ -427,6 +427,22 @@ def case_positivity_of_an_expression():
     Positive("bad", (F + 1,))
 
 
+def case_positive_symbol_written_in_a_step():
+    # a raw SymPy symbol with positive=True, outside any definition: its assumption is no sign fact
+    xp = sp.Symbol("xp_step", positive=True)
+    return run([Chain("pos", F).le(F + xp, Certificate((NonNegative(xp),)))])
+
+
+def case_imaginary_symbol_written_in_a_step():
+    xi = sp.Symbol("xi_step", imaginary=True)   # -xi^2 >= 0 by SymPy's rules for an imaginary xi
+    return run([Chain("neg", F).le(F - xi ** 2, Certificate((NonNegative(-xi ** 2),)))])
+
+
+def case_division_by_a_positive_symbol_written_in_a_step():
+    xp = sp.Symbol("xp_div", positive=True)
+    return run([Chain("div", x_q * (1 + xp) / xp).eq(x_q / xp + x_q, Identity())])
+
+
 # ------------------------------------------------------------------------------------------------
 # At symbolic sizes (proofs/kernel/sizes.py): each case runs in the symbolic context alone, so it is the
 # index-algebra rule or atom that must refuse it.
@@ -859,6 +875,9 @@ CASES = {
     "equation_with_a_non_name_lhs": (("Equation",), case_equation_whose_left_side_is_not_a_name, "must be a named"),
     "bound_that_is_not_a_relation": (("Bound",), case_bound_that_is_not_a_relation, ""),
     "positivity_of_an_expression": (("Positive",), case_positivity_of_an_expression, "only symbols"),
+    "positive_symbol_written_in_a_step": (("NonNegative",), case_positive_symbol_written_in_a_step, "could not certify"),
+    "imaginary_symbol_written_in_a_step": (("NonNegative",), case_imaginary_symbol_written_in_a_step, "could not certify"),
+    "division_by_a_positive_symbol_written_in_a_step": (("Identity",), case_division_by_a_positive_symbol_written_in_a_step, "division by"),
     **SYMBOLIC_CASES,
 }
 
