@@ -184,6 +184,8 @@ class SymbolicContext:
         if name in self.infima:
             objective, variables = self.infima[name]
             return (self.meaning(objective), tuple(str(v) for v in variables))
+        if name in self.size_names:
+            return ("size", str(self.size_names[name]))
         if name not in self.definitions:
             return None
         return expr_key(self.translate(name, _out(name)).num)
