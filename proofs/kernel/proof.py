@@ -6,15 +6,18 @@ A :class:`Proof` is a list of *steps* checked in order in every context:
   (:mod:`.rules`); the chain's conclusion ``start REL e_last`` (and each prefix's) becomes a *fact*;
 * :class:`Cite` another lemma's :class:`~.theorem.Theorem`: every hypothesis of the cited theorem must be
   discharged by a premise here with the same formal statement; the cited theorem must have been checked
-  at every size of this proof (or at all sizes), with the same definitions of the names it speaks
-  about; its conclusion becomes a fact;
+  at every concrete size of this proof, and proven at all sizes if this proof has a symbolic-size
+  context (:mod:`.sizes`), with the same definitions of the names it speaks about; its conclusion
+  becomes a fact;
 * :class:`Cases` on a hypothesis and its negation (``w = 0`` / ``w != 0``): a fact proven under each
   holds without either.
 
 A :class:`Fact` carries its *history*: every hypothesis it rests on (transitively), the theorems cited,
 the rules used, and its open eigenvariables.  The lemma's declared ``conclusion`` (a SymPy relation or
 ``And`` of relations) must be exactly established by facts, and the hypotheses behind those facts must
-be exactly the ones the lemma ``assumes``; only then :func:`check` issues the theorem.
+be exactly the ones the lemma ``assumes``; only then :func:`check` issues the theorem -- at all sizes
+(``all_sizes``) when a context of the proof is a :class:`~.sizes.SymbolicContext`, and with the concrete
+sizes of its other contexts (``sizes``).
 """
 from __future__ import annotations
 
@@ -561,7 +564,7 @@ def _sizes_text(theorem) -> str:
     concrete = "; ".join(", ".join(f"{k} = {v}" for k, v in size.items()) for size in theorem.sizes)
     if theorem.all_sizes:
         return "all sizes" + (f" (and explicitly at {concrete})" if concrete else "")
-    return "; ".join(", ".join(f"{k} = {v}" for k, v in size.items()) for size in theorem.sizes)
+    return concrete
 
 
 def _definitions_table(proof: Proof, theorem_names, hypotheses) -> dict:
@@ -573,8 +576,9 @@ def _definitions_table(proof: Proof, theorem_names, hypotheses) -> dict:
         entry = {}
         for name in theorem_names:
             if ctx.symbolic:
-                if ctx.meaning(name) is not None:
-                    entry[name] = ctx.meaning(name)
+                meaning = ctx.meaning(name)
+                if meaning is not None:
+                    entry[name] = meaning
             elif name in ctx.definitions:
                 entry[name] = ctx.instantiate(name)
             elif name in ctx.infima:

@@ -2,7 +2,8 @@
 
 Each rule is checked in every context of the proof, with an :class:`~.env.Env` built from the link's
 premises (``using``), and returns a sentence saying why the link holds, or raises
-:class:`~.errors.KernelError`.
+:class:`~.errors.KernelError`.  In a symbolic-size context (``env.symbolic``) each rule decides by the
+index algebra instead of explicit components (:mod:`.sizes`, where each check is stated).
 
 * :class:`Identity` ``lhs = rhs``: every component of ``lhs - rhs`` is zero after unfolding definitions
   and substituting the premises' equations; every denominator met is certified nonzero.
