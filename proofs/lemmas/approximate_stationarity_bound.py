@@ -14,6 +14,7 @@ Paper
     Shamir (2018), quantitative version of the main theorem; the explicit form of the bound is ours.
     The ``1/||w||`` and ``||V||`` factors are necessary: example bad_saddle_at_zero.
 Checked at
+    every size (symbolic ``d, k, n``: the index algebra), and explicitly at
     ``(d, k, n) = (2, 2, 2), (3, 1, 2), (2, 3, 4)``.
 
 Shapes: ``w, u in R^d``, ``V in R^{d x k}``, ``c in R^k``, ``grad_w F in R^d``, ``grad_V F in R^{d x k}``.

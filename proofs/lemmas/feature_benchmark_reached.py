@@ -11,6 +11,7 @@ Paper
     Shamir (2018) states the main theorem against linear predictors on ``x`` and on the features
     ``f_theta(x)``; that the feature benchmark is attained with equality is our corollary.
 Checked at
+    every size (symbolic ``d, k, n``: the index algebra), and explicitly at
     ``(d, k, n) = (2, 2, 2), (3, 1, 2), (2, 3, 4)``.
 """
 from __future__ import annotations

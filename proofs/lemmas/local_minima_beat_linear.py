@@ -13,7 +13,8 @@ Argument
 Paper
     Main theorem of Shamir (2018): no local minimum is worse than the best linear predictor.
 Checked at
-    ``(d, k, n) = (2, 2, 2), (3, 1, 2), (2, 3, 4)``; the cited lemmas at the same sizes.
+    every size (symbolic ``d, k, n``), and explicitly at ``(d, k, n) = (2, 2, 2), (3, 1, 2), (2, 3, 4)``;
+    the cited lemmas at the same sizes and at all sizes.
 """
 from __future__ import annotations
 

@@ -8,6 +8,7 @@ Argument
 Paper
     Step of the main theorem of Shamir (2018) (first-order conditions in w and V only).
 Checked at
+    every size (symbolic ``d, k, n``: the index algebra), and explicitly at
     ``(d, k, n) = (2, 2, 2), (3, 1, 2), (2, 3, 4)``.
 """
 from __future__ import annotations

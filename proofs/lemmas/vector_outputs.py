@@ -17,6 +17,8 @@ need not vanish; the ``w = 0`` flatness argument covers only ``W = 0``.  The ker
 recovery of ``C`` fails without the hypothesis, tests), and experiment
 ``vector_outputs_counterexample_search`` searches numerically for local minima worse than ``F_lin`` when
 ``m > d``.
+
+Checked at every size (symbolic ``m, d, k, n``: the index algebra), and explicitly at :data:`SIZES`.
 """
 from __future__ import annotations
 

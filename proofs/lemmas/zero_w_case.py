@@ -16,6 +16,7 @@ Paper
     The ``w = 0`` case of the main theorem of Shamir (2018); the flatness argument is our
     reconstruction (the paper argues by second order; both are checked).
 Checked at
+    every size (symbolic ``d, k, n``: the index algebra), and explicitly at
     ``(d, k, n) = (2, 2, 2), (3, 1, 2), (2, 3, 4)``.
 """
 from __future__ import annotations
