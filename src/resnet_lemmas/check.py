@@ -28,8 +28,15 @@ def statement_of(lemma, report=None) -> str:
     return "(not verified) " + " and ".join(text(c) for c in declared)
 
 
-def sizes_of(report) -> list:
-    """The sizes the theorem was checked at (``"all"`` when proven at symbolic sizes)."""
+def sizes_of(report):
+    """``"all"`` when the theorem was proven at symbolic sizes, else the concrete sizes it was checked at."""
+    if report is None or report.theorem is None:
+        return []
+    return "all" if report.theorem.all_sizes else report.theorem.sizes
+
+
+def concrete_sizes_of(report) -> list:
+    """The concrete sizes the theorem was (also) checked at: ``[{"d": 2, "k": 2, "n": 2}, ...]``."""
     if report is None or report.theorem is None:
         return []
     return report.theorem.sizes
@@ -70,9 +77,9 @@ class LemmaOutcome:
 
     def symbolic_json(self) -> dict:
         if self.symbolic is None:
-            return {"status": "not_applicable", "steps": 0, "sizes": []}
+            return {"status": "not_applicable", "steps": 0, "sizes": [], "concrete_sizes": []}
         return {"status": self.symbolic.status, "steps": len(self.symbolic.steps),
-                "sizes": sizes_of(self.symbolic),
+                "sizes": sizes_of(self.symbolic), "concrete_sizes": concrete_sizes_of(self.symbolic),
                 "rules": list(self.symbolic.theorem.rules) if self.symbolic.theorem else [],
                 "failures": [{"chain": s.chain, "step": s.index, "message": s.message}
                              for s in self.symbolic.failures],

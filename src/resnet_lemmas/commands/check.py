@@ -43,10 +43,11 @@ def _fmt_margin(value) -> str:
 def _sizes(report) -> str:
     if report is None or report.theorem is None:
         return ""
-    if report.theorem.sizes == "all":
-        return ", all sizes"
-    return ", at " + "; ".join(",".join(str(v) for k, v in s.items() if k != "loss")
-                               for s in report.theorem.sizes)
+    concrete = "; ".join(",".join(str(v) for k, v in s.items() if k != "loss")
+                         for s in report.theorem.sizes)
+    if report.theorem.all_sizes:
+        return ", all sizes" + (f"; also at {concrete}" if concrete else "")
+    return ", at " + concrete
 
 
 def _row(outcome) -> list[str]:
