@@ -1,0 +1,261 @@
+"""Where the time of the default ``resnet-lemmas check`` goes: a per-lemma table and a profile.
+
+Part 1 (timing): runs the default check exactly as a user does, ``resnet-lemmas check --json
+--no-progress`` in a subprocess, and prints per lemma the symbolic seconds (the proof kernel), the
+numeric seconds (the witness), their sum and the status, then the totals and the whole command's wall
+time (including interpreter start and imports, which the report's own ``seconds`` does not see), with
+the load average before and after.  The witnesses use their default worker processes.
+
+Part 2 (profile, ``--profile``, the default): re-runs the same lemmas in this process under
+``cProfile``, symbolic and numeric parts separately, with ``RESNET_LEMMAS_JOBS=1`` so that every
+instance runs where the profiler sees it (the sum is CPU work, not wall time with workers).  Printed:
+
+- per lemma, the three functions with the largest own (``tottime``) time;
+- the functions with the largest cumulative and own time over all numeric parts, and over all
+  symbolic parts;
+- L-BFGS: calls of SciPy's ``_minimize_lbfgsb``, their total time, the time spent inside the
+  objective functions they called, and the rest (SciPy's per-call and per-iteration overhead), per
+  call and per objective evaluation;
+- SymPy: calls and time of ``Context.instantiate`` -- how many instantiated an expression already
+  instantiated in an identical context (same label and definitions), i.e. what a cache would save --
+  and of ``residual_context``, ``lambdify``, ``simplify``, ``prove_zero``.
+
+    python benchmarks/check_timing.py                  # both parts (about 2 x the check's time)
+    python benchmarks/check_timing.py --no-profile     # the table only
+    python benchmarks/check_timing.py --only zero_w_case --only residual_gradients
+"""
+from __future__ import annotations
+
+import argparse
+import cProfile
+import json
+import os
+import pstats
+import subprocess
+import sys
+import time
+from collections import Counter, defaultdict
+
+TOP = 12
+
+
+def timing_table(seed: int, only: list[str]) -> dict:
+    """Run the CLI in a subprocess; print the per-lemma table; return the parsed report."""
+    command = [sys.executable, "-m", "resnet_lemmas.cli", "check", "--json", "--no-progress",
+               "--seed", str(seed)]
+    for name in only:
+        command += ["--only", name]
+    shown = "resnet-lemmas " + " ".join(command[3:])
+    load_before = os.getloadavg()
+    started = time.perf_counter()
+    completed = subprocess.run(command, capture_output=True, text=True)
+    wall = time.perf_counter() - started
+    load_after = os.getloadavg()
+    try:
+        report = json.loads(completed.stdout)
+    except json.JSONDecodeError:
+        sys.exit(f"{shown} did not print a JSON report (exit {completed.returncode}):\n"
+                 f"{completed.stderr[-2000:]}")
+    print(f"== {shown}  (exit status {completed.returncode})")
+    print(f"{'lemma':40s} {'kind':10s} {'symbolic s':>10s} {'numeric s':>10s} {'total s':>8s} "
+          f"{'instances':>9s}  status")
+    sym_total = num_total = 0.0
+    for lemma in report["lemmas"]:
+        sym = lemma["symbolic"].get("seconds", 0.0) or 0.0
+        num = lemma["numeric"].get("seconds", 0.0) or 0.0
+        sym_total += sym
+        num_total += num
+        print(f"{lemma['name']:40s} {lemma['kind']:10s} {sym:10.2f} {num:10.2f} {lemma['seconds']:8.2f} "
+              f"{lemma['numeric'].get('instances', 0):9d}  {lemma['status']}")
+    print(f"{'sum':40s} {'':10s} {sym_total:10.2f} {num_total:10.2f} {report['seconds']:8.2f}")
+    print(f"whole command: {wall:.1f} s wall (report {report['seconds']:.1f} s; interpreter start and "
+          f"imports {wall - report['seconds']:.1f} s); status {report['status']}")
+    print("load average before: %.2f %.2f %.2f; after: %.2f %.2f %.2f" % (*load_before, *load_after))
+    return report
+
+
+# -- profile ------------------------------------------------------------------------------------
+def _label(func) -> str:
+    filename, line, name = func
+    for marker in ("site-packages/", "wt-", "/work/"):
+        if marker in filename:
+            filename = filename.split(marker, 1)[1]
+            break
+    return f"{name} ({filename}:{line})"
+
+
+def _print_top(stats: pstats.Stats, key: str, title: str) -> None:
+    column = {"tottime": 2, "cumtime": 3}[key]
+    rows = sorted(stats.stats.items(), key=lambda item: item[1][column], reverse=True)[:TOP]
+    print(f"-- {title}")
+    for func, (cc, nc, tt, ct, _) in rows:
+        print(f"   {ct if key == 'cumtime' else tt:8.2f} s  {nc:8d} calls  {_label(func)}")
+
+
+def _functions_named(stats: pstats.Stats, name: str, file_part: str = ""):
+    return [(func, data) for func, data in stats.stats.items()
+            if func[2] == name and file_part in func[0]]
+
+
+def _lbfgs_report(stats: pstats.Stats) -> None:
+    minimize = _functions_named(stats, "_minimize_lbfgsb")
+    if not minimize:
+        print("-- L-BFGS: no call of scipy.optimize._minimize_lbfgsb")
+        return
+    calls = sum(data[1] for _, data in minimize)
+    total = sum(data[3] for _, data in minimize)
+    # the objectives: whatever SciPy's wrapper ``fun_wrapped`` called (the user's fun / fun_and_grad)
+    objective_time, evaluations, objectives = 0.0, 0, Counter()
+    for func, (cc, nc, tt, ct, callers) in stats.stats.items():
+        from_scipy = [c for c in callers if c[2] == "fun_wrapped" and "scipy" in c[0]]
+        if from_scipy:
+            # callers[c] = (cc, nc, tt, ct) of this function *as called from c*
+            for c in from_scipy:
+                objective_time += callers[c][3]
+                evaluations += callers[c][1]
+            objectives[_label(func)] += sum(callers[c][1] for c in from_scipy)
+    overhead = total - objective_time
+    print(f"-- L-BFGS: {calls} runs of _minimize_lbfgsb, {total:.2f} s; inside the objectives "
+          f"{objective_time:.2f} s over {evaluations} evaluations "
+          f"({1e6 * objective_time / max(evaluations, 1):.0f} us each); SciPy's own overhead "
+          f"{overhead:.2f} s = {1e3 * overhead / max(calls, 1):.2f} ms per run, "
+          f"{1e6 * overhead / max(evaluations, 1):.0f} us per evaluation; "
+          f"{evaluations / max(calls, 1):.0f} evaluations per run")
+    for label, count in objectives.most_common(5):
+        print(f"   objective {label}: {count} evaluations")
+
+
+class InstantiateRecorder:
+    """Wraps ``Context.instantiate``: counts calls, and calls that repeat an (identical context,
+    expression, overrides) triple already seen -- the work a cache would save."""
+
+    def __init__(self):
+        self.calls = 0
+        self.repeats = 0
+        self.seconds = 0.0
+        self.repeat_seconds = 0.0
+        self.seen = set()
+        self.by_label = defaultdict(int)
+        self.original = None
+
+    def install(self) -> bool:
+        try:
+            from resnet_lemmas.proofs.kernel import Context
+        except ImportError:
+            return False
+        original = getattr(Context, "instantiate", None)
+        if original is None:
+            return False
+        self.original = original
+        recorder = self
+
+        def instantiate(ctx, expr, overrides=None):
+            key = None
+            try:
+                definitions = tuple(sorted((str(k), str(v)) for k, v in ctx.definitions.items()))
+                key = (ctx.label, hash(definitions), str(expr),
+                       tuple(sorted((str(k), str(v)) for k, v in (overrides or {}).items())))
+            except Exception:   # an unhashable or unprintable context: counted, never cached
+                pass
+            started = time.perf_counter()
+            try:
+                return original(ctx, expr, overrides)
+            finally:
+                spent = time.perf_counter() - started
+                recorder.calls += 1
+                recorder.seconds += spent
+                if key is not None and key in recorder.seen:
+                    recorder.repeats += 1
+                    recorder.repeat_seconds += spent
+                    recorder.by_label[ctx.label] += 1
+                elif key is not None:
+                    recorder.seen.add(key)
+
+        Context.instantiate = instantiate
+        return True
+
+    def uninstall(self) -> None:
+        if self.original is not None:
+            from resnet_lemmas.proofs.kernel import Context
+            Context.instantiate = self.original
+
+
+def _sympy_report(stats: pstats.Stats, recorder: InstantiateRecorder | None) -> None:
+    print("-- SymPy")
+    for name, part in (("instantiate", "kernel"), ("residual_context", "expressions"),
+                       ("lambdify", "primitives"), ("lambdify", "sympy"), ("simplify", "sympy"),
+                       ("prove_zero", "kernel"), ("doit", "sympy")):
+        found = _functions_named(stats, name, part)
+        if found:
+            calls = sum(data[1] for _, data in found)
+            cumulative = max(data[3] for _, data in found)   # nested calls: the outermost bounds it
+            print(f"   {name:18s} ({part:11s}) {calls:8d} calls, {cumulative:8.2f} s cumulative")
+    if recorder is not None and recorder.calls:
+        # nested instantiate calls (overrides) are counted at each level: seconds overlap
+        print(f"   Context.instantiate (wrapped): {recorder.calls} calls, {recorder.seconds:.2f} s; "
+              f"{recorder.repeats} repeat an identical (context, expression, overrides) already "
+              f"instantiated, {recorder.repeat_seconds:.2f} s of them")
+        for label, count in sorted(recorder.by_label.items(), key=lambda kv: -kv[1])[:5]:
+            print(f"      {count:6d} repeats in context {label}")
+
+
+def profile(seed: int, only: list[str]) -> None:
+    os.environ["RESNET_LEMMAS_JOBS"] = "1"
+    from resnet_lemmas import check, registry
+
+    recorder = InstantiateRecorder()
+    if not recorder.install():
+        recorder = None
+    combined = {"symbolic": None, "numeric": None}
+    print("\n== profile (this process, RESNET_LEMMAS_JOBS=1, cProfile: times inflated by profiling)")
+    print(f"{'lemma':40s} {'part':9s} {'seconds':>8s}  largest own times")
+    started = time.perf_counter()
+    for registered in registry.select(only or None):
+        for part in ("symbolic", "numeric"):
+            profiler = cProfile.Profile()
+            t0 = time.perf_counter()
+            profiler.enable()
+            outcome = check.check_lemma(registered, seed, symbolic=part == "symbolic",
+                                        numeric=part == "numeric")
+            profiler.disable()
+            seconds = time.perf_counter() - t0
+            stats = pstats.Stats(profiler)
+            if combined[part] is None:
+                combined[part] = stats
+            else:
+                combined[part].add(profiler)
+            top = sorted(stats.stats.items(), key=lambda item: item[1][2], reverse=True)[:3]
+            tops = "; ".join(f"{data[2]:.2f} s {func[2]}" for func, data in top)
+            flag = "" if not outcome.error else f"  [error: {outcome.error[:60]}]"
+            print(f"{registered.name:40s} {part:9s} {seconds:8.2f}  {tops}{flag}", flush=True)
+    print(f"profiled total {time.perf_counter() - started:.1f} s")
+    if recorder is not None:
+        recorder.uninstall()
+    for part in ("numeric", "symbolic"):
+        stats = combined[part]
+        if stats is None:
+            continue
+        print(f"\n== {part} parts, all lemmas")
+        _print_top(stats, "cumtime", f"largest cumulative times ({part})")
+        _print_top(stats, "tottime", f"largest own times ({part})")
+        _lbfgs_report(stats)
+        _sympy_report(stats, recorder if part == "symbolic" else None)
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--only", action="append", default=[], metavar="NAME")
+    parser.add_argument("--no-profile", action="store_true", help="print the timing table only")
+    parser.add_argument("--profile-only", action="store_true", help="skip the timing run")
+    args = parser.parse_args(argv)
+    print(f"{os.cpu_count()} cores; python {sys.version.split()[0]}; seed {args.seed}")
+    if not args.profile_only:
+        timing_table(args.seed, args.only)
+    if not args.no_profile:
+        profile(args.seed, args.only)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
