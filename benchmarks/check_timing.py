@@ -136,6 +136,8 @@ class InstantiateRecorder:
         self.repeat_seconds = 0.0
         self.seen = set()
         self.by_label = defaultdict(int)
+        self.contexts = {}
+        self.alive = []
         self.original = None
 
     def install(self) -> bool:
@@ -150,13 +152,7 @@ class InstantiateRecorder:
         recorder = self
 
         def instantiate(ctx, expr, overrides=None):
-            key = None
-            try:
-                definitions = tuple(sorted((str(k), str(v)) for k, v in ctx.definitions.items()))
-                key = (ctx.label, hash(definitions), str(expr),
-                       tuple(sorted((str(k), str(v)) for k, v in (overrides or {}).items())))
-            except Exception:   # an unhashable or unprintable context: counted, never cached
-                pass
+            key = recorder.key(ctx, expr, overrides)
             started = time.perf_counter()
             try:
                 return original(ctx, expr, overrides)
@@ -174,13 +170,72 @@ class InstantiateRecorder:
         Context.instantiate = instantiate
         return True
 
+    def key(self, ctx, expr, overrides):
+        """``(label, definitions, expression, overrides)`` by SymPy's structural hashes (cached on
+        each object), the context's part computed once per context object; ``None`` if unhashable."""
+        try:
+            context_key = self.contexts.get(id(ctx))
+            if context_key is None:
+                context_key = (ctx.label, hash(frozenset(ctx.definitions.items())))
+                self.contexts[id(ctx)] = context_key
+                self.alive.append(ctx)          # keep it alive so that its id is not reused
+            return context_key + (hash(expr), hash(frozenset((overrides or {}).items())))
+        except TypeError:
+            return None
+
     def uninstall(self) -> None:
         if self.original is not None:
             from resnet_lemmas.proofs.kernel import Context
             Context.instantiate = self.original
 
 
-def _sympy_report(stats: pstats.Stats, recorder: InstantiateRecorder | None) -> None:
+class ContextRecorder:
+    """Wraps ``proofs.expressions.residual_context`` (as ``standard_contexts`` calls it): counts calls
+    and calls with arguments already seen -- contexts rebuilt identically, what a cache would save.
+    (A lemma that imported ``residual_context`` by name before the wrap is not seen.)"""
+
+    def __init__(self):
+        self.calls = self.repeats = 0
+        self.seconds = self.repeat_seconds = 0.0
+        self.seen = Counter()
+        self.original = None
+
+    def install(self) -> bool:
+        try:
+            from resnet_lemmas.proofs import expressions
+        except ImportError:
+            return False
+        original = getattr(expressions, "residual_context", None)
+        if original is None:
+            return False
+        self.original = original
+        recorder = self
+
+        def residual_context(*args, **kwargs):
+            key = repr(args) + repr(sorted((k, getattr(v, "name", v)) for k, v in kwargs.items()))
+            started = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                spent = time.perf_counter() - started
+                recorder.calls += 1
+                recorder.seconds += spent
+                if recorder.seen[key]:
+                    recorder.repeats += 1
+                    recorder.repeat_seconds += spent
+                recorder.seen[key] += 1
+
+        expressions.residual_context = residual_context
+        return True
+
+    def uninstall(self) -> None:
+        if self.original is not None:
+            from resnet_lemmas.proofs import expressions
+            expressions.residual_context = self.original
+
+
+def _sympy_report(stats: pstats.Stats, recorder: InstantiateRecorder | None,
+                  contexts: ContextRecorder | None = None) -> None:
     print("-- SymPy")
     for name, part in (("instantiate", "kernel"), ("residual_context", "expressions"),
                        ("lambdify", "primitives"), ("lambdify", "sympy"), ("simplify", "sympy"),
@@ -197,6 +252,11 @@ def _sympy_report(stats: pstats.Stats, recorder: InstantiateRecorder | None) -> 
               f"instantiated, {recorder.repeat_seconds:.2f} s of them")
         for label, count in sorted(recorder.by_label.items(), key=lambda kv: -kv[1])[:5]:
             print(f"      {count:6d} repeats in context {label}")
+    if contexts is not None and contexts.calls:
+        print(f"   residual_context (wrapped): {contexts.calls} calls, {contexts.seconds:.2f} s; "
+              f"{contexts.repeats} rebuild a context already built with the same arguments, "
+              f"{contexts.repeat_seconds:.2f} s of them; most built: "
+              + ", ".join(f"{key} x{count}" for key, count in contexts.seen.most_common(3)))
 
 
 def profile(seed: int, only: list[str]) -> None:
@@ -206,6 +266,9 @@ def profile(seed: int, only: list[str]) -> None:
     recorder = InstantiateRecorder()
     if not recorder.install():
         recorder = None
+    contexts = ContextRecorder()
+    if not contexts.install():
+        contexts = None
     combined = {"symbolic": None, "numeric": None}
     print("\n== profile (this process, RESNET_LEMMAS_JOBS=1, cProfile: times inflated by profiling)")
     print(f"{'lemma':40s} {'part':9s} {'seconds':>8s}  largest own times")
@@ -229,8 +292,9 @@ def profile(seed: int, only: list[str]) -> None:
             flag = "" if not outcome.error else f"  [error: {outcome.error[:60]}]"
             print(f"{registered.name:40s} {part:9s} {seconds:8.2f}  {tops}{flag}", flush=True)
     print(f"profiled total {time.perf_counter() - started:.1f} s")
-    if recorder is not None:
-        recorder.uninstall()
+    for installed in (recorder, contexts):
+        if installed is not None:
+            installed.uninstall()
     for part in ("numeric", "symbolic"):
         stats = combined[part]
         if stats is None:
@@ -239,7 +303,10 @@ def profile(seed: int, only: list[str]) -> None:
         _print_top(stats, "cumtime", f"largest cumulative times ({part})")
         _print_top(stats, "tottime", f"largest own times ({part})")
         _lbfgs_report(stats)
-        _sympy_report(stats, recorder if part == "symbolic" else None)
+        if part == "symbolic":
+            _sympy_report(stats, recorder, contexts)
+        else:
+            _sympy_report(stats, None)
 
 
 def main(argv=None) -> int:
