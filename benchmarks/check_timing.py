@@ -6,7 +6,9 @@ numeric seconds (the witness), their sum and the status, then the totals and the
 time (including interpreter start and imports, which the report's own ``seconds`` does not see), with
 the load average before and after.  The witnesses use their default worker processes.
 
-Part 2 (profile, ``--profile``, the default): re-runs the same lemmas in this process under
+Part 2 (profile, the default; ``--no-profile`` skips it): first the searches of the main-theorem
+witness (its first 20 instances) without a profiler, timing the objective against SciPy's L-BFGS-B
+and the search's wrapper per evaluation; then re-runs the same lemmas in this process under
 ``cProfile``, symbolic and numeric parts separately, with ``RESNET_LEMMAS_JOBS=1`` so that every
 instance runs where the profiler sees it (the sum is CPU work, not wall time with workers).  Printed:
 
@@ -14,8 +16,9 @@ instance runs where the profiler sees it (the sum is CPU work, not wall time wit
 - the functions with the largest cumulative and own time over all numeric parts, and over all
   symbolic parts;
 - L-BFGS: calls of SciPy's ``_minimize_lbfgsb``, their total time, the time spent inside the
-  objective functions they called, and the rest (SciPy's per-call and per-iteration overhead), per
-  call and per objective evaluation;
+  objective functions SciPy called (project functions called from ``scipy/optimize``; this counts the
+  objectives of every SciPy minimiser, so it is an upper bound for L-BFGS's), and the rest (SciPy's
+  per-call and per-iteration overhead), per call and per objective evaluation;
 - SymPy: calls and time of ``Context.instantiate`` -- how many instantiated an expression already
   instantiated in an identical context (same label and definitions), i.e. what a cache would save --
   and of ``residual_context``, ``lambdify``, ``simplify``, ``prove_zero``.
@@ -104,16 +107,18 @@ def _lbfgs_report(stats: pstats.Stats) -> None:
         return
     calls = sum(data[1] for _, data in minimize)
     total = sum(data[3] for _, data in minimize)
-    # the objectives: whatever SciPy's wrapper ``fun_wrapped`` called (the user's fun / fun_and_grad)
+    # the objectives: functions outside site-packages (the project's objectives and their wrappers)
+    # called directly by a function of scipy/optimize (its memoising / differentiable-function wrappers)
     objective_time, evaluations, objectives = 0.0, 0, Counter()
     for func, (cc, nc, tt, ct, callers) in stats.stats.items():
-        from_scipy = [c for c in callers if c[2] == "fun_wrapped" and "scipy" in c[0]]
-        if from_scipy:
+        if "site-packages" in func[0] or func[0].startswith("~"):
+            continue
+        from_scipy = [c for c in callers if "scipy/optimize" in c[0]]
+        for c in from_scipy:
             # callers[c] = (cc, nc, tt, ct) of this function *as called from c*
-            for c in from_scipy:
-                objective_time += callers[c][3]
-                evaluations += callers[c][1]
-            objectives[_label(func)] += sum(callers[c][1] for c in from_scipy)
+            objective_time += callers[c][3]
+            evaluations += callers[c][1]
+            objectives[_label(func)] += callers[c][1]
     overhead = total - objective_time
     print(f"-- L-BFGS: {calls} runs of _minimize_lbfgsb, {total:.2f} s; inside the objectives "
           f"{objective_time:.2f} s over {evaluations} evaluations "
@@ -259,6 +264,56 @@ def _sympy_report(stats: pstats.Stats, recorder: InstantiateRecorder | None,
               + ", ".join(f"{key} x{count}" for key, count in contexts.seen.most_common(3)))
 
 
+class _TimedProblem:
+    """Delegates to a ``ResNetProblem`` and times its ``fun_and_grad`` (the L-BFGS objective)."""
+
+    def __init__(self, problem):
+        self._problem = problem
+        self.calls = 0
+        self.seconds = 0.0
+
+    def __getattr__(self, name):
+        return getattr(self._problem, name)
+
+    def fun_and_grad(self, flat):
+        started = time.perf_counter()
+        try:
+            return self._problem.fun_and_grad(flat)
+        finally:
+            self.seconds += time.perf_counter() - started
+            self.calls += 1
+
+
+def lbfgs_overhead(seed: int, instances: int = 20) -> None:
+    """The main-theorem witness's searches without a profiler: per evaluation, the objective
+    (``ResNetProblem.fun_and_grad``) against everything else (SciPy's L-BFGS-B and the search's
+    wrapper), on its first ``instances`` instances (single-threaded BLAS, as the witness runs)."""
+    from resnet_lemmas.numerics._blas import single_threaded_blas
+    from resnet_lemmas.numerics.data.instances import sample_instance
+    from resnet_lemmas.numerics.solvers.search import local_minimum_search
+    from resnet_lemmas.numerics.witnesses import local_minima_beat_linear as main_theorem
+    from resnet_lemmas.numerics.witnesses.harness import instance_seeds
+
+    total = objective = 0.0
+    evaluations = runs = 0
+    with single_threaded_blas():
+        for instance_seed in instance_seeds(seed, instances):
+            timed = _TimedProblem(sample_instance(instance_seed, n=(20, 32)).problem)
+            started = time.perf_counter()
+            local_minimum_search(timed, instance_seed, restarts=main_theorem.RESTARTS,
+                                 maxiter=main_theorem.MAXITER, gtol=main_theorem.GTOL)
+            total += time.perf_counter() - started
+            objective += timed.seconds
+            evaluations += timed.calls
+            runs += main_theorem.RESTARTS
+    rest = total - objective
+    print(f"\n== L-BFGS in the main-theorem witness, no profiler ({instances} instances, {runs} runs, "
+          f"{evaluations} evaluations): {total:.2f} s = objective {objective:.2f} s "
+          f"({1e6 * objective / max(evaluations, 1):.0f} us per evaluation) + SciPy and the search "
+          f"wrapper {rest:.2f} s ({1e6 * rest / max(evaluations, 1):.0f} us per evaluation, "
+          f"{1e3 * rest / max(runs, 1):.1f} ms per run); {evaluations / max(runs, 1):.0f} evaluations per run")
+
+
 def profile(seed: int, only: list[str]) -> None:
     os.environ["RESNET_LEMMAS_JOBS"] = "1"
     from resnet_lemmas import check, registry
@@ -320,6 +375,7 @@ def main(argv=None) -> int:
     if not args.profile_only:
         timing_table(args.seed, args.only)
     if not args.no_profile:
+        lbfgs_overhead(args.seed)
         profile(args.seed, args.only)
     return 0
 
