@@ -16,8 +16,10 @@ the same process, interleaved repeat by repeat (the order alternates), and the m
   ``grad A1 = dZ1^T X``), over the same rows, as a floor for anything that multiplies matrices.  (The
   fused path needs only five: the readout's cotangent is rank one.)
 
-Both libraries get the same number of threads (``--threads``; BLAS through ``threadpoolctl``, torch
-through ``torch.set_num_threads``).  Before timing, the two gradients are compared (they must agree
+Both libraries get the same number of threads (``--threads``): the toolkit as
+``ResNetProblem(threads=...)``, worker threads that take chunks of rows, each with a single-threaded
+BLAS; torch through ``torch.set_num_threads`` (its intra-op threads); the GEMM floor through a BLAS
+limited by ``threadpoolctl`` to that many threads.  Before timing, the two gradients are compared (they must agree
 to :data:`AGREEMENT_RTOL`), so the times are for the same computation.  Printed per line: ``n``,
 threads, the three minima, numerics/torch, numerics/(6 GEMMs), torch/(6 GEMMs), and microseconds per
 row (flat in ``n`` = linear cost); the load average is printed before and after.  Goal of issue 12:
@@ -66,7 +68,7 @@ def parse_size(text: str) -> int:
     return int(value)
 
 
-def build_case(n: int, seed: int):
+def build_case(n: int, seed: int, threads: int = 1):
     """The instance: ``(problem, w, V, theta)`` with the toolkit's model, from one seed."""
     from resnet_lemmas.numerics.data.synthetic import data_for_loss
     from resnet_lemmas.numerics.models.networks import MLPUnit
@@ -77,7 +79,7 @@ def build_case(n: int, seed: int):
     loss = get_loss("logistic")
     X, y = data_for_loss(rng, loss, n, WIDTH)
     unit = MLPUnit(WIDTH, WIDTH, (WIDTH, WIDTH), "tanh")
-    problem = ResNetProblem(unit, X, y, loss)
+    problem = ResNetProblem(unit, X, y, loss, threads=threads)
     theta = unit.init(rng)
     w = rng.normal(size=WIDTH) / np.sqrt(WIDTH)
     V = rng.normal(size=(WIDTH, WIDTH)) / np.sqrt(WIDTH)
@@ -156,7 +158,7 @@ def measure(n: int, threads: int, repeats: int, seed: int, torch_chunk: int) -> 
     from threadpoolctl import threadpool_limits
 
     torch.set_num_threads(threads)
-    problem, w, V, theta = build_case(n, seed)
+    problem, w, V, theta = build_case(n, seed, threads)
     case = TorchCase(problem, w, V, theta, torch_chunk)
     timers = {
         "numerics": lambda: problem.gradients(w, V, theta),

@@ -46,12 +46,16 @@ so ``q = sum_l widths[l] (fan_in_l + 1) + k (widths[-1] + 1)``.
 """
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Callable, Protocol, runtime_checkable
 
 import numpy as np
 from scipy.special import expit
+
+from resnet_lemmas.numerics._blas import single_threaded_blas
 
 ACTIVATIONS = ("tanh", "relu", "softplus", "sigmoid")
 MAX_DEPTH = 4
@@ -61,6 +65,10 @@ MAX_DEPTH = 4
 #: cache.  Measured on the project machine (benchmarks/gradient_vs_torch.py), blocks of 128-1024 rows
 #: at width 128 were within a few per cent of each other and all far ahead of unblocked arrays.
 BLOCK_ENTRIES = 256 * 128
+#: Blocks per chunk of :meth:`MLPUnit.readout_pass`: the unit of work of one thread and of the
+#: summation order (fixed, so results do not depend on the number of threads).  16 blocks of 256
+#: rows at width 128 are about 20 ms of work: enough to amortise handing a chunk to a thread.
+CHUNK_BLOCKS = 16
 
 
 @runtime_checkable
@@ -141,6 +149,21 @@ class ReadoutPass:
 
     vjp: np.ndarray | None
     feature_moment: np.ndarray | None
+
+
+class _BlockBuffers:
+    """The per-thread work arrays of :meth:`MLPUnit.readout_pass` (one block's rows), allocated once
+    per call and thread: activations per layer, pre-activations for softplus, one delta, ``s``, and
+    one block's weight gradients."""
+
+    def __init__(self, unit, rows: int):
+        widths = unit.widths
+        self.H = [np.empty((rows, width)) for width in widths]
+        self.Z = ([np.empty((rows, width)) for width in widths] if unit.activation == "softplus"
+                  else [None] * len(widths))
+        self.delta = np.empty((rows, max(widths)))
+        self.s = np.empty(rows)
+        self.block_grad = [np.empty(shape) for shape in unit._layout[0]]
 
 
 def _as_float_array(name: str, value) -> np.ndarray:
@@ -273,17 +296,23 @@ class MLPUnit:
         return self.forward(X, theta)[1](G)
 
     def readout_pass(self, X, theta, u, respond, backward: bool = True,
-                     block_rows: int | None = None) -> ReadoutPass:
+                     block_rows: int | None = None, workers: int = 1) -> ReadoutPass:
         """Fused, row-blocked scalar readout and rank-one pullback (module docstring, last section).
 
-        For each block of rows ``B`` (``block_rows`` at a time, in order; by default
-        ``BLOCK_ENTRIES // max(d, widths)``) this computes
-        ``s_B = (u^T f_theta(x_i))_{i in B}`` (shape ``(|B|,)``) and calls ``respond(rows, s_B)`` with
-        ``rows`` the ``slice`` of ``B``; with ``backward=True`` ``respond`` returns ``r_B`` (shape
-        ``(|B|,)``), the cotangent of ``s_B``, and the block is pulled back at once.  Returns
-        ``ReadoutPass(vjp = sum_i J_theta(x_i)^T u r_i = vjp(X, theta, r u^T),
-        feature_moment = sum_i r_i f_theta(x_i))``.  Shapes: ``X (n, d)``, ``theta (q,)``, ``u (k,)``.
-        ``respond`` must not keep ``s_B`` (its buffer is reused by the next block).
+        For each block of rows ``B`` (``block_rows`` at a time; by default
+        ``BLOCK_ENTRIES // max(d, widths)``) this computes ``s_B = (u^T f_theta(x_i))_{i in B}``
+        (shape ``(|B|,)``) and calls ``respond(rows, s_B)`` with ``rows`` the ``slice`` of ``B``; with
+        ``backward=True`` ``respond`` returns ``r_B`` (shape ``(|B|,)``), the cotangent of ``s_B``, and
+        the block is pulled back at once.  Returns ``ReadoutPass(vjp = sum_i J_theta(x_i)^T u r_i =
+        vjp(X, theta, r u^T), feature_moment = sum_i r_i f_theta(x_i))``.  Shapes: ``X (n, d)``,
+        ``theta (q,)``, ``u (k,)``.
+
+        The blocks are grouped in chunks of :data:`CHUNK_BLOCKS`; each chunk's sums are formed in
+        block order and the chunks' sums are added in chunk order, so the result does not depend on
+        ``workers``, the number of threads that process chunks concurrently (BLAS is single-threaded
+        meanwhile: small products handed to a multithreaded BLAS stall on a busy machine).  With
+        ``workers > 1``, ``respond`` is called concurrently for disjoint rows.  ``respond`` must not
+        keep ``s_B`` (its buffer is reused).
         """
         X = self._check_X(X)
         theta = self._check_theta(theta)
@@ -294,27 +323,70 @@ class MLPUnit:
             block_rows = max(1, BLOCK_ENTRIES // max(self.d, *self.widths))
         if not isinstance(block_rows, (int, np.integer)) or block_rows < 1:
             raise ValueError(f"block_rows must be a positive integer; got {block_rows!r}")
+        if not isinstance(workers, (int, np.integer)) or workers < 1:
+            raise ValueError(f"workers must be a positive integer; got {workers!r}")
         params = self._params(theta)
-        hidden, (C, c) = params[:-1], params[-1]
+        C, c = params[-1]
         readout = C.T @ u                   # u^T f = readout^T h_L + u^T c
         offset = float(u @ c)
-        n, depth, name, widths = X.shape[0], len(hidden), self.activation, self.widths
+        n = X.shape[0]
         rows = int(min(block_rows, n))
-        # Buffers allocated once: activations per layer, pre-activations for softplus, one delta.
-        H = [np.empty((rows, width)) for width in widths]
-        Z = [np.empty((rows, width)) for width in widths] if name == "softplus" else [None] * depth
+        chunk_rows = rows * CHUNK_BLOCKS
+        chunks = [(start, min(start + chunk_rows, n)) for start in range(0, n, chunk_rows)]
+        buffers = threading.local()
+
+        def run_chunk(bounds):
+            if getattr(buffers, "value", None) is None:
+                buffers.value = _BlockBuffers(self, rows)
+            return self._chunk_pass(X, params, readout, offset, respond, backward, bounds, rows,
+                                    buffers.value)
+
+        vjp = top_moment = None
+        r_sum = 0.0
+        with single_threaded_blas():
+            if workers == 1 or len(chunks) == 1:
+                partials = map(run_chunk, chunks)
+                pool = None
+            else:
+                pool = ThreadPoolExecutor(max_workers=int(workers))
+                partials = pool.map(run_chunk, chunks)   # in chunk order, whatever finishes first
+            try:
+                for partial in partials:
+                    if partial is None:
+                        continue
+                    if vjp is None:
+                        vjp, top_moment, r_sum = partial
+                    else:
+                        vjp += partial[0]
+                        top_moment += partial[1]
+                        r_sum += partial[2]
+            finally:
+                if pool is not None:
+                    pool.shutdown()
+        if not backward:
+            return ReadoutPass(vjp=None, feature_moment=None)
+        grad_C, grad_c = self._params(vjp)[-1]
+        np.outer(u, top_moment, out=grad_C)
+        np.multiply(u, r_sum, out=grad_c)
+        return ReadoutPass(vjp=vjp, feature_moment=C @ top_moment + c * r_sum)
+
+    def _chunk_pass(self, X, params, readout, offset, respond, backward, bounds, rows, buf):
+        """One chunk of :meth:`readout_pass`: its blocks in order.  Returns ``None`` (forward only)
+        or ``(vjp part (q,), sum_i r_i h_L(x_i), sum_i r_i)`` over the chunk; the ``C``, ``c`` entries
+        of the vjp part are left for the caller (they follow from the other two sums)."""
+        hidden = params[:-1]
+        depth, name, widths = len(hidden), self.activation, self.widths
+        H, Z, delta, s = buf.H, buf.Z, buf.delta, buf.s
         act_prime_of = Z if name == "softplus" else H     # what _DERIVATIVE_INPLACE turns into act'
         derivative_inplace = _DERIVATIVE_INPLACE[name]
-        delta = np.empty((rows, max(widths)))
-        s = np.empty(rows)
+        first_block = True
         if backward:
-            vjp = np.empty(self.n_params)
+            vjp = np.zeros(self.n_params)
             grads = self._params(vjp)         # views (grad A_l, grad b_l), ..., (grad C, grad c)
-            block_grad = [np.empty_like(A) for A, _ in hidden]
-            top_moment = np.zeros(widths[-1])   # sum_i r_i h_L(x_i)
+            top_moment = np.zeros(widths[-1])
             r_sum = 0.0
-        for start in range(0, n, rows):
-            stop = min(start + rows, n)
+        for start in range(bounds[0], bounds[1], rows):
+            stop = min(start + rows, bounds[1])
             m = stop - start
             X_B = X[start:stop]
             h = X_B
@@ -342,11 +414,11 @@ class MLPUnit:
             for layer in range(depth - 1, -1, -1):
                 below = X_B if layer == 0 else H[layer - 1][:m]
                 grad_A, grad_b = grads[layer]
-                if start == 0:                # the first block initialises the sums
+                if first_block:               # the chunk's first block initialises its sums
                     np.matmul(dZ.T, below, out=grad_A)
                     np.sum(dZ, axis=0, out=grad_b)
                 else:
-                    grad_A += np.matmul(dZ.T, below, out=block_grad[layer])
+                    grad_A += np.matmul(dZ.T, below, out=buf.block_grad[layer])
                     grad_b += dZ.sum(axis=0)
                 if layer == 0:
                     break
@@ -356,12 +428,8 @@ class MLPUnit:
                 dZ = act_prime_of[layer - 1][:m]
                 derivative_inplace(dZ)
                 dZ *= d_below
-        if not backward:
-            return ReadoutPass(vjp=None, feature_moment=None)
-        grad_C, grad_c = grads[-1]
-        np.outer(u, top_moment, out=grad_C)
-        np.multiply(u, r_sum, out=grad_c)
-        return ReadoutPass(vjp=vjp, feature_moment=C @ top_moment + c * r_sum)
+            first_block = False
+        return (vjp, top_moment, r_sum) if backward else None
 
     def init(self, rng: np.random.Generator, scale: float = 1.0) -> np.ndarray:
         """Random ``theta``: Glorot-normal weights ``N(0, scale^2 * 2 / (fan_in + fan_out))``, biases

@@ -17,9 +17,9 @@ Two implementations of the same formulas:
 
 - the **fused path** (:meth:`ResNetProblem.fused_gradients`), for units that offer ``readout_pass``
   (:class:`~.networks.MLPUnit` does): one pass over blocks of rows computes ``s_i = u^T f_theta(x_i)``
-  with ``u = V^T w``, then ``p_i = w^T x_i + s_i``, ``r_i = l'(p_i; y_i)`` and ``E[r x]`` for the
-  block, and pulls the block back at once (the rank-one cotangent ``r u^T`` needs no matrix product
-  for the readout; the features ``f_theta(X)`` are never stored);
+  with ``u = V^T w``, then ``p_i = w^T x_i + s_i`` and ``r_i = l'(p_i; y_i)`` for the block, and
+  pulls the block back at once (the rank-one cotangent ``r u^T`` needs no matrix product for the
+  readout; the features ``f_theta(X)`` are never stored), optionally on several threads (``threads``);
 - the **straightforward path** (:meth:`ResNetProblem.reference_gradients`): the whole ``(n, k)``
   feature matrix, then the closed forms above.
 
@@ -93,7 +93,8 @@ class ResNetProblem:
     (``loss.check_targets``), and the unit's output at a probe ``theta`` (its ``theta0`` or
     ``init(default_rng(0))``) must have shape ``(n, k)`` and be finite.  ``loss`` is a
     ``resnet_lemmas.proofs.losses.Loss`` (only ``value``, ``grad``, ``curvature``, ``check_targets``,
-    ``targets``, ``name`` are used).
+    ``targets``, ``name`` are used).  ``threads``: worker threads of the fused path (each with a
+    single-threaded BLAS); the results do not depend on it.
     """
 
     unit: object
@@ -101,12 +102,15 @@ class ResNetProblem:
     y: np.ndarray
     loss: object
     skip: bool = True
+    threads: int = 1
     d: int = field(init=False)
     k: int = field(init=False)
     q: int = field(init=False)
     n: int = field(init=False)
 
     def __post_init__(self):
+        if not isinstance(self.threads, (int, np.integer)) or self.threads < 1:
+            raise ValueError(f"threads must be a positive integer; got {self.threads!r}")
         self.X, self.y = validate_data(self.X, self.y)
         self.loss.check_targets(self.y)
         self.n, self.d = self.X.shape
@@ -191,7 +195,7 @@ class ResNetProblem:
             else:
                 p_B[:] = s
 
-        self._require_fused()(X, theta, V.T @ w, respond, backward=False)
+        self._require_fused()(X, theta, V.T @ w, respond, backward=False, workers=self.threads)
         return p
 
     def predict(self, w, V, theta) -> np.ndarray:
@@ -230,24 +234,22 @@ class ResNetProblem:
     def _fused_gradients(self, w, V, theta) -> Gradients:
         n, X, y, loss, skip = self.n, self.X, self.y, self.loss, self.skip
         p, r = np.empty(n), np.empty(n)
-        r_x = np.zeros(self.d)
 
         def respond(rows, s):
-            """Block ``rows``: ``p = w^T x + s``, ``r = l'(p; y)``; adds ``sum r x`` into ``r_x``."""
-            X_B, p_B, r_B = X[rows], p[rows], r[rows]
+            """Block ``rows``: ``p = w^T x + s``, ``r = l'(p; y)`` (disjoint rows: thread-safe)."""
+            p_B, r_B = p[rows], r[rows]
             if skip:
-                np.matmul(X_B, w, out=p_B)
+                np.matmul(X[rows], w, out=p_B)
                 p_B += s
             else:
                 p_B[:] = s
             r_B[:] = loss.grad(p_B, y[rows])
-            r_x[:] += r_B @ X_B
             return r_B
 
-        result = self._require_fused()(X, theta, V.T @ w, respond)
+        result = self._require_fused()(X, theta, V.T @ w, respond, workers=self.threads)
         F = float(np.sum(loss.value(p, y))) / n
         c = result.feature_moment / n
-        r_x /= n
+        r_x = X.T @ r / n
         Vc = V @ c
         grad_w = r_x + Vc if skip else Vc
         return Gradients(F=F, grad_w=grad_w, grad_V=np.outer(w, c), grad_theta=result.vjp / n, c=c,

@@ -186,7 +186,23 @@ def test_readout_pass_errors(rng):
         unit.readout_pass(X, theta, np.ones(3), lambda rows, s: s)
     with pytest.raises(ValueError, match="block_rows must be a positive integer; got 0"):
         unit.readout_pass(X, theta, np.ones(2), lambda rows, s: s, block_rows=0)
+    with pytest.raises(ValueError, match="workers must be a positive integer; got 0"):
+        unit.readout_pass(X, theta, np.ones(2), lambda rows, s: s, workers=0)
     with pytest.raises(ValueError, match=r"respond must return r for the block: shape \(5,\); got shape \(4,\)"):
         unit.readout_pass(X, theta, np.ones(2), lambda rows, s: s[:-1])
     with pytest.raises(ValueError, match=r"X must be a 2-D array of shape \(n, d\) = \(n, 2\)"):
         unit.readout_pass(X[:, :1], theta, np.ones(2), lambda rows, s: s)
+
+
+def test_readout_pass_does_not_depend_on_the_number_of_workers(rng):
+    """Chunks are summed in a fixed order, so 1, 2 or 3 threads give the same bits."""
+    unit = MLPUnit(d=3, k=2, widths=(5, 4), activation="softplus")
+    X, theta, u, r = rng.normal(size=(200, 3)), unit.init(rng), rng.normal(size=2), rng.normal(size=200)
+    results = [run_readout_pass(unit, X, theta, u, r, block_rows=4, workers=workers)
+               for workers in (1, 2, 3)]   # 200 rows = 4 chunks of 16 blocks of 4 rows (the last short)
+    for result, s in results[1:]:
+        assert np.array_equal(result.vjp, results[0][0].vjp)
+        assert np.array_equal(result.feature_moment, results[0][0].feature_moment)
+        assert np.array_equal(s, results[0][1])
+    worst = readout_pass_disagreement(unit, X, theta, u, r, *results[0])
+    assert max(worst.values()) <= FUSED_PATH_RTOL, worst

@@ -200,9 +200,9 @@ class PerturbedReadout:
     def __call__(self, X, theta):
         return self.unit(X, theta)
 
-    def readout_pass(self, X, theta, u, respond, backward=True):
+    def readout_pass(self, X, theta, u, respond, **options):
         return self.unit.readout_pass(X, theta, u, lambda rows, s: (1.0 + self.error) * respond(rows, s),
-                                      backward=backward)
+                                      **options)
 
 
 def test_path_comparison_rejects_a_fused_path_off_by_1e_9(losses, rng):
@@ -278,3 +278,14 @@ def test_fused_path_equals_lambdified_symbolic_definitions(losses, loss_name):
             expected = np.asarray(kernel(*args), dtype=float).reshape(np.shape(getattr(fused, name)))
             error = float(np.max(np.abs(getattr(fused, name) - expected))) / scales[name]
             assert error <= FUSED_PATH_RTOL, f"{loss_name}: {name} off by {error:.3g} of its row scale"
+
+
+def test_threads_change_nothing_but_speed(losses, rng):
+    problem = make_problem(rng, losses["logistic"], n=FUSED_MIN_ROWS, depth=2)
+    point = random_point(rng, problem)
+    one = problem.gradients(*point)
+    two = ResNetProblem(problem.unit, problem.X, problem.y, problem.loss, threads=2).gradients(*point)
+    for name in ("F", "grad_w", "grad_V", "grad_theta", "p", "r"):
+        assert np.array_equal(getattr(one, name), getattr(two, name)), name
+    with pytest.raises(ValueError, match="threads must be a positive integer; got 0"):
+        ResNetProblem(problem.unit, problem.X, problem.y, problem.loss, threads=0)
