@@ -46,12 +46,12 @@ from resnet_lemmas.numerics.data.synthetic import DataError, validate_data
 #: that without hiding a wrong or missing term, which moves a result by O(1) relative.
 FUSED_PATH_RTOL = 1e-12
 
-#: The fused path is taken from this many rows on (below, the straightforward path is faster: the
-#: fused one spends about 20-30 microseconds more on bookkeeping per call, which the small L-BFGS
-#: problems of the witnesses (tens of rows) would pay thousands of times).  Measured on the project
-#: machine (one BLAS thread): at 200 rows the straightforward path was 10-20 % faster for units of
-#: width 6-16, the paths were even at width 128; from 1000 rows the fused path was faster at every
-#: width (0.45-0.55x at 1000-5000 rows and widths 16-128).
+#: The fused path is taken from this many rows on.  Below, the straightforward path is faster for
+#: narrow units: the fused one spends some 20-50 microseconds more on bookkeeping per call, which the
+#: small L-BFGS problems of the witnesses (tens of rows) would pay thousands of times.  Measured on
+#: the project machine (one BLAS thread, load 3-4), fused / straightforward time: width 6 -- 1.7 at
+#: 200 rows, 1.0 at 1000-2000; widths (16, 16) -- 1.5 at 200, 1.1 at 1000, 0.76 at 2000; widths
+#: (128, 128) -- 0.5 at 200, 0.35 from 1000 (and 0.3 against PyTorch at 1e5, gradient_vs_torch.py).
 FUSED_MIN_ROWS = 512
 
 

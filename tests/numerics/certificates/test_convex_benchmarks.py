@@ -1,5 +1,6 @@
 """Convex benchmarks: certificates, non-attainment on separable data, degenerate designs, and the
-certificate's honesty when the solver is stopped early."""
+certificate's honesty when the solver is stopped early, and the separability LP's subsample
+shortcut (same result as the full LP; declines when the subsample cannot decide)."""
 from __future__ import annotations
 
 import numpy as np

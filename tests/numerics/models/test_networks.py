@@ -1,5 +1,6 @@
 """MLP residual units: shapes, validation, sampling, and vjp against Richardson-extrapolated
-directional derivatives (``D_v <G, f_theta(X)> = vjp(X, theta, G) . v``)."""
+directional derivatives (``D_v <G, f_theta(X)> = vjp(X, theta, G) . v``), and the fused readout pass
+against the straightforward forward pass and vjp."""
 from __future__ import annotations
 
 import numpy as np
