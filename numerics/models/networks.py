@@ -331,7 +331,7 @@ class MLPUnit:
         readout = C.T @ u                   # u^T f = readout^T h_L + u^T c
         offset = float(u @ c)
         n = X.shape[0]
-        rows = int(min(block_rows, n))
+        rows = int(max(1, min(block_rows, n)))
         chunk_rows = rows * CHUNK_BLOCKS
         chunks = [(start, min(start + chunk_rows, n)) for start in range(0, n, chunk_rows)]
         buffers = threading.local()
@@ -366,6 +366,8 @@ class MLPUnit:
                     pool.shutdown()
         if not backward:
             return ReadoutPass(vjp=None, feature_moment=None)
+        if vjp is None:                      # no rows: empty sums
+            vjp, top_moment = np.zeros(self.n_params), np.zeros(self.widths[-1])
         grad_C, grad_c = self._params(vjp)[-1]
         np.outer(u, top_moment, out=grad_C)
         np.multiply(u, r_sum, out=grad_c)

@@ -178,6 +178,8 @@ def test_readout_pass_blocks_and_forward_only(rng):
                                backward=False, block_rows=4)
     assert seen == [(0, 4), (4, 8), (8, 10)]
     assert result.vjp is None and result.feature_moment is None
+    empty = unit.readout_pass(X[:0], theta, np.ones(1), lambda rows, s: s)   # no rows: empty sums
+    assert np.array_equal(empty.vjp, np.zeros(unit.n_params)) and np.array_equal(empty.feature_moment, [0.0])
 
 
 def test_readout_pass_errors(rng):
