@@ -16,7 +16,7 @@ from resnet_lemmas.numerics.models.networks import ACTIVATIONS, MLPUnit, sample_
 
 from resnet_lemmas.proofs import expressions as ex
 from resnet_lemmas.proofs.losses import LOSSES
-from resnet_lemmas.proofs.primitives import lambdify
+from resnet_lemmas.bridge import lambdify
 
 LOSS_NAMES = tuple(sorted(LOSSES))
 
