@@ -197,9 +197,6 @@ def main(argv=None) -> int:
     except ImportError:
         print("PyTorch is not installed: pip install torch==2.13.0", file=sys.stderr)
         return 2
-    # numerics.data first: importing numerics.models first trips a circular import (data/instances.py
-    # imports models.residual while models.residual imports data.synthetic)
-    import resnet_lemmas.numerics.data  # noqa: F401
     from resnet_lemmas.numerics.models.networks import BLOCK_ENTRIES
     from resnet_lemmas.numerics.models.residual import FUSED_MIN_ROWS
 

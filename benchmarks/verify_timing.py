@@ -28,7 +28,6 @@ from pathlib import Path
 
 import numpy as np
 
-import resnet_lemmas.numerics.data  # noqa: F401  (before the models: see benchmarks/gradient_vs_torch.py)
 from resnet_lemmas.numerics.data.datasets import load_dataset
 from resnet_lemmas.numerics.verify import run as verify_run
 from resnet_lemmas.numerics.verify.run import verify
