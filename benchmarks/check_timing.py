@@ -252,13 +252,15 @@ def _sympy_report(stats: pstats.Stats, recorder: InstantiateRecorder | None,
             print(f"   {name:18s} ({part:11s}) {calls:8d} calls, {cumulative:8.2f} s cumulative")
     if recorder is not None and recorder.calls:
         # nested instantiate calls (overrides) are counted at each level: seconds overlap
-        print(f"   Context.instantiate (wrapped): {recorder.calls} calls, {recorder.seconds:.2f} s; "
+        print(f"   Context.instantiate (wrapped, symbolic and numeric parts): {recorder.calls} calls, "
+              f"{recorder.seconds:.2f} s; "
               f"{recorder.repeats} repeat an identical (context, expression, overrides) already "
               f"instantiated, {recorder.repeat_seconds:.2f} s of them")
         for label, count in sorted(recorder.by_label.items(), key=lambda kv: -kv[1])[:5]:
             print(f"      {count:6d} repeats in context {label}")
     if contexts is not None and contexts.calls:
-        print(f"   residual_context (wrapped): {contexts.calls} calls, {contexts.seconds:.2f} s; "
+        print(f"   residual_context (wrapped, symbolic and numeric parts): {contexts.calls} calls, "
+              f"{contexts.seconds:.2f} s; "
               f"{contexts.repeats} rebuild a context already built with the same arguments, "
               f"{contexts.repeat_seconds:.2f} s of them; most built: "
               + ", ".join(f"{key} x{count}" for key, count in contexts.seen.most_common(3)))
