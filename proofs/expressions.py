@@ -42,7 +42,8 @@ class ell_pp(sp.Function):
 
     def _latex(self, printer, exp=None):
         p, y = (printer._print(a) for a in self.args)
-        return rf"\ell''\left({p};\, {y}\right)"
+        body = rf"\ell''\left({p};\, {y}\right)"
+        return rf"\left({body}\right)^{{{exp}}}" if exp else body
 
 
 class ell_p(sp.Function):
@@ -58,7 +59,8 @@ class ell_p(sp.Function):
 
     def _latex(self, printer, exp=None):
         p, y = (printer._print(a) for a in self.args)
-        return rf"\ell'\left({p};\, {y}\right)"
+        body = rf"\ell'\left({p};\, {y}\right)"
+        return rf"\left({body}\right)^{{{exp}}}" if exp else body
 
 
 class ell(sp.Function):

@@ -43,9 +43,10 @@ class inner(sp.Function):
             return sp.Add(*[x * y for x, y in zip(a, b)])
         return self.func(a, b)
 
-    def _latex(self, printer):
+    def _latex(self, printer, exp=None):
         a, b = (_atomic_latex(printer, arg) for arg in self.args)
-        return rf"{a}^{{\top}} {b}"
+        body = rf"{a}^{{\top}} {b}"
+        return rf"\left({body}\right)^{{{exp}}}" if exp else body
 
 
 class norm(sp.Function):

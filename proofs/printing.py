@@ -55,7 +55,9 @@ class StatementPrinter(StrPrinter):
             return f"sqrt({self._print(base)})"
         if exp.is_Integer and exp > 1:
             inner = self._print(base)
-            if not (base.is_Symbol or base.is_Function or isinstance(base, sp.MatrixSymbol)):
+            delimited = type(base).__name__ in ("norm", "opnorm") or (
+                base.is_Function and type(base).__name__ not in ("inner",))
+            if not (base.is_Symbol or isinstance(base, sp.MatrixSymbol) or delimited):
                 inner = f"({inner})"
             return f"{inner}^{exp}"
         return super()._print_Pow(expr, rational)

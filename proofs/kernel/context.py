@@ -33,8 +33,11 @@ def _walk_denominators(expr) -> list:
     """Bases of negative powers, and determinants of inverted matrices, anywhere in ``expr``."""
     found = []
     for node in sp.preorder_traversal(sp.sympify(expr)):
-        if isinstance(node, sp.Pow) and node.exp.is_negative:
+        if isinstance(node, sp.Pow) and not (node.exp.is_number and node.exp.is_nonnegative):
+            # a negative power divides; so may a symbolic exponent (``x**e`` with ``e = -1``)
             found.append(node.base)
+        elif isinstance(node, sp.log):
+            found.append(node.args[0])  # log(0) is not a number
         elif isinstance(node, sp.Inverse):
             found.append(sp.Determinant(node.arg))
         elif isinstance(node, sp.MatPow) and sp.sympify(node.exp).is_negative:

@@ -55,13 +55,22 @@ class IsLocalMin(sp.Function):
 
 
 class ForEach(sp.Function):
-    """``ForEach(relation, family_label)``: the relation holds for every member of the family."""
+    """``ForEach(relation, family_label[, placeholders])``: the relation holds for every member of the
+    family, the members taking the places of the placeholders in order."""
 
     def _latex(self, printer):
-        return rf"{printer._print(self.args[0])} \quad \text{{for every }} {printer._print(self.args[1])}"
+        body, family = printer._print(self.args[0]), printer._print(self.args[1])
+        if len(self.args) > 2:
+            names = ", ".join(printer._print(a) for a in self.args[2])
+            return rf"{body} \quad \text{{for every }} ({names}) \text{{ in {family}}}"
+        return rf"{body} \quad \text{{for every }} {family}"
 
     def _sympystr(self, printer):
-        return f"{printer._print(self.args[0])} for every {printer._print(self.args[1])}"
+        body, family = printer._print(self.args[0]), printer._print(self.args[1])
+        if len(self.args) > 2:
+            names = ", ".join(printer._print(a) for a in self.args[2])
+            return f"{body} for every ({names}) in {family}"
+        return f"{body} for every {family}"
 
 
 def _zero_like(q):
@@ -235,7 +244,9 @@ class Bound(Hypothesis):
     def statement(self):
         if self.family is None:
             return self.template
-        return ForEach(self.template.expr, sp.Symbol(self.family))
+        # the placeholders are part of the statement: one body over (A, B) and over (B, A) are
+        # different hypotheses
+        return ForEach(self.template.expr, sp.Symbol(self.family), sp.Tuple(*self.template.variables))
 
     def bounds(self, ctx: Context, overrides=None) -> list:
         """The instances ``big - small`` (explicit), with the premises' equations substituted (a true

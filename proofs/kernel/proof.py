@@ -23,13 +23,14 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Callable, Sequence
 
 import sympy as sp
 
 from . import rules, sizes
 from ._timeout import DEFAULT_TIMEOUT
-from .context import Context, is_name
+from .context import Context, hidden_assumption, is_name
 from .env import Env
 from .errors import DependencyFailed, KernelError, ProofFailed
 from .hypotheses import Equation, Hypothesis, NonZero
@@ -237,6 +238,22 @@ def _history(premises) -> tuple:
     return closure, eigen, cites, used
 
 
+def _sympy_parts(obj, depth: int = 0) -> list:
+    """Every SymPy object reachable from ``obj`` through tuples, lists, dicts and dataclass fields
+    (callables, which only generate what the kernel then checks, are not followed)."""
+    if depth > 8:
+        return []
+    if isinstance(obj, sp.Basic):
+        return [obj]
+    if isinstance(obj, (tuple, list)):
+        return [x for item in obj for x in _sympy_parts(item, depth + 1)]
+    if isinstance(obj, dict):
+        return [x for pair in obj.items() for item in pair for x in _sympy_parts(item, depth + 1)]
+    if hasattr(obj, "__dataclass_fields__"):
+        return [x for name in obj.__dataclass_fields__ for x in _sympy_parts(getattr(obj, name), depth + 1)]
+    return []
+
+
 def _free_in(contexts, formula) -> set:
     """Component symbols of every side of a relation (or of an expression), in every context."""
     sides = formula.args if isinstance(formula, sp.core.relational.Relational) else (formula,)
@@ -258,6 +275,7 @@ class _Checker:
         self.facts: dict[str, Fact] = {}
         self.relations: list = []  # (relation formula, Fact) for the conclusion check
         self.cache: dict = {}
+        self.inherited: dict = {}  # size key -> {name: meaning} of cited names undefined here
         names = [h.name for h in proof.hypotheses]
         if len(set(names)) != len(names):
             raise KernelError(f"proof {proof.name!r} declares a hypothesis name twice")
@@ -347,10 +365,23 @@ class _Checker:
             except KernelError as exc:
                 results.append(StepResult(chain.name, 0, "", "chain", False, str(exc), 0.0))
 
+    def sizes(self) -> tuple:
+        return tuple(set().union(*(set(ctx.dims) for ctx in self.proof.contexts)))
+
+    def refuse_assumptions(self, obj, where: str) -> None:
+        """A symbol or function written in a step, a hypothesis or the statement must carry no
+        assumption beyond ``real`` (SymPy would read it silently while evaluating); sizes are exempt."""
+        for expr in _sympy_parts(obj):
+            hidden = hidden_assumption(expr, self.sizes())
+            if hidden is not None:
+                raise KernelError(f"{where} uses {hidden}, which carries an assumption beyond 'real' "
+                                  "(a sign or size fact must come from a hypothesis a step uses)")
+
     def link(self, lhs, link: Link):
         if link.relation not in RELATIONS:
             raise KernelError(f"unknown relation {link.relation!r}")
         just = link.justification
+        self.refuse_assumptions((lhs, link.expr, just), "the step")
         premises = self.premises(getattr(just, "using", ()))
         rhs = link.expr
         used = {type(just).__name__}
@@ -380,7 +411,10 @@ class _Checker:
                 relation = fact.relations[0]
                 kind = {sp.Eq: "=", sp.Le: "<=", sp.Ge: ">="}[type(relation)]
                 earlier = (kind, relation.lhs, relation.rhs)
-            closure = _history(premises)[0]
+            closure, eigen = _history(premises)[:2]
+            if eigen:
+                raise KernelError(f"passing to an infimum from a fact that still holds only for small "
+                                  f"{sorted(map(str, eigen))} (an open level-set parameter)")
             message = rules.check_infimum(self.envs(premises), lhs, rhs, earlier, closure)
         elif isinstance(just, Definiteness):
             if link.relation != "=":
@@ -469,17 +503,16 @@ class _Checker:
                         raise KernelError(f"family {name[1]!r} has other members at {ctx.label} than in "
                                           f"{lemma}")
                     continue
-                # a name this context leaves undefined stays an arbitrary symbol here (the cited
-                # statement holds for its cited meaning); a name defined here must mean the same
-                if ctx.symbolic:
-                    here = ctx.meaning(name)
-                    if here is None:
-                        continue
-                elif name in ctx.definitions:
-                    here = ctx.instantiate(name)
-                elif name in ctx.infima:
-                    here = ctx.infima[name]
-                else:
+                here = meaning_in(ctx, name)
+                if here is None:
+                    # a name this context leaves undefined stays an arbitrary symbol here (the cited
+                    # statement holds for its cited meaning); that meaning is *inherited*: recorded
+                    # in this proof's theorem, so a later citation compares it too
+                    inherited = self.inherited.setdefault(key, {})
+                    if name in inherited and inherited[name] != value:
+                        raise KernelError(f"two cited theorems give {name} different meanings at "
+                                          f"{ctx.label}")
+                    inherited[name] = value
                     continue
                 if here != value:
                     raise KernelError(f"{name} means something else at {ctx.label} than in {lemma}")
@@ -497,7 +530,9 @@ class _Checker:
             if not common:
                 raise KernelError(f"facts {fact_a.name!r} and {fact_b.name!r} state nothing in common")
             history = _history([fact_a, fact_b])
-            closure = (fact_a.closure - {hyp_a, hyp_b}) | (fact_b.closure - {hyp_a, hyp_b})
+            # each fact sheds only the hypothesis of *its* case: a fact that (also) used the other
+            # case keeps it, so the same fact given for both cases discharges nothing
+            closure = (fact_a.closure - {hyp_a}) | (fact_b.closure - {hyp_b})
             self.add_fact(step.name, common, (closure, history[1], history[2], history[3] | {"Cases"}))
             for relation in common:
                 self.relations.append((relation, self.facts[step.name]))
@@ -512,6 +547,9 @@ class _Checker:
         proof = self.proof
         if proof.conclusion is None:
             raise KernelError(f"proof {proof.name!r} declares no conclusion")
+        self.refuse_assumptions(conclusion_tuple(proof.conclusion), "the statement")
+        for hyp in proof.hypotheses:
+            self.refuse_assumptions(hyp.statement, f"hypothesis {hyp.name!r}")
         conjuncts = conclusion_tuple(proof.conclusion)
         support, clauses = [], []
         for conjunct in conjuncts:
@@ -567,26 +605,37 @@ def _sizes_text(theorem) -> str:
     return concrete
 
 
-def _definitions_table(proof: Proof, theorem_names, hypotheses) -> dict:
-    """Per size: what each name of the statement means there, and the members of every family a
-    hypothesis quantifies over (a citation must find the same)."""
+def meaning_in(ctx, name):
+    """What ``name`` means in ``ctx`` (``None`` if undefined there): the instantiated definition; for a
+    named infimum, the instantiated objective and the variables' components (not merely its name)."""
+    if ctx.symbolic:
+        return ctx.meaning(name)
+    if name in ctx.definitions:
+        return ctx.instantiate(name)
+    if name in ctx.infima:
+        objective, variables = ctx.infima[name]
+        components = tuple(sorted(str(c) for v in variables for c in ctx.components(v)))
+        return ("infimum", ctx.instantiate(objective), components)
+    return None
+
+
+def _definitions_table(proof: Proof, theorem_names, hypotheses, inherited) -> dict:
+    """Per size: what each name of the statement means there (and what cited names undefined here mean
+    in the theorems cited), and the members of every family a hypothesis quantifies over (a citation
+    must find the same).  Frozen: a theorem's record cannot be edited."""
     families = {getattr(h, "family", None) for h in hypotheses} - {None}
     table = {}
     for ctx in proof.contexts:
-        entry = {}
+        key = _size_key(ctx)
+        entry = dict(inherited.get(key, {}))
         for name in theorem_names:
-            if ctx.symbolic:
-                meaning = ctx.meaning(name)
-                if meaning is not None:
-                    entry[name] = meaning
-            elif name in ctx.definitions:
-                entry[name] = ctx.instantiate(name)
-            elif name in ctx.infima:
-                entry[name] = ctx.infima[name]
+            meaning = meaning_in(ctx, name)
+            if meaning is not None:
+                entry[name] = meaning
         for family in families:
             entry[("family", family)] = ctx.families.get(family)
-        table[_size_key(ctx)] = entry
-    return table
+        table[key] = MappingProxyType(entry)
+    return MappingProxyType(table)
 
 
 def _names_in(formulas) -> set:
@@ -620,11 +669,13 @@ def check(proof: Proof) -> ProofReport:
             theorem = issue(
                 name=proof.name, hypotheses=hypotheses, conclusion=conclusion_tuple(proof.conclusion),
                 clauses=clauses,
-                sizes=[dict(ctx.sizes, **({"loss": ctx.loss.name} if ctx.loss is not None else {}))
-                       for ctx in proof.contexts if not ctx.symbolic],
-                all_sizes=any(ctx.symbolic for ctx in proof.contexts), rules=sorted(used),
-                cites=sorted(cites, key=lambda t: t.name),
-                definitions=_definitions_table(proof, _names_in(formulas), hypotheses), steps=len(results))
+                sizes=tuple(MappingProxyType(dict(ctx.sizes, **({"loss": ctx.loss.name}
+                                                                 if ctx.loss is not None else {})))
+                            for ctx in proof.contexts if not ctx.symbolic),
+                all_sizes=any(ctx.symbolic for ctx in proof.contexts), rules=tuple(sorted(used)),
+                cites=tuple(sorted(cites, key=lambda t: t.name)),
+                definitions=_definitions_table(proof, _names_in(formulas), hypotheses, checker.inherited),
+                steps=len(results))
         except KernelError as exc:
             error = str(exc)
     elif not results:

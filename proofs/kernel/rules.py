@@ -263,10 +263,27 @@ def check_first_order(env: Env, lhs, rhs, just: FirstOrder) -> str:
         return (f"{lhs} is the gradient of {hyp.objective} in {just.variable} at every size, which "
                 "vanishes at the local minimum")
     prove_zero(ctx.instantiate(rhs), env.timeout, "the claimed zero")
+    require_smooth(ctx.instantiate(hyp.objective), "first-order rule")
     expected = _gradient(ctx, ctx.instantiate(hyp.objective), just.variable)
     prove_zero(ctx.instantiate(lhs) - expected, env.timeout,
                f"{lhs} is the gradient of {hyp.objective} in {just.variable} at {ctx.label}")
     return f"{lhs} is the gradient of {hyp.objective} in {just.variable}, which vanishes at the local minimum"
+
+
+#: Functions at which an objective may fail to be differentiable: a local minimum there need not be
+#: stationary (``max(0, x)`` at 0), so the first-order and level-set rules refuse objectives using them.
+NON_SMOOTH = (sp.Abs, sp.Max, sp.Min, sp.Heaviside, sp.sign, sp.Piecewise, sp.floor, sp.ceiling, sp.re,
+              sp.im, sp.arg, sp.DiracDelta)
+
+
+def require_smooth(objective, what: str) -> None:
+    """Refuse an objective (explicit) built with a function from :data:`NON_SMOOTH`."""
+    items = list(objective) if isinstance(objective, sp.MatrixBase) else [objective]
+    for item in items:
+        for node in sp.preorder_traversal(sp.sympify(item)):
+            if isinstance(node, NON_SMOOTH):
+                raise KernelError(f"{what}: the objective uses {type(node).__name__}, where it need not "
+                                  "be differentiable; the rule needs a differentiable objective")
 
 
 def check_level_set(env: Env, lhs, rhs, just: LevelSet) -> str:
@@ -276,6 +293,9 @@ def check_level_set(env: Env, lhs, rhs, just: LevelSet) -> str:
         raise KernelError(f"the path parameter {t} must be a plain real symbol")
     if not is_name(lhs) or lhs not in ctx.definitions:
         raise KernelError(f"{lhs} is not a named gradient")
+    for v in list(ctx.definitions):
+        if ctx.is_variable(v) and t in ctx.components(v):
+            raise KernelError(f"the path parameter {t} is not fresh: it is a component of {v}")
     for premise in env.premises:
         for h in premise.closure:
             if t in h.mentions(ctx):
@@ -286,6 +306,7 @@ def check_level_set(env: Env, lhs, rhs, just: LevelSet) -> str:
                 f"so {lhs} = 0 for every small {t} != 0")
     prove_zero(ctx.instantiate(rhs), env.timeout, "the claimed zero")
     objective = ctx.instantiate(hyp.objective)
+    require_smooth(objective, "level-set rule")
     if t in _free(objective):
         raise KernelError(f"the path parameter {t} is not fresh: the objective mentions it")
     path = dict(just.path)

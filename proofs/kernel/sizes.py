@@ -191,12 +191,29 @@ class SymbolicContext:
         return expr_key(self.translate(name, _out(name)).num)
 
 
+def _coefficient_denominators(expr) -> set:
+    """The non-numeric factors of every coefficient's denominator in an index expression, also inside
+    function atoms' arguments."""
+    out, todo = set(), [expr]
+    while todo:
+        item = todo.pop()
+        for term in getattr(item, "terms", ()):
+            for factor in sp.Mul.make_args(sp.factor(sp.denom(sp.together(term.coef)))):
+                base = factor.base if factor.is_Pow else factor
+                if not base.is_number:
+                    out.add(base)
+            for f in term.factors:
+                todo += [lam.body for lam in getattr(f, "lams", ())]
+    return out
+
+
 class Unfolder:
     """Named expressions into index expressions under one step's premises' equations."""
 
     def __init__(self, ctx: SymbolicContext, overrides):
         self.ctx, self.table = ctx, dict(ctx.definitions)
         self.substitutions, self.coefficients, self.pending = [], {}, []
+        self._require = None  # set by symbolic_parts once the step's nonzero facts are known
         for name, value in overrides.items():
             value = sp.sympify(value).xreplace(ctx.size_names)
             if name in ctx.variables:
@@ -216,6 +233,13 @@ class Unfolder:
                     raise KernelError(f"a premise gives {name} a value of another shape")
                 self.table[name] = lam
 
+    def require_nonzero(self, check) -> None:
+        """From now on every denominator met is passed to ``check`` (which raises if it may vanish);
+        those met so far are checked at once."""
+        self._require = check
+        for base in list(self.pending):
+            check(base)
+
     def lam(self, expr, base=False) -> Lam:
         table = self.ctx.definitions if base else self.table
         try:
@@ -232,7 +256,17 @@ class Unfolder:
         return part
 
     def quotient(self, expr, out=()) -> Quotient:
-        value = translate(sp.sympify(expr).xreplace(self.ctx.size_names), self.table, tuple(out))
+        expr = sp.sympify(expr).xreplace(self.ctx.size_names)
+        # a definition's coefficient denominators (``Q = 1/s``) must be nonzero before anything
+        # cancels when it is multiplied out (``s Q`` folds to 1 in the coefficients)
+        for node in sp.preorder_traversal(expr):
+            if is_name(node) and node in self.table:
+                for base in _coefficient_denominators(self.table[node].body):
+                    if base not in self.pending:
+                        self.pending.append(base)
+                        if self._require is not None:
+                            self._require(base)
+        value = translate(expr, self.table, tuple(out))
         return Quotient(self._apply(value.num), tuple(self._apply(den) for den in value.dens))
 
     def expr(self, expr, out=()) -> Expr:
@@ -264,7 +298,15 @@ def symbolic_parts(env):
                     positive.add(s)
                     nonzero.append(as_expr(s))
             nonzero += [as_expr(t) for t in premise.eigen]  # a level-set parameter is nonzero
-        env._symbolic = (unfold, Assume(tuple(nonzero), tuple(invertible)), frozenset(positive))
+        assume = Assume(tuple(nonzero), tuple(invertible))
+
+        def check(base, assume=assume, label=ctx.label):
+            if not (_nonzero_scalar(base, assume) or _declared_nonzero(as_expr(base), assume)):
+                raise KernelError(f"a definition or a premise's value divides by {base}, which no "
+                                  f"premise in use declares nonzero at {label}")
+
+        unfold.require_nonzero(check)
+        env._symbolic = (unfold, assume, frozenset(positive))
     return env._symbolic
 
 

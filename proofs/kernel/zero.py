@@ -48,7 +48,8 @@ def prove_zero(expr, timeout: float | None, what: str) -> str:
     if isinstance(expr, sp.MatrixExpr) and not isinstance(expr, sp.MatrixBase):
         raise KernelError(f"{what}: {expr} is not an explicit matrix (a named quantity was left "
                           "undefined)")
-    items = entries(expr)
+    # a raw symbol's assumptions (``positive=True`` written in a step) must not help simplification
+    items = [plain(item)[0] for item in entries(expr)]
 
     def _work():
         methods = set()
@@ -77,7 +78,13 @@ def plain(expr, positive: Iterable[sp.Symbol] = ()) -> tuple:
     for s in expr.free_symbols:
         if s in table or not isinstance(s, sp.Symbol) or s.assumptions0 in ({}, {"commutative": True}, _REAL):
             continue
-        table[s] = sp.Dummy(s.name, real=True) if s.is_real else sp.Dummy(s.name)
+        # only realness survives, and only when it is *all* the symbol says (a negative symbol is
+        # real too, but its realness must not come from its sign)
+        table[s] = sp.Dummy(s.name)
+    for f in expr.atoms(sp.core.function.AppliedUndef):
+        kwargs = dict(getattr(f.func, "_kwargs", {}))
+        if kwargs and kwargs != {"real": True}:
+            table[f] = sp.Function(f.func.__name__)(*f.args)  # an undefined function, no assumption
     return (expr.xreplace(table) if table else expr), {v: k for k, v in table.items()}
 
 
@@ -104,5 +111,5 @@ def sign_nonnegative(expr, positive: Iterable[sp.Symbol] = ()) -> str | None:
 def require_real(value, what: str) -> None:
     """Raise unless every component of ``value`` is real by SymPy's assumptions."""
     for entry in entries(value):
-        if entry.is_real is not True:
+        if plain(entry)[0].is_real is not True:
             raise KernelError(f"{what}: {sp.sstr(entry)[:160]} is not known to be real")

@@ -32,14 +32,14 @@ def sizes_of(report):
     """``"all"`` when the theorem was proven at symbolic sizes, else the concrete sizes it was checked at."""
     if report is None or report.theorem is None:
         return []
-    return "all" if report.theorem.all_sizes else report.theorem.sizes
+    return "all" if report.theorem.all_sizes else [dict(s) for s in report.theorem.sizes]
 
 
 def concrete_sizes_of(report) -> list:
     """The concrete sizes the theorem was (also) checked at: ``[{"d": 2, "k": 2, "n": 2}, ...]``."""
     if report is None or report.theorem is None:
         return []
-    return report.theorem.sizes
+    return [dict(s) for s in report.theorem.sizes]
 
 
 @dataclass
@@ -199,7 +199,7 @@ class ProofSnapshot:
     def of(cls, report) -> "ProofSnapshot":
         theorem = report.theorem
         summary = None if theorem is None else TheoremSnapshot(
-            theorem.name, list(theorem.sizes), bool(theorem.all_sizes), tuple(theorem.rules),
+            theorem.name, [dict(s) for s in theorem.sizes], bool(theorem.all_sizes), tuple(theorem.rules),
             list(theorem.depends_on), theorem.text(text))
         return cls(report.name, list(report.steps), report.seconds, summary,
                    getattr(report, "conclusion_error", ""))

@@ -24,6 +24,28 @@ from ..errors import KernelError
 from ..zero import prove_zero, require_real
 
 
+def _proven_convex(loss):
+    """``(l, l', why)`` of a concrete loss, convexity re-proven *here* from its expression (never taken
+    from the object's own certificate): built from the allowed smooth real functions, and
+    ``l'' >= 0`` by sign rules for all real ``p, y``; ``l`` and ``l'`` come from the same expression."""
+    from ...losses import P, Y, smoothness_violation
+    from ..zero import sign_nonnegative
+
+    expr = sp.sympify(loss.expr)
+    name = getattr(loss, "name", "?")
+    bad = smoothness_violation(expr)
+    if bad is not None:
+        raise KernelError(f"Bregman atom: the loss {name!r} is not a smooth real loss: {bad}")
+    d1 = sp.diff(expr, P)
+    d2 = sp.diff(d1, P)
+    if sign_nonnegative(d2) is None:
+        raise KernelError(f"Bregman atom: the loss {name!r} is not convex in p (l'' = {sp.sstr(d2)} is "
+                          "not certified >= 0)")
+    ell = lambda p, y: expr.xreplace({P: p, Y: y})  # noqa: E731
+    ell_p = lambda p, y: d1.xreplace({P: p, Y: y})  # noqa: E731
+    return ell, ell_p, f"convexity of the {name} loss (proven here: l'' = {sp.sstr(d2)} >= 0)"
+
+
 @dataclass(frozen=True)
 class BregmanMean:
     """``value = (1/N) sum_j D_l(q_j, p_j)`` over ``pairs(ctx) = [(q_j, p_j, y_j), ...]``."""
@@ -55,10 +77,9 @@ class BregmanMean:
             if assumed is None:
                 raise KernelError("Bregman atom of the generic loss needs a convex_loss premise in use")
             why = f"convexity of the loss (hypothesis {assumed.name!r})"
+            ell, ell_p, _ = loss_terms(None)
         else:
-            cert = ctx.loss.convexity  # raises for a non-convex loss
-            why = f"convexity of the {cert.loss_name} loss (proven: l'' = {sp.sstr(cert.second_derivative)} >= 0)"
-        ell, ell_p, _ = loss_terms(ctx.loss)
+            ell, ell_p, why = _proven_convex(ctx.loss)
         divergences = []
         for q, p, y in triples:
             q, p, y = (env.inst(e) for e in (q, p, y))

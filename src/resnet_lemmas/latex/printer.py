@@ -28,7 +28,9 @@ class PaperLatexPrinter(LatexPrinter):
     def _print(self, expr, **kwargs):
         if isinstance(expr, inner):
             left, right = expr.args
-            return rf"{self._transposed(left)} {self._factor(right)}"
+            body = rf"{self._transposed(left)} {self._factor(right)}"
+            exp = kwargs.get("exp")
+            return rf"\left({body}\right)^{{{exp}}}" if exp else body
         if isinstance(expr, sp.Transpose):
             return self._transposed(expr.arg)
         if isinstance(expr, sp.And):

@@ -44,7 +44,7 @@ def test_every_step_also_verifies_in_the_symbolic_context_alone(name):
     proof = only_symbolic(_lemma(name).build())
     report = check(proof)
     assert report.ok, report.summary()
-    assert report.theorem.all_sizes and report.theorem.sizes == []
+    assert report.theorem.all_sizes and list(report.theorem.sizes) == []
 
 
 def test_a_symbolic_identity_is_decided_by_the_normal_form():

@@ -790,7 +790,7 @@ SYMBOLIC_CASES = {
     "sym_cauchy_schwarz_of_a_complex_vector": (("sym:CauchySchwarzGap",), case_sym_cauchy_schwarz_of_a_complex_vector, "not known to be real"),
     "sym_cauchy_schwarz_of_different_shapes": (("sym:CauchySchwarzGap",), case_sym_cauchy_schwarz_of_vectors_of_different_shapes, "shapes (d, 1) and (k, 1)"),
     "sym_square_of_a_complex_number": (("sym:Square",), case_sym_square_of_a_complex_number, "not known to be real"),
-    "sym_positive_symbol_assumption": (("sym:NonNegative",), case_sym_positive_symbol_assumption_is_not_a_sign_fact, "could not certify"),
+    "sym_positive_symbol_assumption": (("sym:NonNegative",), case_sym_positive_symbol_assumption_is_not_a_sign_fact, "assumption beyond 'real'"),
     "sym_norm_of_a_complex_vector": (("sym:NonNegative",), case_sym_norm_of_a_complex_vector_is_not_nonnegative, "could not certify"),
     "sym_square_root_of_a_negative": (("sym:NonNegative",), case_sym_square_root_of_a_negative_is_not_nonnegative, "could not certify"),
     "sym_scaled_by_a_negative_coefficient": (("sym:Scaled",), case_sym_scaled_by_a_negative_coefficient, "not certified nonnegative"),
@@ -875,9 +875,9 @@ CASES = {
     "equation_with_a_non_name_lhs": (("Equation",), case_equation_whose_left_side_is_not_a_name, "must be a named"),
     "bound_that_is_not_a_relation": (("Bound",), case_bound_that_is_not_a_relation, ""),
     "positivity_of_an_expression": (("Positive",), case_positivity_of_an_expression, "only symbols"),
-    "positive_symbol_written_in_a_step": (("NonNegative",), case_positive_symbol_written_in_a_step, "could not certify"),
-    "imaginary_symbol_written_in_a_step": (("NonNegative",), case_imaginary_symbol_written_in_a_step, "could not certify"),
-    "division_by_a_positive_symbol_written_in_a_step": (("Identity",), case_division_by_a_positive_symbol_written_in_a_step, "division by"),
+    "positive_symbol_written_in_a_step": (("NonNegative",), case_positive_symbol_written_in_a_step, "assumption beyond 'real'"),
+    "imaginary_symbol_written_in_a_step": (("NonNegative",), case_imaginary_symbol_written_in_a_step, "assumption beyond 'real'"),
+    "division_by_a_positive_symbol_written_in_a_step": (("Identity",), case_division_by_a_positive_symbol_written_in_a_step, "assumption beyond 'real'"),
     **SYMBOLIC_CASES,
 }
 

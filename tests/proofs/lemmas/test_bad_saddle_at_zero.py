@@ -36,7 +36,7 @@ def test_the_proof_yields_a_kernel_theorem_of_the_declared_conclusion(theorem):
     assert is_issued(theorem)
     assert theorem.conclusion == CONCLUSION
     assert theorem.hypotheses == (w_zero, V_is_V0, c0_nonzero, u_nonzero, s_is_s_star)
-    assert theorem.sizes == [dict(zip("dknq", (*size, 1))) for size in saddle.SIZES]
+    assert list(theorem.sizes) == [dict(zip("dknq", (*size, 1))) for size in saddle.SIZES]
     assert any(s_["n"] >= 3 and len({s_["d"], s_["k"], s_["n"]}) == 3 for s_ in theorem.sizes)
 
 
