@@ -25,6 +25,30 @@ def test_status_of_a_verified_a_completed_an_inconclusive_and_a_failed_witness()
     assert _outcome(_report(checked=False, holds=False)).status == "failed"
 
 
-def test_the_table_row_shows_unchecked_instances_and_the_outcome():
-    row = _row(_outcome(_report("experiment", checked=False), "experiment"))
-    assert "2 unchecked" in row[3] and "not found: 0 of 2" in row[3] and row[3].startswith("inconclusive")
+def test_the_table_row_shows_unchecked_instances_and_the_outcome_is_printed_below(capsys, monkeypatch):
+    outcome = _outcome(_report("experiment", checked=False), "experiment")
+    row = _row(outcome)
+    assert "2 unchecked" in row[3] and row[3].startswith("inconclusive")
+    # the outcome sentence is long: it is printed under the table, next to the statements
+    from resnet_lemmas.commands import check as command
+
+    monkeypatch.setattr("resnet_lemmas.check.run_check", lambda **kw: type(
+        "R", (), {"outcomes": [outcome], "ok": False, "seed": 0, "seconds": 1.0,
+                  "to_json": lambda self: {}})())
+    command.run(type("A", (), {"seed": 0, "only": None, "instances": None, "json": False,
+                               "output": None, "list": False, "no_progress": True})())
+    assert "outcome: not found: 0 of 2" in capsys.readouterr().out
+
+
+def test_the_pool_and_the_main_process_give_the_same_report():
+    """Scheduling does not change results: the lemmas checked side by side in worker processes report
+    the same statuses, margins and statements as when checked one after another here."""
+    from resnet_lemmas.check import run_check
+
+    only = ["stationarity_consequences", "no_skip_bad_minimum"]
+    pooled = run_check(seed=4, only=only, instances=3, jobs=2).to_json()
+    alone = run_check(seed=4, only=only, instances=3, jobs=1).to_json()
+    for a, b in zip(pooled["lemmas"], alone["lemmas"]):
+        assert (a["name"], a["status"], a["statement"]) == (b["name"], b["status"], b["statement"])
+        assert a["numeric"]["worst_margin"] == b["numeric"]["worst_margin"]
+        assert a["symbolic"]["sizes"] == b["symbolic"]["sizes"]

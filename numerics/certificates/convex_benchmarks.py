@@ -23,6 +23,14 @@ Method
      others, so ``inf G = (1/n) [ sum_{i in S} inf l + min_u sum_{i not in S} l(y_i u^T z_i) ]``, and the
      remaining problem is coercive on its row space; **not attained**.
 
+   *Shortcut for many points* (margin losses, more than ``2 SUBSAMPLE_ROWS`` of them): the LP is
+   first solved on ``SUBSAMPLE_ROWS`` evenly spaced rows ``T`` (doubled while inconclusive).  If it
+   finds ``S_T`` empty and ``rank M_T = rank M`` (``M`` the rows ``y_i z_i``), then ``S`` is empty: by
+   Stiemke's alternative, ``S_T`` empty means some ``lambda > 0`` has ``M_T^T lambda = 0``, so
+   ``M u >= 0`` gives ``M_T u >= 0``, ``0 = lambda^T M_T u`` forces ``M_T u = 0``, and equal ranks give
+   ``M u = 0`` -- no point can be separated.  (Otherwise the LP runs on all rows.)  HiGHS's cost grew
+   about as ``n^1.6`` on such LPs (measured: 0.1 s at 10^3 rows, 5 s at 10^4), the shortcut's is that
+   of a few thousand rows plus one SVD.
    The same applies to count losses with zero counts (``poisson``: ``l(p; 0) = e^p -> 0`` as
    ``p -> -inf``): there ``S`` collects zero-count points pushed to ``-inf`` by a ``u`` with ``z_i^T u = 0``
    on all positive counts.  ``inf l`` on ``S`` is taken as ``l`` at ``|p| = 1e3`` (exactly ``0.0`` in
@@ -95,6 +103,10 @@ FAR = 1e3
 #: close to rounding: the duality gap is second order in the correction (module docstring), so a
 #: correction of 1e-6 leaves a gap ~1e-12 s^2 / l'', at the rounding of the primal mean.
 TIGHT_CORRECTION = 1e-6
+
+#: Rows of the first subsample of the separability shortcut (module docstring); with at most twice
+#: as many points the LP runs on all of them at once.
+SUBSAMPLE_ROWS = 2000
 
 
 @dataclass
@@ -181,14 +193,60 @@ def _separated_set(Z, y, candidates, loss):
     else:
         M = -Z[candidates]                                # count: push p_i = z_i^T u to -inf
     m = M.shape[0]
-    # sparse constraint matrices: a dense identity would need n^2 floats (75 GB at n = 10^5)
-    A_ub = sparse.hstack((sparse.csr_matrix(-M), sparse.identity(m, format="csr")), format="csr")
     A_eq = b_eq = None
     if loss.targets == "count" and (~candidates).any():
         rest = Z[~candidates]                             # z_i^T u = 0 for the positive counts
         A_eq = sparse.hstack((sparse.csr_matrix(rest), sparse.csr_matrix((rest.shape[0], m))),
                              format="csr")
         b_eq = np.zeros(A_eq.shape[0])
+    if A_eq is None and _inseparable_by_subsample(M):
+        return np.zeros(n, bool), None
+    u, S_c = _lp_separated(M, A_eq, b_eq)
+    S = np.zeros(n, bool)
+    S[np.flatnonzero(candidates)[S_c]] = True
+    norm = np.linalg.norm(u)
+    return S, (u / norm if S.any() and norm > 0 else None)
+
+
+def _numerical_rank(A, s_max: float) -> int:
+    """Singular values of ``A`` above ``s_max max(shape) eps`` (the threshold :func:`_solve` uses)."""
+    sv = np.linalg.svd(A, compute_uv=False)
+    return int(np.sum(sv > s_max * max(A.shape) * EPS))
+
+
+def _inseparable_by_subsample(M) -> bool:
+    """``True`` when a subsample proves that no ``u`` has ``M u >= 0`` with ``M u != 0`` (module
+    docstring, shortcut): the LP on rows ``T`` finds nothing separable and ``rank M_T = rank M``.
+    ``False`` when that could not be shown (then the LP on all rows decides)."""
+    m = M.shape[0]
+    rows = SUBSAMPLE_ROWS
+    if m <= 2 * rows:
+        return False
+    sv = np.linalg.svd(M, compute_uv=False)
+    if not sv.size or sv[0] == 0.0:
+        return False
+    rank = int(np.sum(sv > sv[0] * max(M.shape) * EPS))
+    while rows <= m // 2:
+        T = np.linspace(0, m - 1, rows).round().astype(int)     # evenly spaced, deterministic
+        M_T = M[T]
+        # the same absolute threshold for both ranks: M_T's singular values are at most M's
+        if int(np.sum(np.linalg.svd(M_T, compute_uv=False) > sv[0] * max(M.shape) * EPS)) == rank:
+            try:
+                _, S_T = _lp_separated(M_T, None, None)
+            except RuntimeError:        # HiGHS failed on the subsample: let the full LP decide
+                return False
+            if not S_T.any():
+                return True
+        rows *= 2
+    return False
+
+
+def _lp_separated(M, A_eq, b_eq):
+    """The LP on the margin rows ``M`` (m, p): returns ``(u, S_c)``, ``S_c`` the rows it separates;
+    a nonempty ``S_c`` is re-verified on the exact margins (else ``RuntimeError``)."""
+    m, p = M.shape
+    # sparse constraint matrices: a dense identity would need n^2 floats (75 GB at n = 10^5)
+    A_ub = sparse.hstack((sparse.csr_matrix(-M), sparse.identity(m, format="csr")), format="csr")
     res = _separability_lp(M, A_ub, A_eq, b_eq, p, m)
     if res.status != 0:
         # HiGHS (SciPy 1.17) can fail ("Status 0: Not Set") when two rows agree to ~1e-10, e.g. the
@@ -217,10 +275,7 @@ def _separated_set(Z, y, candidates, loss):
         if (~S_c).any() and margins[~S_c].min() < floor:
             raise RuntimeError(f"separability LP direction lowers other margins "
                                f"(min {margins[~S_c].min():.3e} < {floor:.3e})")
-    S = np.zeros(n, bool)
-    S[np.flatnonzero(candidates)[S_c]] = True
-    norm = np.linalg.norm(u)
-    return S, (u / norm if S.any() and norm > 0 else None)
+    return u, S_c
 
 
 # -- Newton solve on the row space -------------------------------------------------------------------

@@ -63,8 +63,9 @@ from resnet_lemmas.numerics.certificates.convex_benchmarks import linear_benchma
 from resnet_lemmas.numerics.certificates.bounds import first_order_gap, gap_bound, rounding_tolerance
 from resnet_lemmas.numerics.data.datasets import scale_diagnosis, standardise_features
 from resnet_lemmas.numerics.data.synthetic import DataError, validate_data
+from resnet_lemmas.numerics.certificates.main_theorem import CLAIMS_TOLERANCE
 from resnet_lemmas.numerics.certificates.main_theorem import TOLERANCE as TOLERANCE_THEOREM
-from resnet_lemmas.numerics.certificates.main_theorem import check_point, comparators
+from resnet_lemmas.numerics.certificates.main_theorem import certify_end_point, check_point, comparators
 from resnet_lemmas.numerics.models.residual import ResNetProblem
 from resnet_lemmas.numerics.solvers.search import local_minimum_from_seed, start_point, start_seeds
 from resnet_lemmas.numerics.verify.defaults import (GTOL, LONG_RUN_SECONDS, MAX_RESTARTS, MAXITER,
@@ -82,7 +83,8 @@ _THEOREM_TOLERANCE = TOLERANCE_THEOREM.replace("the section-4 inequality",
 # bounds each start's L-BFGS-B iterations; ``gtol`` is the search's stationarity test
 # ``max_j |dF/dparam_j| <= gtol``.
 
-STATUSES = ("beats linear", "ties linear", "stationary", "not converged", "violation")
+STATUSES = ("local minimum", "beats linear", "ties linear", "saddle", "escaped", "not converged",
+            "violation")
 
 
 class VjpError(UserUnitError):
@@ -145,6 +147,10 @@ class StartResult:
     stop_cause: str = ""
     first_nonfinite: str = ""
     nonfinite_theta_norm: float = float("nan")
+    certificate: str = ""
+    certificate_message: str = ""
+    claims_margin: float = float("nan")
+    claims: list = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -223,14 +229,16 @@ class VerifyReport:
         if self.vjp_check:
             lines.append(f"  vjp check: {self.vjp_check}")
         header = (f"  {'start':>5} {'seed':>10} {'status':<14} {'F':>12} {'F_lin - F':>11} {'F_feat':>12} "
-                  f"{'max|grad|':>9} {'thm margin':>10} {'bound margin':>12} {'points':>6}")
+                  f"{'max|grad|':>9} {'end point':<11} {'thm margin':>10} {'bound margin':>12} "
+                  f"{'points':>6}")
         lines += [header, "  " + "-" * (len(header) - 2)]
         for r in self.starts:
+            margin = r.claims_margin if r.certificate == "certified" else r.theorem_margin
             lines.append(f"  {r.index:>5} {r.seed:>10} {r.status:<14} {r.F:>12.6g} {r.beats_linear_by:>11.3g} "
-                         f"{r.F_feat:>12.6g} {r.max_abs_grad:>9.2e} {r.theorem_margin:>10.3g} "
+                         f"{r.F_feat:>12.6g} {r.max_abs_grad:>9.2e} {r.certificate:<11} {margin:>10.3g} "
                          f"{r.bound_margin:>12.3g} {r.points_checked:>6}")
         for r in self.starts:
-            if r.status in ("violation", "not converged"):
+            if r.status in ("violation", "not converged", "saddle", "escaped"):
                 lines.append(f"  start {r.index} (seed {r.seed}): {r.message}")
         for line in self.diagnostics:
             lines.append(f"  diagnosis: {line}")
@@ -379,17 +387,43 @@ def _linear_comparators(lin, X, y, loss) -> list[tuple[np.ndarray, float]]:
     return out
 
 
-def _start_status(F, F_lin, n, converged, pc_ok, violations, suboptimality: float = 0.0):
+def _certify(problem, res, lin):
+    """The end point's certificate (:func:`~..certificates.main_theorem.certify_end_point`); a point
+    where ``F`` or a derivative is not finite, or where the certificate cannot be computed, is
+    ``unconverged`` with the reason (it decides nothing; it is never a pass)."""
+    from resnet_lemmas.numerics.certificates.local_minimum import UNCONVERGED, LocalMinimumCertificate
+    from resnet_lemmas.numerics.certificates.main_theorem import EndPointCertificate
+
+    def undecided(why):
+        cert = LocalMinimumCertificate(UNCONVERGED, float(res.F), float(res.param_norm), float("nan"),
+                                       float("nan"), float("nan"), message=why)
+        return EndPointCertificate(cert, lin=lin)
+
+    if not (np.isfinite(res.F) and np.all(np.isfinite(problem.pack(res.w, res.V, res.theta)))):
+        return undecided("F or the parameters are not finite at the end point")
+    try:
+        return certify_end_point(problem, res.w, res.V, res.theta, linear=lin)
+    except (ValueError, FloatingPointError, np.linalg.LinAlgError) as exc:
+        return undecided(f"the local-minimum certificate could not be computed ({exc})")
+
+
+def _start_status(F, F_lin, n, violations, certificate: str, claims_ok: bool,
+                  suboptimality: float = 0.0) -> str:
     """Status of a start (module docstring).  ``F_lin`` is the benchmark's value, an upper bound on the
-    infimum by at most ``suboptimality`` (its certificate): "beats" must beat the infimum itself."""
+    infimum by at most ``suboptimality`` (its certificate): "beats" must beat the infimum itself.
+    ``certificate`` is the end point's class (:mod:`~..certificates.local_minimum`: ``certified`` local
+    minimum, ``saddle``, ``escaped``, ``unconverged``); ``claims_ok`` says whether the main theorem's
+    claims held there (no gradient slack; only checked at a certified local minimum)."""
     tol = rounding_tolerance(F, F_lin, n=n)
-    if violations or not pc_ok:
+    if violations or not claims_ok:
         return "violation"
+    if certificate == "certified":
+        return "local minimum"
     if F < F_lin - suboptimality - tol:
         return "beats linear"
     if F <= F_lin + tol:
         return "ties linear"
-    return "stationary" if converged else "not converged"
+    return {"saddle": "saddle", "escaped": "escaped"}.get(certificate, "not converged")
 
 
 def _check_user_vjp(problem, unit, seed) -> str:
@@ -538,16 +572,18 @@ def verify(residual, X, y, loss="squared", *, restarts: int = RESTARTS, seed: in
             with np.errstate(over="ignore", invalid="ignore"):
                 g = problem.gradients(res.w, res.V, res.theta)
                 pc = check_point(problem, res.w, res.V, res.theta, linear=lin)
+                end = _certify(problem, res, lin)
             flat_grad = np.concatenate((g.grad_w, g.grad_V.ravel(), g.grad_theta))
             eps = max(res.grad_norm_w, res.grad_norm_V)
             norm_w = float(np.linalg.norm(res.w))
             eps_bound = (eps * (np.linalg.norm(res.w - u_ref)
                                 + np.linalg.norm(u_ref) * np.linalg.norm(res.V, 2) / norm_w)
                          if norm_w > 0 else float("inf"))
-            status = _start_status(res.F, lin.value, problem.n, res.converged, pc.ok, monitor.violations,
+            status = _start_status(res.F, lin.value, problem.n, monitor.violations, end.status, end.ok,
                                    lin.suboptimality_bound)
             cause = stop_cause(res, maxiter)
-            message = _start_message(status, res, pc, monitor, lin, maxiter, cause, scaling)
+            message = _start_message(status, res, pc, monitor, lin, maxiter, cause, scaling,
+                                     end.certificate.message)
             starts.append(StartResult(
                 index=index, seed=start_seed, status=status, F=res.F, F_feat=pc.F_feat,
                 beats_linear_by=lin.value - res.F, converged=res.converged,
@@ -561,7 +597,9 @@ def verify(residual, X, y, loss="squared", *, restarts: int = RESTARTS, seed: in
                 first_violation=monitor.first_violation, optimiser_message=res.message,
                 message=message, seconds=time.perf_counter() - ts, stop_cause=cause,
                 first_nonfinite=monitor.first_nonfinite,
-                nonfinite_theta_norm=monitor.nonfinite_theta_norm))
+                nonfinite_theta_norm=monitor.nonfinite_theta_norm, certificate=end.status,
+                certificate_message=end.certificate.message, claims_margin=float(end.margin),
+                claims=[c.to_json() for c in end.claims]))
             if progress is not None:
                 progress(index + 1, restarts, starts[-1])
     verdict, summary = _verdict(starts, lin)
@@ -569,8 +607,10 @@ def verify(residual, X, y, loss="squared", *, restarts: int = RESTARTS, seed: in
     advice = _advice(verdict, starts, scaling)
     tolerance = (f"visited points: F - E l(u^T x) <= first-order term and <= the bound of "
                  f"approximate_stationarity_bound, each + "
-                 f"64 n eps (1 + |F| + |E l| + ||w - u|| E|r| max||x||); final points: "
-                 f"{_THEOREM_TOLERANCE}; status: |F - F_lin| <= 64 n eps (1 + |F| + |F_lin|) is a tie")
+                 f"64 n eps (1 + |F| + |E l| + ||w - u|| E|r| max||x||); final points: a local minimum "
+                 f"is certified (numerics/certificates/local_minimum.py) and there {CLAIMS_TOLERANCE}; "
+                 f"elsewhere the bound {_THEOREM_TOLERANCE} is reported as a bound; status: "
+                 f"|F - F_lin| <= 64 n eps (1 + |F| + |F_lin|) is a tie")
     unit_text = unit.describe() if hasattr(unit, "describe") else type(unit).__name__
     data_text = (data_name or "arrays") + (" (X standardised)" if standardize else "")
     return VerifyReport(
@@ -593,19 +633,36 @@ def _nonfinite_text(monitor_or_start) -> str:
             if count else "")
 
 
-def _start_message(status, res, pc, monitor, lin, maxiter, cause, scaling) -> str:
+def _start_message(status, res, pc, monitor, lin, maxiter, cause, scaling, end_message="") -> str:
     """One start's outcome in words, with the cause of a stop that decided nothing."""
     nonfinite = _nonfinite_text(monitor)
     if status == "violation":
         if monitor.violations:
             return (f"{monitor.violations} visited points violate the inequalities of "
                     f"approximate_stationarity_bound; first: {monitor.first_violation}")
-        return f"the main theorem fails at the final point: {pc.message} (margin {pc.margin:.3g})"
+        return (f"the main theorem fails at a certified local minimum: F = {res.F:.10g}, "
+                f"F_lin = {lin.value:.10g} (claims without gradient slack)")
+    if status == "local minimum":
+        return (f"a certified local minimum (bounded, stationary, second-order test) where the main "
+                f"theorem holds without gradient slack: F = {res.F:.6g} <= F_feat <= F_lin = "
+                f"{lin.value:.6g}")
+    if status == "saddle":
+        return (f"ended at a certified saddle (negative curvature) above F_lin (F - F_lin = "
+                f"{res.F - lin.value:.3g}): not a local minimum, so it decides nothing; the bound of "
+                f"approximate_stationarity_bound held there (gradient slack {pc.gradient_slack:.3g})")
+    if status == "escaped":
+        return (f"escaped to infinity ({end_message}); F - F_lin = {res.F - lin.value:.3g}: no local "
+                "minimum there (the infimum is approached, not attained)")
     if status == "not converged":
         why = (" -- the linear infimum is not attained, so no finite point reaches it; a local minimum "
-               "would have to be certified by convergence" if not lin.attained else "")
-        where = (f"with max|grad| above gtol and F = {res.F:.6g} > F_lin = {lin.value:.6g}: not a local "
-                 f"minimum (gradient slack {pc.gradient_slack:.3g}, ||params|| = {res.param_norm:.3g}){why}")
+               "would have to be certified" if not lin.attained else "")
+        where = (f"with F = {res.F:.6g} > F_lin = {lin.value:.6g} and no certified local minimum there "
+                 f"({end_message}; the bound of approximate_stationarity_bound gives F - F_lin <= its "
+                 f"gradient slack {pc.gradient_slack:.3g}, a bound, not the theorem; ||params|| = "
+                 f"{res.param_norm:.3g}){why}")
+        if cause == "converged":
+            return (f"L-BFGS-B converged (max|grad| <= gtol) but the point is not a certified local "
+                    f"minimum: {where}")
         if cause == "iteration limit":
             text = f"stopped at the iteration limit ({res.nit} iterations, maxiter {maxiter}) {where}"
             if scaling.badly_scaled:
@@ -632,14 +689,6 @@ def _start_message(status, res, pc, monitor, lin, maxiter, cause, scaling) -> st
                     "F away from theta0 (a wrong vjp), or an F that is not smooth; another --seed may "
                     "also get past it")
         return f"{stopped} {where}; raising maxiter will not help: {hint}"
-    if status == "stationary":
-        text = (f"converged (max|grad| <= gtol) with F - F_lin = {res.F - lin.value:.3g} within its "
-                f"gradient slack {pc.gradient_slack:.3g}")
-        if not lin.attained:
-            text += (f"; F_lin is an unattained infimum, so this is an approximately stationary point "
-                     f"on a path to infinity (||params|| = {res.param_norm:.3g}, the gradient is small "
-                     "because F is), not a local minimum")
-        return text
     return f"{status}: F_lin - F = {lin.value - res.F:.3g}"
 
 
@@ -658,16 +707,19 @@ def _verdict(starts, lin) -> tuple[str, str]:
                             "the theorem's inequalities failed numerically, so a precondition is broken "
                             "(e.g. the unit is not a deterministic function of x) or the numerics are "
                             f"wrong.{infimum}")
-    good = counts["beats linear"] + counts["ties linear"] + counts["stationary"]
+    good = counts["local minimum"] + counts["beats linear"] + counts["ties linear"]
     parts = ", ".join(f"{counts[s]} {s}" for s in STATUSES if counts[s])
+    minima = (f"{counts['local minimum']} of {total} starts ended at certified local minima (bounded, "
+              "stationary, second-order test), where F <= F_feat <= F_lin held without gradient slack")
     if good == total:
-        return "verified", (f"no bad local minimum: every start ended no worse than the best linear "
-                            f"predictor or at a certified stationary point within its gradient slack "
-                            f"({parts}); the approximate_stationarity_bound inequalities held at all "
-                            f"{points} visited points.{infimum}")
-    return "inconclusive", (f"{counts['not converged']} of {total} starts stopped above F_lin without "
-                            f"converging ({parts}); no check failed at the {points} visited points, but "
-                            f"those starts do not decide the question.{infimum}")
+        return "verified", (f"no bad local minimum: {minima}; every other start ended no worse than the "
+                            f"best linear predictor ({parts}); the approximate_stationarity_bound "
+                            f"inequalities held at all {points} visited points.{infimum}")
+    undecided = total - good
+    return "inconclusive", (f"{minima}; {undecided} of {total} starts ended above F_lin at no certified "
+                            f"local minimum ({parts}): they do not decide the question (the bound of "
+                            "approximate_stationarity_bound held there, but it is a bound, not the "
+                            f"theorem); no check failed at the {points} visited points.{infimum}")
 
 
 def _search_diagnostics(starts, maxiter) -> list[str]:
@@ -676,7 +728,7 @@ def _search_diagnostics(starts, maxiter) -> list[str]:
     for r in starts:
         if r.nonfinite_points:
             out.append(f"start {r.index} met {_nonfinite_text(r)}")
-    undecided = [r for r in starts if r.status == "not converged"]
+    undecided = [r for r in starts if r.status in ("not converged", "saddle", "escaped")]
     for cause in ("line search", "no decrease", "iteration limit", "nonfinite start", "other"):
         hit = [r for r in undecided if r.stop_cause == cause]
         if hit:
@@ -692,7 +744,7 @@ def _advice(verdict, starts, scaling) -> str:
     NaN/inf, ``--maxiter`` only when the iteration limit stopped an undecided start."""
     if verdict != "inconclusive":
         return ""
-    undecided = [r for r in starts if r.status == "not converged"]
+    undecided = [r for r in starts if r.status in ("not converged", "saddle", "escaped")]
     causes = {r.stop_cause for r in undecided}
     steps = []
     if scaling.badly_scaled:

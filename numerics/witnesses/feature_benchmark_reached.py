@@ -49,6 +49,9 @@ LEMMA = "feature_benchmark_reached"
 #: The relations of the lemma's conclusion, by position (``proofs/lemmas/feature_benchmark_reached.py``).
 NEVER_BELOW, REACHED, FEAT_BELOW_LIN = range(3)
 DEFAULT_INSTANCES = 200
+#: The instances run in worker processes (an optimiser each): ``check`` runs this lemma after the
+#: others, in its own process, so the pool of workers is this witness's alone.
+PARALLEL_INSTANCES = True
 RANDOM_POINTS = 1
 MAX_ATTEMPTS = 5
 #: Every ``SEARCH_EVERY``-th instance by index (0, SEARCH_EVERY, ...) runs a search.

@@ -64,6 +64,9 @@ LEMMA = "local_minima_beat_linear"
 #: The relations of the theorem's conclusion, by position (``proofs/lemmas/local_minima_beat_linear.py``).
 F_BELOW_FEAT, FEAT_BELOW_LIN = range(2)
 DEFAULT_INSTANCES = 200
+#: The instances run in worker processes (an optimiser each): ``check`` runs this lemma after the
+#: others, in its own process, so the pool of workers is this witness's alone.
+PARALLEL_INSTANCES = True
 #: Distinct inputs and copies of each (inclusive ranges): ``n = m r`` between 16 and 40.
 DISTINCT_INPUTS = (4, 8)
 COPIES = (4, 5)

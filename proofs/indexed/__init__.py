@@ -32,11 +32,13 @@ What "at every size" means: for every value >= 1 of every size symbol (SymPy int
 ``d, k, n, q, m, T``), every value of the free indices, and every value of the tensors, scalar symbols
 and function atoms where the declared denominators are nonzero.
 
-Not trusted: ``instantiate.py`` (the oracle the tests compare every rule with: explicit components with
-the names of ``proofs/expressions.py``, ``sympy.diff``), ``display.py`` (messages) and ``model.py``
-(definitions of the named quantities, each tested equal to ``residual_context``'s at concrete sizes;
-``prove_identity`` unfolds a kernel step the way today's kernel does -- if the kernel calls it, its
-twenty lines of hypothesis handling join the trusted part).
+Not trusted as code: ``instantiate.py`` (the oracle the tests compare every rule with: explicit components
+with the names of ``proofs/expressions.py``, ``sympy.diff``) and ``display.py`` (messages).  ``model.py``
+holds the *definitions* of the named quantities at symbolic sizes and the kernel's symbolic contexts built
+from them (``symbolic_context``, ``vector_symbolic_context``): like ``proofs/expressions.py`` they are what
+the names mean (docs/trust.md, item 3), each tested equal to ``residual_context``'s at concrete sizes.
+The kernel does not call ``prove_identity`` (a test helper): its own unfolding of a step (premises'
+equations, nonzero declarations, eigenvariables) is ``proofs/kernel/sizes.py``, trusted.
 
 Known limits (they make the algebra incomplete, not unsound): identities that hold only at small sizes; sums whose ranges
 depend on each other are kept apart (no re-ordering of triangular sums); index shifts only through the

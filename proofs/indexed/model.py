@@ -83,13 +83,16 @@ Y_t = Tensor("y", (n, m))
 o = index("o", m)
 
 
+P_vec = sum_over(W_t[o, i] * phi, i)                                   # p_j[o]
+Q_vec = sum_over(A_t[o, i] * x_t[j, i], i) + sum_over(B_t[o, l] * f_t[j, l], l)   # (A x_j + B f_j)[o]
+
+
 def vector_model():
     """``(definitions, variables)`` of ``proofs/lemmas/vector_outputs.py``'s named quantities."""
     from ..lemmas import vector_outputs as vo
 
-    P = sum_over(W_t[o, i] * phi, i)                               # p_j[o]
+    P, Q = P_vec, Q_vec
     R = ell_p(P, Y_t[j, o])                                        # r_j[o]
-    Q = sum_over(A_t[o, i] * x_t[j, i], i) + sum_over(B_t[o, l] * f_t[j, l], l)
     QA = sum_over(A_t[o, i] * x_t[j, i], i)
     FV = mean(sum_over(ell(P, Y_t[j, o]), o), j)
     o2 = index("o2", m)
@@ -148,6 +151,23 @@ def sgd_model():
     return definitions
 
 
+def sgd_symbolic_context():
+    """``sgd_regret``'s expectations at symbolic ``(T, m)`` as a kernel context: :func:`sgd_model`, the
+    horizon ``T_steps`` as the size ``T``, and the telescoping sequence ``A_s = E||z_s - z*||^2 / (2 eta
+    T)`` over ``s = 1..T+1`` (an untrusted hint: the rule checks the instance).  Enough for the pathwise
+    steps (per-step identity, telescoping, step size), not for the whole theorem (docs/trust.md)."""
+    from ..kernel.sizes import SymbolicContext
+    from ..lemmas import sgd_regret as sg
+
+    ctx = SymbolicContext("all sizes (T, m)", (T, m))
+    for name, lam in sgd_model().items():
+        ctx.define(name, lam)
+    ctx.define_size(sg.T, T)
+    s = index("s", lo=1, hi=T + 1)
+    ctx.define_sequence(Lam((s,), expect(sq_dist(s)) * (1 / (2 * sg.eta * T))), t_idx)
+    return ctx
+
+
 def lemma_definitions() -> dict:
     """Definitions of the lemma-specific quantities of ``zero_w_case`` and
     ``approximate_stationarity_bound`` (the lemma modules' own SymPy objects)."""
@@ -175,6 +195,52 @@ def lemma_definitions() -> dict:
         asb.E_l_u: Lam((), mean(ell(q_u, y_t[j]), j)),
         asb.E_bregman_u: Lam((), mean(ell(q_u, y_t[j]) - ell(p, y_t[j]) - res * (q_u - p), j)),
     }
+
+
+def symbolic_context(extra=(), pairs=()):
+    """The residual model at symbolic ``(d, k, n, q)`` as a kernel context (:mod:`..kernel.sizes`):
+    :data:`VARIABLES`, :data:`DEFINITIONS` and ``extra`` (e.g. :func:`lemma_definitions`), the infima
+    ``F_feat``, ``F_lin``, and the Bregman pairs of ``comparator_pairs`` plus ``pairs`` (``(function,
+    triple)``).  Not trusted: the kernel checks every step against these meanings, and the tests compare
+    them with ``residual_context``'s at concrete sizes."""
+    from ..kernel.sizes import SymbolicContext
+
+    ctx = SymbolicContext("all sizes (d, k, n, q)", (d, k, n, q))
+    for name, tensor in VARIABLES.items():
+        ctx.define_variable(name, tensor)
+    for name, lam in {**DEFINITIONS, **dict(extra)}.items():
+        if name not in VARIABLES:
+            ctx.define(name, lam)
+    ctx.define_infimum(ex.F_feat, ex.E_loss_comparator, (ex.a, ex.b))
+    ctx.define_infimum(ex.F_lin, ex.E_loss_linear, (ex.a,))
+    ctx.define_pairs(ex.comparator_pairs, lambda: (q_ab, p, y_t[j], False))
+    for function, triple in pairs:
+        ctx.define_pairs(function, triple)
+    return ctx
+
+
+def linear_pairs():
+    """``(u^T x_j, p_j, y_j)``: approximate_stationarity_bound's Bregman pairs at symbolic sizes."""
+    return sum_over(u_t[i] * x_t[j, i], i), p, y_t[j], False
+
+
+def vector_symbolic_context():
+    """``vector_outputs``' model at symbolic ``(m, d, k, n)`` as a kernel context (see
+    :func:`symbolic_context`)."""
+    from ..kernel.sizes import SymbolicContext
+    from ..lemmas import vector_outputs as vo
+
+    definitions, variables = vector_model()
+    ctx = SymbolicContext("all sizes (m, d, k, n)", (m, d, k, n))
+    for name, tensor in variables.items():
+        ctx.define_variable(name, tensor)
+    for name, lam in definitions.items():
+        if name not in variables:
+            ctx.define(name, lam)
+    ctx.define_infimum(vo.F_feat_vec, vo.E_L_AB, (vo.A, vo.B))
+    ctx.define_infimum(vo.F_lin_vec, vo.E_L_A, (vo.A,))
+    ctx.define_pairs(vo._pairs, lambda: (Q_vec, P_vec, Y_t[j, o], False))
+    return ctx
 
 
 def prove_identity(lhs, rhs, table: Mapping = DEFINITIONS, variables: Mapping = VARIABLES, *,
@@ -223,7 +289,9 @@ def prove_identity(lhs, rhs, table: Mapping = DEFINITIONS, variables: Mapping = 
     return equal(unfold(lhs, out), unfold(rhs, out), Assume(tuple(nonzero_exprs), tuple(invertible)))
 
 
-__all__ = ["DEFINITIONS", "VARIABLES", "vector_model", "lemma_definitions", "sgd_model",
+__all__ = ["DEFINITIONS", "VARIABLES", "vector_model", "symbolic_context", "vector_symbolic_context",
+           "sgd_symbolic_context",
+           "linear_pairs", "lemma_definitions", "sgd_model",
            "prove_identity", "sq_dist", "z_t", "g_t", "zs_t", "t_idx", "T",
            "w_t", "V_t", "a_t", "b_t", "u_t", "theta_t", "x_t", "y_t", "f_t", "J_t", "W_t", "A_t",
            "B_t", "Y_t", "d", "k", "n", "q", "m", "F", "p", "phi", "res", "ell_pp"]

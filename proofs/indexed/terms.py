@@ -113,6 +113,9 @@ class Tensor:
     def key(self) -> str:
         return self.name + "(" + ",".join("SEQ" if s == SEQ else key_of(s) for s in self.slots) + ")"
 
+    def __str__(self):
+        return self.name
+
     def __getitem__(self, args) -> "Expr":
         args = args if isinstance(args, tuple) else (args,)
         return Expr.of(Ten(self, tuple(sp.sympify(a) for a in args)))

@@ -11,6 +11,8 @@ Trusted files (everything a "verified" rests on, besides SymPy and the definitio
 * ``rules.py``       -- the justifications of a link and the rule that checks each;
 * ``proof.py``       -- chains, citations, case splits, facts with their history, the conclusion check;
 * ``theorem.py``     -- the Theorem value and its issuing token;
+* ``sizes.py``       -- symbolic-size contexts: the rules and atoms decided by the index normal form
+  (with the trusted files of ``proofs/indexed``, listed in ``indexed.TRUSTED_FILES``);
 * ``atoms/*.py``     -- the nonnegative atoms an inequality certificate may sum.
 
 Not trusted: ``_timeout.py`` (it can only turn a check into a failure).
@@ -27,7 +29,7 @@ from .zero import prove_zero, require_real, sign_nonnegative
 
 #: The trusted files, relative to this package (the line-budget test and docs/trust.md use it).
 TRUSTED_FILES = ("errors.py", "zero.py", "context.py", "hypotheses.py", "env.py", "rules.py",
-                 "proof.py", "theorem.py", "atoms/__init__.py", "atoms/squares.py",
+                 "proof.py", "theorem.py", "sizes.py", "atoms/__init__.py", "atoms/squares.py",
                  "atoms/convexity.py", "atoms/norms.py", "atoms/infimum.py", "atoms/bounds.py",
                  "atoms/projection.py")
 

@@ -87,6 +87,8 @@ class Context:
     loss: object = None
     samples: object = None
 
+    symbolic = False  # a SymbolicContext (sizes.py) has every size symbolic
+
     # -- building -------------------------------------------------------------------------------
     def define(self, name, value) -> None:
         """Define ``name`` once; a second definition of the same name is refused."""

@@ -12,7 +12,7 @@ import sympy as sp
 
 from .context import Context
 from .errors import KernelError
-from .zero import sign_nonnegative
+from .zero import plain, sign_nonnegative
 
 
 class Env:
@@ -25,6 +25,11 @@ class Env:
                     raise KernelError(f"two premises give {name} different values")
                 overrides[name] = value
         self.overrides = overrides
+
+    @property
+    def symbolic(self) -> bool:
+        """At symbolic sizes the rules and atoms decide by the index algebra (:mod:`.sizes`)."""
+        return self.ctx.symbolic
 
     def inst(self, expr):
         """``expr`` with every name unfolded and the premises' equations substituted."""
@@ -63,8 +68,7 @@ class Env:
         for premise in self.premises:
             if base in premise.eigen:
                 return f"{base} is a small nonzero eigenvariable (rule LevelSet)"
-        table = {s: sp.Dummy(s.name, positive=True) for s in self.positive_symbols()}
-        if base.xreplace(table).is_nonzero:
+        if plain(base, self.positive_symbols())[0].is_nonzero:
             return "nonzero by sign rules"
         for declared in self._declared_nonzero():
             if declared == 0:

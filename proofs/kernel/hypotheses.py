@@ -69,6 +69,8 @@ def _zero_like(q):
 
 
 def _free_components(ctx: Context, expr) -> set:
+    if ctx.symbolic:  # tensors, coefficient symbols and undefined names (sizes.py)
+        return ctx.free_components(expr)
     value = ctx.instantiate(expr)
     items = list(value) if isinstance(value, sp.MatrixBase) else [value]
     out = set()
@@ -247,6 +249,11 @@ class Bound(Hypothesis):
                 for member in ctx.families[self.family]]
 
     def mentions(self, ctx):
+        if ctx.symbolic:
+            if self.family is not None:
+                raise KernelError(f"hypothesis {self.name!r}: a bound over a family has no instances "
+                                  f"at {ctx.label}")
+            return ctx.free_components(_gap(self.template))
         out = set()
         for bound in self.bounds(ctx):
             out |= bound.free_symbols
@@ -300,7 +307,7 @@ class Projection(Hypothesis):
         return ForEach(body, sp.Symbol(self.family))
 
     def pairs(self, ctx: Context) -> dict:
-        if self.family not in ctx.families:
+        if ctx.symbolic or self.family not in ctx.families:
             raise KernelError(f"hypothesis {self.name!r}: context {ctx.label} has no family "
                               f"{self.family!r}")
         return {rho: sp.ImmutableMatrix(ctx.instantiate(y)).expand() for rho, y in ctx.families[self.family]}

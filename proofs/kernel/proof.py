@@ -6,15 +6,18 @@ A :class:`Proof` is a list of *steps* checked in order in every context:
   (:mod:`.rules`); the chain's conclusion ``start REL e_last`` (and each prefix's) becomes a *fact*;
 * :class:`Cite` another lemma's :class:`~.theorem.Theorem`: every hypothesis of the cited theorem must be
   discharged by a premise here with the same formal statement; the cited theorem must have been checked
-  at every size of this proof (or at all sizes), with the same definitions of the names it speaks
-  about; its conclusion becomes a fact;
+  at every concrete size of this proof, and proven at all sizes if this proof has a symbolic-size
+  context (:mod:`.sizes`), with the same definitions of the names it speaks about; its conclusion
+  becomes a fact;
 * :class:`Cases` on a hypothesis and its negation (``w = 0`` / ``w != 0``): a fact proven under each
   holds without either.
 
 A :class:`Fact` carries its *history*: every hypothesis it rests on (transitively), the theorems cited,
 the rules used, and its open eigenvariables.  The lemma's declared ``conclusion`` (a SymPy relation or
 ``And`` of relations) must be exactly established by facts, and the hypotheses behind those facts must
-be exactly the ones the lemma ``assumes``; only then :func:`check` issues the theorem.
+be exactly the ones the lemma ``assumes``; only then :func:`check` issues the theorem -- at all sizes
+(``all_sizes``) when a context of the proof is a :class:`~.sizes.SymbolicContext`, and with the concrete
+sizes of its other contexts (``sizes``).
 """
 from __future__ import annotations
 
@@ -24,7 +27,7 @@ from typing import Callable, Sequence
 
 import sympy as sp
 
-from . import rules
+from . import rules, sizes
 from ._timeout import DEFAULT_TIMEOUT
 from .context import Context, is_name
 from .env import Env
@@ -240,6 +243,9 @@ def _free_in(contexts, formula) -> set:
     out = set()
     for ctx in contexts:
         for side in sides:
+            if ctx.symbolic:
+                out |= ctx.free_components(side)
+                continue
             value = ctx.instantiate(side)
             for item in (list(value) if isinstance(value, sp.MatrixBase) else [value]):
                 out |= sp.sympify(item).free_symbols
@@ -447,13 +453,16 @@ class _Checker:
         return local.same_as(hyp)
 
     def _check_sizes(self, theorem, lemma: str) -> None:
+        """A concrete context needs the cited theorem checked at the same sizes; a symbolic one needs
+        it proven at all sizes (checked only at concrete sizes does not cover it).  Either way every
+        name the cited statement speaks about must mean the same here."""
         for ctx in self.proof.contexts:
             key = _size_key(ctx)
-            if theorem.sizes != "all" and key not in theorem.definitions:
+            if ctx.symbolic and not theorem.all_sizes:
+                raise KernelError(f"{lemma} was checked only at concrete sizes, not at {ctx.label}")
+            if key not in theorem.definitions:
                 raise KernelError(f"{lemma} was not checked at {ctx.label}")
-            table = theorem.definitions.get(key) if theorem.sizes != "all" else None
-            if table is None:
-                continue
+            table = theorem.definitions[key]
             for name, value in table.items():
                 if isinstance(name, tuple):  # a family a cited hypothesis quantifies over
                     if ctx.families.get(name[1]) != value:
@@ -462,7 +471,11 @@ class _Checker:
                     continue
                 # a name this context leaves undefined stays an arbitrary symbol here (the cited
                 # statement holds for its cited meaning); a name defined here must mean the same
-                if name in ctx.definitions:
+                if ctx.symbolic:
+                    here = ctx.meaning(name)
+                    if here is None:
+                        continue
+                elif name in ctx.definitions:
                     here = ctx.instantiate(name)
                 elif name in ctx.infima:
                     here = ctx.infima[name]
@@ -541,14 +554,17 @@ def conclusion_tuple(conclusion) -> tuple:
 
 
 def _size_key(ctx: Context) -> tuple:
+    if ctx.symbolic:
+        return sizes.SYMBOLIC_KEY
     loss = "generic" if ctx.loss is None else getattr(ctx.loss, "name", str(ctx.loss))
     return tuple(sorted(ctx.sizes.items())) + (("loss", loss),)
 
 
 def _sizes_text(theorem) -> str:
-    if theorem.sizes == "all":
-        return "all sizes"
-    return "; ".join(", ".join(f"{k} = {v}" for k, v in size.items()) for size in theorem.sizes)
+    concrete = "; ".join(", ".join(f"{k} = {v}" for k, v in size.items()) for size in theorem.sizes)
+    if theorem.all_sizes:
+        return "all sizes" + (f" (and explicitly at {concrete})" if concrete else "")
+    return concrete
 
 
 def _definitions_table(proof: Proof, theorem_names, hypotheses) -> dict:
@@ -559,7 +575,11 @@ def _definitions_table(proof: Proof, theorem_names, hypotheses) -> dict:
     for ctx in proof.contexts:
         entry = {}
         for name in theorem_names:
-            if name in ctx.definitions:
+            if ctx.symbolic:
+                meaning = ctx.meaning(name)
+                if meaning is not None:
+                    entry[name] = meaning
+            elif name in ctx.definitions:
                 entry[name] = ctx.instantiate(name)
             elif name in ctx.infima:
                 entry[name] = ctx.infima[name]
@@ -601,7 +621,8 @@ def check(proof: Proof) -> ProofReport:
                 name=proof.name, hypotheses=hypotheses, conclusion=conclusion_tuple(proof.conclusion),
                 clauses=clauses,
                 sizes=[dict(ctx.sizes, **({"loss": ctx.loss.name} if ctx.loss is not None else {}))
-                       for ctx in proof.contexts], rules=sorted(used),
+                       for ctx in proof.contexts if not ctx.symbolic],
+                all_sizes=any(ctx.symbolic for ctx in proof.contexts), rules=sorted(used),
                 cites=sorted(cites, key=lambda t: t.name),
                 definitions=_definitions_table(proof, _names_in(formulas), hypotheses), steps=len(results))
         except KernelError as exc:

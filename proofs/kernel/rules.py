@@ -2,7 +2,8 @@
 
 Each rule is checked in every context of the proof, with an :class:`~.env.Env` built from the link's
 premises (``using``), and returns a sentence saying why the link holds, or raises
-:class:`~.errors.KernelError`.
+:class:`~.errors.KernelError`.  In a symbolic-size context (``env.symbolic``) each rule decides by the
+index algebra instead of explicit components (:mod:`.sizes`, where each check is stated).
 
 * :class:`Identity` ``lhs = rhs``: every component of ``lhs - rhs`` is zero after unfolding definitions
   and substituting the premises' equations; every denominator met is certified nonzero.
@@ -29,6 +30,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from . import sizes
 from .context import Context, is_name
 from .env import Env
 from .errors import KernelError
@@ -125,6 +127,8 @@ def _free(value) -> set:
 
 # ------------------------------------------------------------------------------------------------
 def check_identity(env: Env, lhs, rhs) -> str:
+    if env.symbolic:
+        return sizes.identity(env, lhs, rhs)
     env.check_denominators(lhs - rhs)
     return prove_zero(env.inst(lhs - rhs), env.timeout, f"identity at {env.ctx.label}")
 
@@ -148,8 +152,14 @@ def check_certificate(env: Env, gap, just: Certificate) -> list[str]:
     if not just.atoms:
         raise KernelError("a certificate needs at least one nonnegative atom")
     total = sp.Add(*[atom.expr for atom in just.atoms])
-    env.check_denominators(gap - total)
-    prove_zero(env.inst(gap - total), env.timeout, f"certificate gap minus atoms at {env.ctx.label}")
+    if env.symbolic:
+        try:
+            sizes.identity(env, gap, total)
+        except KernelError as exc:
+            raise KernelError(f"certificate gap minus atoms: {exc}") from None
+    else:
+        env.check_denominators(gap - total)
+        prove_zero(env.inst(gap - total), env.timeout, f"certificate gap minus atoms at {env.ctx.label}")
     return [atom.certify(env) for atom in just.atoms]
 
 
@@ -170,6 +180,9 @@ def check_infimum(envs: list, lhs, rhs, earlier, closure) -> str:
         for env in envs:
             ctx = env.ctx
             big, small = ctx.infima[lhs][0], ctx.infima[rhs][0]
+            if env.symbolic:
+                sizes.restriction(env, big, small, fixed)
+                continue
             zeros = {v: zero_like(ctx, v) for v in fixed}
             prove_zero(ctx.instantiate(big, zeros) - ctx.instantiate(small), env.timeout,
                        f"restricted objective at {ctx.label}")
@@ -187,7 +200,7 @@ def check_infimum(envs: list, lhs, rhs, earlier, closure) -> str:
         comps = set()
         for v in variables:
             comps |= ctx.components(v)
-        found = comps & _free(ctx.instantiate(lhs))
+        found = comps & (ctx.free_components(lhs) if env.symbolic else _free(ctx.instantiate(lhs)))
         if found:
             raise KernelError(f"{lhs} depends at {ctx.label} on {sorted(map(str, found))}: the bound is "
                               "not uniform in the comparator")
@@ -206,6 +219,9 @@ def check_definiteness(env: Env, z, claimed, fact_relations) -> str:
     wanted = sp.Eq(inner(z, z), 0, evaluate=False)
     if not any(_same_relation(r, wanted) for r in fact_relations):
         raise KernelError(f"definiteness needs a fact {sp.sstr(wanted)}")
+    if env.symbolic:
+        sizes.definiteness(env, z, claimed)
+        return f"{inner(z, z)} = 0 and {z} is real (all sizes)"
     prove_zero(env.ctx.instantiate(claimed), env.timeout, "the claimed zero")
     require_real(env.ctx.instantiate(z), f"definiteness at {env.ctx.label}")
     return f"{inner(z, z)} = 0 and {z} is real"
@@ -242,6 +258,10 @@ def check_first_order(env: Env, lhs, rhs, just: FirstOrder) -> str:
     ctx = env.ctx
     if not is_name(lhs) or lhs not in ctx.definitions:
         raise KernelError(f"{lhs} is not a named gradient")
+    if env.symbolic:
+        sizes.first_order(env, lhs, rhs, hyp, just.variable)
+        return (f"{lhs} is the gradient of {hyp.objective} in {just.variable} at every size, which "
+                "vanishes at the local minimum")
     prove_zero(ctx.instantiate(rhs), env.timeout, "the claimed zero")
     expected = _gradient(ctx, ctx.instantiate(hyp.objective), just.variable)
     prove_zero(ctx.instantiate(lhs) - expected, env.timeout,
@@ -256,12 +276,16 @@ def check_level_set(env: Env, lhs, rhs, just: LevelSet) -> str:
         raise KernelError(f"the path parameter {t} must be a plain real symbol")
     if not is_name(lhs) or lhs not in ctx.definitions:
         raise KernelError(f"{lhs} is not a named gradient")
-    prove_zero(ctx.instantiate(rhs), env.timeout, "the claimed zero")
-    objective = ctx.instantiate(hyp.objective)
     for premise in env.premises:
         for h in premise.closure:
             if t in h.mentions(ctx):
                 raise KernelError(f"the path parameter {t} is not fresh: hypothesis {h.name!r} mentions it")
+    if env.symbolic:
+        sizes.level_set(env, lhs, rhs, hyp, just)
+        return (f"{hyp.objective} is constant along the path through the local minimum at every size, "
+                f"so {lhs} = 0 for every small {t} != 0")
+    prove_zero(ctx.instantiate(rhs), env.timeout, "the claimed zero")
+    objective = ctx.instantiate(hyp.objective)
     if t in _free(objective):
         raise KernelError(f"the path parameter {t} is not fresh: the objective mentions it")
     path = dict(just.path)

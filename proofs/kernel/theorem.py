@@ -1,12 +1,13 @@
 """Theorems are values only the kernel makes (trusted; the LCF discipline of HOL Light and Lean).
 
-A :class:`Theorem` is ``hypotheses => conclusion``: formal SymPy statements over named quantities, the
-sizes it was checked at (a list of ``{"d": 2, "k": 2, "n": 3}`` dicts, or ``"all"`` when it was proven
-at symbolic sizes), the atoms (trusted inequality rules) and rules it rests on, and the theorems it
-cites.  Its constructor demands a token private to this module, and :func:`is_issued` knows every
-theorem the kernel issued (by identity), so a value built, copied or unpickled elsewhere is refused
-wherever a theorem is used (a citation).  The text users read is printed from the statement
-(:meth:`Theorem.text`, :meth:`Theorem.latex`), never typed beside it.
+A :class:`Theorem` is ``hypotheses => conclusion``: formal SymPy statements over named quantities; the
+concrete sizes it was checked at (``sizes``: a list of ``{"d": 2, "k": 2, "n": 3}`` dicts); ``all_sizes``,
+true when every step was also checked in a symbolic-size context (:mod:`.sizes`), so the theorem holds
+at every size and the concrete contexts are a second, independent check; the atoms (trusted inequality
+rules) and rules it rests on; and the theorems it cites.  Its constructor demands a token private to
+this module, and :func:`is_issued` knows every theorem the kernel issued (by identity), so a value
+built, copied or unpickled elsewhere is refused wherever a theorem is used (a citation).  The text users
+read is printed from the statement (:meth:`Theorem.text`, :meth:`Theorem.latex`), never typed beside it.
 """
 from __future__ import annotations
 
@@ -23,15 +24,16 @@ _ISSUED: "weakref.WeakSet[Theorem]" = weakref.WeakSet()
 class Theorem:
     """``hypotheses => conclusion``, checked at ``sizes`` (see the module docstring)."""
 
-    __slots__ = ("name", "hypotheses", "conclusion", "clauses", "sizes", "rules", "cites",
+    __slots__ = ("name", "hypotheses", "conclusion", "clauses", "sizes", "all_sizes", "rules", "cites",
                  "definitions", "steps", "__weakref__")
 
     def __init__(self, token, name, hypotheses, conclusion, clauses, sizes, rules, cites, definitions,
-                 steps):
+                 steps, all_sizes=False):
         if token is not _TOKEN:
             raise KernelError("a Theorem can only be made by the kernel (check a Proof instead)")
         for slot, value in (("name", name), ("hypotheses", tuple(hypotheses)),
-                            ("conclusion", conclusion), ("clauses", tuple(clauses)), ("sizes", sizes), ("rules", tuple(rules)),
+                            ("conclusion", conclusion), ("clauses", tuple(clauses)), ("sizes", sizes), ("all_sizes", bool(all_sizes)),
+                            ("rules", tuple(rules)),
                             ("cites", tuple(cites)), ("definitions", definitions), ("steps", steps)):
             object.__setattr__(self, slot, value)
         _ISSUED.add(self)
@@ -69,8 +71,9 @@ class Theorem:
         return sorted({t.name for t in self.cites})
 
     @property
-    def all_sizes(self) -> bool:
-        return self.sizes == "all"
+    def concrete_sizes(self) -> list:
+        """The concrete sizes the theorem was also checked at (the same list as ``sizes``)."""
+        return self.sizes
 
     def groups(self) -> list:
         """``[(hypotheses, [conjuncts])]``: conjuncts that rest on the same hypotheses, in order."""

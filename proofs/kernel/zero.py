@@ -64,15 +64,30 @@ def prove_zero(expr, timeout: float | None, what: str) -> str:
     return run_with_timeout(_work, timeout, what)
 
 
+_REAL = sp.Symbol("_real", real=True).assumptions0
+
+
+def plain(expr, positive: Iterable[sp.Symbol] = ()) -> tuple:
+    """``(expr', back)``: the ``positive`` symbols replaced by positive dummies, and every other symbol
+    that carries an assumption beyond ``real`` (a ``positive=True`` written in a step, outside any
+    definition) by a dummy with only its realness, so sign rules read no assumption a premise did not
+    give."""
+    expr = sp.sympify(expr)
+    table = {s: sp.Dummy(s.name, positive=True) for s in positive if isinstance(s, sp.Symbol)}
+    for s in expr.free_symbols:
+        if s in table or not isinstance(s, sp.Symbol) or s.assumptions0 in ({}, {"commutative": True}, _REAL):
+            continue
+        table[s] = sp.Dummy(s.name, real=True) if s.is_real else sp.Dummy(s.name)
+    return (expr.xreplace(table) if table else expr), {v: k for k, v in table.items()}
+
+
 def sign_nonnegative(expr, positive: Iterable[sp.Symbol] = ()) -> str | None:
     """Try to prove ``expr >= 0`` for all real values of its symbols, the ``positive`` ones > 0.
 
     Returns the form in which SymPy's sign rules certified it, or ``None`` (which is *not* a proof of
     the opposite).
     """
-    expr = sp.sympify(expr)
-    table = {s: sp.Dummy(s.name, positive=True) for s in positive if isinstance(s, sp.Symbol)}
-    expr = expr.xreplace(table) if table else expr
+    expr, back = plain(expr, positive)
     candidates = [("as written", expr)]
     for label, transform in (("factored", sp.factor), ("power-simplified", sp.powsimp),
                              ("simplified", sp.simplify)):
@@ -82,7 +97,6 @@ def sign_nonnegative(expr, positive: Iterable[sp.Symbol] = ()) -> str | None:
             continue
     for label, form in candidates:
         if form.is_nonnegative:
-            back = {v: k for k, v in table.items()}
             return f"{label}: {sp.sstr(form.xreplace(back))} is nonnegative by SymPy's sign rules"
     return None
 

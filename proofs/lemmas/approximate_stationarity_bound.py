@@ -14,6 +14,7 @@ Paper
     Shamir (2018), quantitative version of the main theorem; the explicit form of the bound is ours.
     The ``1/||w||`` and ``||V||`` factors are necessary: example bad_saddle_at_zero.
 Checked at
+    every size (symbolic ``d, k, n``: the index algebra), and explicitly at
     ``(d, k, n) = (2, 2, 2), (3, 1, 2), (2, 3, 4)``.
 
 Shapes: ``w, u in R^d``, ``V in R^{d x k}``, ``c in R^k``, ``grad_w F in R^d``, ``grad_V F in R^{d x k}``.
@@ -94,10 +95,13 @@ def _bound_steps(chain: Chain) -> Chain:
 
 
 def contexts():
+    """Three concrete contexts (with this lemma's quantities) and the symbolic one (every size)."""
+    from ..indexed import model
     out = standard_contexts()
     for ctx in out:
         _extend(ctx)
-    return out
+    return out + [model.symbolic_context(extra=model.lemma_definitions(),
+                                         pairs=((linear_pairs, model.linear_pairs),))]
 
 
 def build() -> Proof:

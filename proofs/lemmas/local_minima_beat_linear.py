@@ -13,7 +13,8 @@ Argument
 Paper
     Main theorem of Shamir (2018): no local minimum is worse than the best linear predictor.
 Checked at
-    ``(d, k, n) = (2, 2, 2), (3, 1, 2), (2, 3, 4)``; the cited lemmas at the same sizes.
+    every size (symbolic ``d, k, n``), and explicitly at ``(d, k, n) = (2, 2, 2), (3, 1, 2), (2, 3, 4)``;
+    the cited lemmas at the same sizes and at all sizes.
 """
 from __future__ import annotations
 
@@ -74,7 +75,13 @@ def build() -> Proof:
         .le(F_lin, Infimum("b = 0 is one of the comparators")),
     ]
     return Proof("local_minima_beat_linear", [local_minimum, convex_loss, w_nonzero, w_zero], steps,
-                 standard_contexts(), conclusion=CONCLUSION, assumes=("local_minimum", "convex_loss"))
+                 contexts(), conclusion=CONCLUSION, assumes=("local_minimum", "convex_loss"))
+
+
+def contexts():
+    """Three concrete contexts and the symbolic one (every size; the cited lemmas hold at all sizes)."""
+    from ..indexed.model import symbolic_context
+    return standard_contexts() + [symbolic_context()]
 
 
 LEMMA = SymbolicLemma(

@@ -10,6 +10,7 @@ Argument
 Paper
     Used throughout Shamir (2018); the rank-one structure of ``grad_V F`` drives the main proof.
 Checked at
+    every size (symbolic ``d, k, n, q``: the index algebra), and explicitly at
     ``(d, k, n, q) = (2, 2, 2, 2), (3, 1, 2, 2), (2, 3, 4, 2)`` (``q`` parameters of the unit).
 """
 from __future__ import annotations
@@ -50,8 +51,13 @@ def build() -> Proof:
         Chain("E_rp_from_grad_w", E_r_p, text="E[l'(p) p] = w^T grad_w F")
         .eq(inner(w, grad_w), Identity("p = w^T (x + V f)")),
     ]
-    return Proof("residual_gradients", [w_nonzero], steps, standard_contexts(theta_size=2),
-                 conclusion=CONCLUSION)
+    return Proof("residual_gradients", [w_nonzero], steps, contexts(), conclusion=CONCLUSION)
+
+
+def contexts():
+    """Three concrete contexts and the symbolic one (every size: the theorem holds for all d, k, n, q)."""
+    from ..indexed.model import symbolic_context
+    return standard_contexts(theta_size=2) + [symbolic_context()]
 
 
 LEMMA = SymbolicLemma(

@@ -8,6 +8,7 @@ Argument
 Paper
     Step of the main theorem of Shamir (2018) (first-order conditions in w and V only).
 Checked at
+    every size (symbolic ``d, k, n``: the index algebra), and explicitly at
     ``(d, k, n) = (2, 2, 2), (3, 1, 2), (2, 3, 4)``.
 """
 from __future__ import annotations
@@ -35,7 +36,13 @@ def build() -> Proof:
                                           using=("stationary_w", "c_vanishes"))),
     ]
     return Proof("stationarity_consequences", [w_nonzero, stationary_w, stationary_V], steps,
-                 standard_contexts(), conclusion=CONCLUSION)
+                 contexts(), conclusion=CONCLUSION)
+
+
+def contexts():
+    """Three concrete contexts and the symbolic one (every size)."""
+    from ..indexed.model import symbolic_context
+    return standard_contexts() + [symbolic_context()]
 
 
 LEMMA = SymbolicLemma(

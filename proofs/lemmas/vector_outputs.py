@@ -17,6 +17,8 @@ need not vanish; the ``w = 0`` flatness argument covers only ``W = 0``.  The ker
 recovery of ``C`` fails without the hypothesis, tests), and experiment
 ``vector_outputs_counterexample_search`` searches numerically for local minima worse than ``F_lin`` when
 ``m > d``.
+
+Checked at every size (symbolic ``m, d, k, n``: the index algebra), and explicitly at :data:`SIZES`.
 """
 from __future__ import annotations
 
@@ -109,7 +111,9 @@ SIZES = ((1, 2, 2, 2), (2, 3, 1, 1), (2, 3, 1, 4))
 
 
 def contexts():
-    return [vector_context(*size) for size in SIZES]
+    """The concrete contexts at :data:`SIZES` and the symbolic one (every ``m, d, k, n``)."""
+    from ..indexed.model import vector_symbolic_context
+    return [vector_context(*size) for size in SIZES] + [vector_symbolic_context()]
 
 
 CONCLUSION = (

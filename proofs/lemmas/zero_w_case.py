@@ -16,6 +16,7 @@ Paper
     The ``w = 0`` case of the main theorem of Shamir (2018); the flatness argument is our
     reconstruction (the paper argues by second order; both are checked).
 Checked at
+    every size (symbolic ``d, k, n``: the index algebra), and explicitly at
     ``(d, k, n) = (2, 2, 2), (3, 1, 2), (2, 3, 4)``.
 """
 from __future__ import annotations
@@ -74,10 +75,12 @@ def _extend(ctx) -> None:
 
 
 def contexts():
+    """Three concrete contexts (with this lemma's quantities) and the symbolic one (every size)."""
+    from ..indexed.model import lemma_definitions, symbolic_context
     out = standard_contexts()
     for ctx in out:
         _extend(ctx)
-    return out
+    return out + [symbolic_context(extra=lemma_definitions())]
 
 
 def build() -> Proof:

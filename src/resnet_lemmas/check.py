@@ -28,8 +28,15 @@ def statement_of(lemma, report=None) -> str:
     return "(not verified) " + " and ".join(text(c) for c in declared)
 
 
-def sizes_of(report) -> list:
-    """The sizes the theorem was checked at (``"all"`` when proven at symbolic sizes)."""
+def sizes_of(report):
+    """``"all"`` when the theorem was proven at symbolic sizes, else the concrete sizes it was checked at."""
+    if report is None or report.theorem is None:
+        return []
+    return "all" if report.theorem.all_sizes else report.theorem.sizes
+
+
+def concrete_sizes_of(report) -> list:
+    """The concrete sizes the theorem was (also) checked at: ``[{"d": 2, "k": 2, "n": 2}, ...]``."""
     if report is None or report.theorem is None:
         return []
     return report.theorem.sizes
@@ -70,9 +77,9 @@ class LemmaOutcome:
 
     def symbolic_json(self) -> dict:
         if self.symbolic is None:
-            return {"status": "not_applicable", "steps": 0, "sizes": []}
+            return {"status": "not_applicable", "steps": 0, "sizes": [], "concrete_sizes": []}
         return {"status": self.symbolic.status, "steps": len(self.symbolic.steps),
-                "sizes": sizes_of(self.symbolic),
+                "sizes": sizes_of(self.symbolic), "concrete_sizes": concrete_sizes_of(self.symbolic),
                 "rules": list(self.symbolic.theorem.rules) if self.symbolic.theorem else [],
                 "failures": [{"chain": s.chain, "step": s.index, "message": s.message}
                              for s in self.symbolic.failures],
@@ -145,25 +152,131 @@ def check_lemma(registered, seed: int, instances: int | None = None, progress=No
                         registered.depends_on, failed_dependency, symbolic_seconds)
 
 
+@dataclass(frozen=True)
+class TheoremSnapshot:
+    """What the check report reads of a kernel theorem, in a form a worker process can send back
+    (a :class:`~.proofs.kernel.Theorem` itself cannot leave the process that issued it)."""
+
+    name: str
+    sizes: list
+    all_sizes: bool
+    rules: tuple
+    depends_on: list
+    statement: str
+
+    def text(self, printer=None) -> str:
+        return self.statement
+
+
+@dataclass
+class ProofSnapshot:
+    """A :class:`~.proofs.kernel.ProofReport` as sent back by a worker: its steps, verdict and
+    theorem summary (printed in the worker from the theorem the kernel issued there)."""
+
+    name: str
+    steps: list
+    seconds: float
+    theorem: TheoremSnapshot | None
+    conclusion_error: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.theorem is not None
+
+    @property
+    def failures(self) -> list:
+        out = [step for step in self.steps if not step.ok]
+        if self.conclusion_error and not out:
+            from .proofs.kernel import StepResult
+            out.append(StepResult("conclusion", 0, "", "conclusion", False, self.conclusion_error, 0.0))
+        return out
+
+    @property
+    def status(self) -> str:
+        return "verified" if self.ok else "failed"
+
+    @classmethod
+    def of(cls, report) -> "ProofSnapshot":
+        theorem = report.theorem
+        summary = None if theorem is None else TheoremSnapshot(
+            theorem.name, list(theorem.sizes), bool(theorem.all_sizes), tuple(theorem.rules),
+            list(theorem.depends_on), theorem.text(text))
+        return cls(report.name, list(report.steps), report.seconds, summary,
+                   getattr(report, "conclusion_error", ""))
+
+
+def _check_in_worker(name: str, seed: int, instances: int | None) -> LemmaOutcome:
+    """:func:`check_lemma` in a worker process: one process per lemma at a time, so the witness's own
+    instances run in this process (``RESNET_LEMMAS_JOBS=1`` inside), and the proof report travels back
+    as a :class:`ProofSnapshot`."""
+    import os
+
+    os.environ["RESNET_LEMMAS_JOBS"] = "1"
+    outcome = check_lemma(registry.get(name), seed, instances)
+    if outcome.symbolic is not None:
+        outcome.symbolic = ProofSnapshot.of(outcome.symbolic)
+    return outcome
+
+
+def parallel_instances(registered) -> bool:
+    """Does this lemma's witness spread its own instances over worker processes (a *heavy* witness,
+    ``PARALLEL_INSTANCES = True`` in its module)?  Such lemmas run in the main process, one after
+    another, after the others (which run side by side in a pool)."""
+    return bool(getattr(registered.witness_module, "PARALLEL_INSTANCES", False))
+
+
 def run_check(seed: int = 0, only: list[str] | None = None, instances: int | None = None,
-              progress_factory=None, on_outcome=None) -> CheckReport:
+              progress_factory=None, on_outcome=None, jobs: int | None = None) -> CheckReport:
     """Check every selected lemma (all by default).
 
-    ``progress_factory(lemma_name, total)`` may return a progress callback ``(done, total)``;
-    ``on_outcome(outcome)`` is called as each lemma finishes (for live tables).
+    Scheduling (results do not depend on it): with ``jobs > 1`` (default: ``RESNET_LEMMAS_JOBS`` or every
+    core) the lemmas whose witnesses run their instances one by one are checked side by side in a pool
+    of ``jobs`` worker processes (each proves its lemma -- and the lemmas it cites -- in that process);
+    then the lemmas with heavy witnesses run in this process, each spreading its instances over the
+    cores.  With ``jobs == 1`` everything runs here, in registry order.
+
+    ``progress_factory(lemma_name, total)`` may return a progress callback ``(done, total)`` (shown per
+    lemma when it runs here; the pool shows one bar over its lemmas); ``on_outcome(outcome)`` is called
+    as each lemma finishes.  The report lists the lemmas in registry order.
     """
+    from .numerics.witnesses.harness import default_jobs
+
     selected = registry.select(only)
     report = CheckReport(seed)
     started = time.perf_counter()
+    jobs = default_jobs(heavy=True) if jobs is None else jobs
+    pooled = [r for r in selected if not parallel_instances(r)] if jobs > 1 else []
+    if len(pooled) < 2:
+        pooled = []
+    done: dict = {}
+    if pooled:
+        from joblib import Parallel, delayed
+
+        bar = None
+        if progress_factory is not None:
+            bar = progress_factory(f"{len(pooled)} lemmas, {jobs} processes", len(pooled))
+        stream = Parallel(n_jobs=jobs, return_as="generator_unordered")(
+            delayed(_check_in_worker)(r.name, seed, instances) for r in pooled)
+        for count, outcome in enumerate(stream, start=1):
+            done[outcome.name] = outcome
+            if bar is not None:
+                bar(count, len(pooled))
+            if on_outcome is not None:
+                on_outcome(outcome)
+        if bar is not None and hasattr(bar, "close"):
+            bar.close()
     for registered in selected:
+        if registered.name in done:
+            continue
         progress = None
         if progress_factory is not None and registered.witness_module is not None:
             progress = progress_factory(registered.name, instances or registered.default_instances)
         outcome = check_lemma(registered, seed, instances, progress)
         if progress is not None and hasattr(progress, "close"):
             progress.close()
-        report.outcomes.append(outcome)
+        done[registered.name] = outcome
         if on_outcome is not None:
             on_outcome(outcome)
+    report.outcomes = [done[r.name] for r in selected]
     report.seconds = time.perf_counter() - started
     return report

@@ -48,9 +48,10 @@ def test_check_json_statement_and_sizes_are_the_kernel_theorems(capsys):
     theorem = stationarity_consequences.LEMMA.theorem()
     assert lemma["statement"] == theorem_text(theorem)
     assert lemma["statement"].startswith("If w != 0; grad_V F = 0: c = 0.")
-    assert lemma["symbolic"]["sizes"] == theorem.sizes == [{"d": 2, "k": 2, "n": 2},
-                                                            {"d": 3, "k": 1, "n": 2},
-                                                            {"d": 2, "k": 3, "n": 4}]
+    assert lemma["symbolic"]["sizes"] == "all" and theorem.all_sizes
+    assert lemma["symbolic"]["concrete_sizes"] == theorem.sizes == [{"d": 2, "k": 2, "n": 2},
+                                                                     {"d": 3, "k": 1, "n": 2},
+                                                                     {"d": 2, "k": 3, "n": 4}]
     assert lemma["depends_on"] == [] and lemma["status"] == "verified"
 
 

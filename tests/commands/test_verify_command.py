@@ -119,7 +119,7 @@ def test_inconclusive_search_exits_one(workdir, capsys):
     (["--residual", "cmd_units:flat"], "returned shape (40,)"),
     (["--residual", "cmd_units:exploding"], "NaN/inf entries"),
     (["--loss", "sigmoid"], "(loss): loss 'sigmoid' is not convex"),
-    (["--loss", "hinge"], "not twice differentiable"),
+    (["--loss", "hinge"], "not accepted as a smooth real loss"),
     (["--loss", "l1"], "unknown loss 'l1'"),
     (["--loss", "logistic"], "labels must be -1/+1; found 40 other value(s)"),
     (["--data", "missing.npz"], "(data): data file 'missing.npz' does not exist"),
@@ -156,10 +156,24 @@ def test_torch_example_unit_on_real_breast_cancer_data(workdir, capsys):
     pytest.importorskip("sklearn")
     status = main(["verify", "--residual", f"{EXAMPLES / 'torch_unit.py'}:cancer_block",
                    "--data", "builtin:breast_cancer", "--loss", "logistic", "--restarts", "1",
+                   "--maxiter", "200", "--json"])
+    payload = json.loads(capsys.readouterr().out)
+    # all 569 rows are not linearly separable: F_lin is attained and the start ends below it
+    assert status == 0 and payload["verdict"] == "verified" and "PyTorch" in payload["unit"]
+    assert payload["starts"][0]["status"] == "beats linear" and payload["linear_attained"]
+
+
+def test_a_subsample_that_is_separable_is_inconclusive_and_says_why(workdir, capsys):
+    """200 of the rows are linearly separable: F_lin = 0 is not attained, no finite point is a local
+    minimum, and a start that merely approaches 0 is not counted as verified."""
+    pytest.importorskip("sklearn")
+    status = main(["verify", "--residual", f"{EXAMPLES / 'numpy_unit.py'}:cancer_unit",
+                   "--data", "builtin:breast_cancer", "--loss", "logistic", "--restarts", "1",
                    "--subsample", "200", "--json"])
     payload = json.loads(capsys.readouterr().out)
-    assert status == 0 and payload["verdict"] == "verified" and "PyTorch" in payload["unit"]
+    assert status == 1 and payload["verdict"] == "inconclusive" and not payload["linear_attained"]
     assert payload["n"] == 200 and "seed 0" in payload["data"]
+    assert "no certified local minimum" in payload["starts"][0]["message"]
 
 
 def test_nan_during_the_search_is_named_with_the_theta_norm(workdir, capsys):
@@ -182,7 +196,9 @@ def test_unscaled_real_data_are_diagnosed_and_standardize_is_offered(workdir, ca
     (workdir / "wine_units.py").write_text(
         "from resnet_lemmas.numerics.models.networks import MLPUnit\n"
         "unit = MLPUnit(d=13, k=2, widths=(4,), activation='tanh')\n")
-    args = ["verify", "--residual", "wine_units:unit", "--data", "wine.csv", "--loss", "logistic",
+    # squared loss: F_lin is attained (under logistic loss the standardised classes are separable, no
+    # local minimum exists, and the honest verdict is inconclusive whatever the scaling)
+    args = ["verify", "--residual", "wine_units:unit", "--data", "wine.csv", "--loss", "squared",
             "--restarts", "2", "--maxiter", "300", "--no-progress"]
     assert main(args) == 1
     out, err = capsys.readouterr()

@@ -2,7 +2,8 @@
 
 Soundness.  A :class:`~..hypotheses.Bound` premise assumes ``e >= 0`` for each of its instances in the
 context (its formal statement is what users read); the atom holds exactly when the instantiated value
-equals one of those instances after expansion.  Nothing else is assumed.
+equals one of those instances after expansion (at symbolic sizes: equals the single bound's ``big -
+small`` by the normal form; a bound over a family has no symbolic instances).  Nothing else is assumed.
 """
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from .. import sizes
 from ..errors import KernelError
-from ..hypotheses import Bound
+from ..hypotheses import Bound, _gap
 
 
 @dataclass(frozen=True)
@@ -32,6 +34,12 @@ class Declared:
                               f"{self.hypothesis!r}, which the step does not use")
         if not isinstance(premise, Bound):
             raise KernelError(f"hypothesis {self.hypothesis!r} declares no bounds")
+        if env.symbolic:
+            if premise.family is not None:
+                raise KernelError(f"hypothesis {self.hypothesis!r} bounds a family, which has no "
+                                  f"instances at {env.ctx.label}")
+            sizes.declared(env, self.value, _gap(premise.template))
+            return f"declared by hypothesis {self.hypothesis!r} (all sizes)"
         target = sp.expand(env.inst(self.value))
         declared = env.bounds(premise)
         for candidate in declared:

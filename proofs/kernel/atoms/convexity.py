@@ -6,7 +6,11 @@ a convex function), so a mean of such divergences is ``>= 0``.  Convexity comes 
 proven certificate (``l'' >= 0`` by sign rules, :mod:`resnet_lemmas.proofs.losses`) or, for the generic
 loss ``ell``, from a :class:`~..hypotheses.ConvexLoss` premise in use.  The atom checks that ``value``
 equals the mean of the divergences of the listed pairs identically and that every ``q, p, y`` is real;
-the lemma's code that lists the pairs is not trusted.
+the lemma's code that lists the pairs is not trusted.  At symbolic sizes the pairs are index expressions
+``q, p, y`` (real: tensors, loss atoms, no ``sqrt`` of an uncertified sign) and the atom checks, by the
+normal form, that ``value`` is the mean over their free indices (a finite, nonempty range: every size is
+``>= 1``) of the divergence -- under the stream expectation ``E`` when asked, which is monotone -- so the
+same argument applies at every size.
 """
 from __future__ import annotations
 
@@ -15,6 +19,7 @@ from typing import Callable
 
 import sympy as sp
 
+from .. import sizes
 from ..errors import KernelError
 from ..zero import prove_zero, require_real
 
@@ -35,6 +40,13 @@ class BregmanMean:
         from ...expressions import loss_terms
 
         ctx = env.ctx
+        if env.symbolic:
+            assumed = env.convex_loss()
+            if assumed is None:
+                raise KernelError("Bregman atom of the generic loss needs a convex_loss premise in use")
+            sizes.bregman_mean(env, self.value, self.pairs)
+            return (f"{self.label} is a mean of Bregman divergences at every size, >= 0 by convexity of "
+                    f"the loss (hypothesis {assumed.name!r})")
         triples = self.pairs(ctx)
         if not triples:
             raise KernelError(f"Bregman atom {self.label}: no pairs at {ctx.label}")

@@ -2,7 +2,8 @@
 
 Soundness.  ``inf_x G(x) <= G(x0)`` for every point ``x0`` of the domain (all real values of the
 infimum's variables), so ``value - inf >= 0`` when ``value = G(x0)``; the atom proves that identity with
-the point substituted for the infimum's variables.
+the point substituted for the infimum's variables (at symbolic sizes: the variable tensors substituted
+by the point's index expressions, compared by the normal form; the point must be real).
 """
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
+from .. import sizes
 from ..errors import KernelError
 from ..zero import prove_zero, require_real
 
@@ -38,6 +40,9 @@ class InfimumGap:
         extra = [str(v) for v in given if v not in variables]
         if extra:
             raise KernelError(f"infimum atom: {extra} are not variables of the infimum {self.infimum}")
+        if env.symbolic:
+            sizes.infimum_gap(env, self.value, self.infimum, given)
+            return f"{self.value} is the objective of {self.infimum} at a point (all sizes)"
         substituted = dict(env.overrides)
         for v, e in given.items():
             value = env.inst(e)

@@ -7,6 +7,11 @@ both norms are nonnegative square roots, hence ``a^T b <= |a^T b| <= ||a|| ||b||
 ``||M||_2 = max_{||z|| = 1} ||M z||`` (trusted as a definition; the atom checks shapes and realness).
 ``NormRatioGap``: ``||v||^2 ||z||^2 = ||M||^2`` identically and ``z != 0`` give
 ``||M|| / ||z|| = ||v||`` (nonnegative roots of equal squares), so ``coef (||M|| / ||z|| - ||v||) = 0``.
+At symbolic sizes: Lagrange's identity is a polynomial identity in the components of two vectors; it is
+proven once, by the normal form, for fresh tensors ``A, B`` of the atom's shape (each dimension a size
+symbol, so for every length); a polynomial identity in free real variables holds at every real value,
+in particular at the components of ``a`` and ``b`` (real by the algebra's meaning, checked), and the
+argument above follows.  The other two atoms use the same arguments with the normal form.
 """
 from __future__ import annotations
 
@@ -15,6 +20,7 @@ from dataclasses import dataclass
 import sympy as sp
 
 from ...linalg import inner, norm, opnorm
+from .. import sizes
 from ..errors import KernelError
 from ..zero import prove_zero, require_real
 
@@ -39,6 +45,9 @@ class CauchySchwarzGap:
         return norm(self.a) * norm(self.b) - inner(self.a, self.b)
 
     def certify(self, env) -> str:
+        if env.symbolic:
+            sizes.lagrange(env, self.a, self.b)
+            return f"Cauchy-Schwarz for ({self.a}, {self.b}) by Lagrange's identity at every size"
         A = _vector(env, self.a, "Cauchy-Schwarz atom")
         B = _vector(env, self.b, "Cauchy-Schwarz atom")
         if len(A) != len(B):
@@ -79,6 +88,9 @@ class OperatorNormGap:
         return opnorm(self.M) * norm(self.z) - norm(self.M * self.z)
 
     def certify(self, env) -> str:
+        if env.symbolic:
+            sizes.operator_norm(env, self.M, self.z)
+            return f"definition of the spectral norm ||{self.M}||_2 (all sizes)"
         M, z = env.inst(self.M), env.inst(self.z)
         if not (isinstance(M, sp.MatrixBase) and isinstance(z, sp.MatrixBase)) or M.shape[1] != z.shape[0]:
             raise KernelError(f"operator-norm atom: {self.M} times {self.z} is not defined")
@@ -101,6 +113,15 @@ class NormRatioGap:
         return self.coef * (norm(self.M) / norm(self.z) - norm(self.v))
 
     def certify(self, env) -> str:
+        if env.symbolic:
+            if sizes.nonneg(env, self.coef) is None:
+                raise KernelError(f"norm-ratio atom: coefficient {self.coef} is not certified nonnegative")
+            for part in (self.M, self.z, self.v):
+                sizes.require_real(env, part, "norm-ratio atom")
+            sizes.require_nonzero(env, inner(self.z, self.z), f"norm-ratio atom divides by ||{self.z}||")
+            sizes.identity(env, inner(self.v, self.v) * inner(self.z, self.z), inner(self.M, self.M))
+            return (f"||{self.v}||^2 ||{self.z}||^2 = ||{self.M}||^2 at every size and {self.z} != 0: "
+                    "the gap is 0")
         if env.nonneg(self.coef) is None:
             raise KernelError(f"norm-ratio atom: coefficient {self.coef} is not certified nonnegative")
         for part in (self.M, self.z, self.v):

@@ -55,6 +55,8 @@ class BallProjectionVI:
         return projection_vi(self.y, self.rho, self.z_star)
 
     def certify(self, env) -> str:
+        if env.symbolic:
+            raise KernelError("the projection inequality lists its points at concrete sizes only")
         hyp = env.premise(self.projection)
         if not isinstance(hyp, Projection):
             raise KernelError(f"projection inequality needs the projection hypothesis "

@@ -4,7 +4,10 @@ Soundness.  ``Square``: ``e^2 >= 0`` for every real ``e`` (the atom checks ``e``
 ``NonNegative``: SymPy's sign rules certify ``e >= 0`` for all real values of its symbols, with only the
 positivity that a premise in use declares.  ``Scaled``: a product of a certified nonnegative coefficient
 and a nonnegative atom is nonnegative.  ``Divided``: a nonnegative atom divided by a positive number is
-nonnegative; the divisor is nonnegative by sign rules and nonzero by a premise.  ``WeightedSum``: a sum of
+nonnegative; the divisor is nonnegative by sign rules and nonzero by a premise.  At symbolic sizes
+(:mod:`..sizes`) the same arguments hold with the structural sign rule in place of SymPy's and realness
+by the index algebra's meaning (tensors are real; ``sqrt`` only of a certified nonnegative); a weighted
+sum, whose terms are listed per concrete context, has no symbolic certificate.  ``WeightedSum``: a sum of
 nonnegative weights times nonnegative atoms is nonnegative; the kernel checks that ``value`` equals the
 weighted sum identically, so the lemma's code that lists the terms is not trusted.
 """
@@ -15,6 +18,7 @@ from typing import Callable
 
 import sympy as sp
 
+from .. import sizes
 from ..errors import KernelError
 from ..zero import prove_zero, require_real
 
@@ -30,6 +34,9 @@ class Square:
         return self.base ** 2
 
     def certify(self, env) -> str:
+        if env.symbolic:
+            sizes.require_real(env, self.base, "square atom")
+            return f"({self.base})^2 is a square of a real number (all sizes)"
         require_real(env.inst(self.base), "square atom")
         return f"({self.base})^2 is a square of a real number"
 
@@ -46,7 +53,7 @@ class NonNegative:
         return self.value
 
     def certify(self, env) -> str:
-        if env.nonneg(self.value) is None:
+        if (sizes.nonneg(env, self.value) if env.symbolic else env.nonneg(self.value)) is None:
             raise KernelError(f"could not certify {self.value} >= 0 at {env.ctx.label}")
         return f"{self.value} >= 0 ({self.why})"
 
@@ -63,7 +70,7 @@ class Scaled:
         return self.coef * self.atom.expr
 
     def certify(self, env) -> str:
-        if env.nonneg(self.coef) is None:
+        if (sizes.nonneg(env, self.coef) if env.symbolic else env.nonneg(self.coef)) is None:
             raise KernelError(f"scaled atom: coefficient {self.coef} is not certified nonnegative")
         return f"{self.coef} >= 0 times [{self.atom.certify(env)}]"
 
@@ -80,9 +87,12 @@ class Divided:
         return self.atom.expr / self.divisor
 
     def certify(self, env) -> str:
-        if env.nonneg(self.divisor) is None:
+        if (sizes.nonneg(env, self.divisor) if env.symbolic else env.nonneg(self.divisor)) is None:
             raise KernelError(f"divided atom: divisor {self.divisor} is not certified nonnegative")
-        env.require_nonzero(self.divisor, f"divided atom: division by {self.divisor}")
+        if env.symbolic:
+            sizes.require_nonzero(env, self.divisor, f"divided atom: division by {self.divisor}")
+        else:
+            env.require_nonzero(self.divisor, f"divided atom: division by {self.divisor}")
         return f"[{self.atom.certify(env)}] divided by {self.divisor} > 0"
 
 
@@ -99,6 +109,8 @@ class WeightedSum:
         return self.value
 
     def certify(self, env) -> str:
+        if env.symbolic:
+            raise KernelError(f"{self.label}: a weighted sum lists its terms at concrete sizes only")
         terms = list(self.terms(env.ctx))
         if not terms:
             raise KernelError(f"{self.label}: no atoms at {env.ctx.label}")

@@ -43,10 +43,11 @@ def _fmt_margin(value) -> str:
 def _sizes(report) -> str:
     if report is None or report.theorem is None:
         return ""
-    if report.theorem.sizes == "all":
-        return ", all sizes"
-    return ", at " + "; ".join(",".join(str(v) for k, v in s.items() if k != "loss")
-                               for s in report.theorem.sizes)
+    concrete = "; ".join(",".join(str(v) for k, v in s.items() if k != "loss")
+                         for s in report.theorem.sizes)
+    if report.theorem.all_sizes:
+        return ", all sizes" + (f"; also at {concrete}" if concrete else "")
+    return ", at " + concrete
 
 
 def _row(outcome) -> list[str]:
@@ -60,8 +61,6 @@ def _row(outcome) -> list[str]:
         f"{num.status} ({num.instances} inst"
         + (f", {num.unchecked} unchecked" if getattr(num, "unchecked", 0) else "")
         + f", worst margin {_fmt_margin(num.worst_margin)})")
-    if num is not None and getattr(num, "outcome", ""):
-        numeric += f": {num.outcome}"
     if outcome.error:
         numeric = f"error: {outcome.error[:60]}"
     return [outcome.name, outcome.kind, symbolic, numeric, f"{outcome.seconds:.1f}"]
@@ -107,8 +106,11 @@ def run(args) -> int:
         print(json.dumps(payload, indent=2), flush=True)
     else:
         print(_table([_row(o) for o in report.outcomes]))
+        print("\nStatements (printed from the theorems the kernel issued) and outcomes:")
         for outcome in report.outcomes:
             print(f"  {outcome.name}: {outcome.statement}")
+            if outcome.numeric is not None and getattr(outcome.numeric, "outcome", ""):
+                print(f"  {outcome.name}: outcome: {outcome.numeric.outcome}")
             if outcome.symbolic is not None:
                 for failure in outcome.symbolic.failures[:3]:
                     print(f"  {outcome.name}: chain {failure.chain!r} step {failure.index} FAILED: "
@@ -120,7 +122,7 @@ def run(args) -> int:
                 for failure in outcome.numeric.failures[:3]:
                     print(f"  {outcome.name}: instance seed {failure['seed']} FAILED "
                           f"(margin {failure['margin']:.3g}): {failure['description'][:300]}")
-        verdict = "all verified" if report.ok else "NOT all verified"
+        verdict = ("all verified (experiments completed)" if report.ok else "NOT all verified")
         print(f"\n{len(report.outcomes)} lemmas, seed {report.seed}: {verdict} "
               f"in {report.seconds:.1f} s", flush=True)
     written = True

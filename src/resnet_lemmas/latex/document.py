@@ -564,10 +564,10 @@ def _theorem_latex(theorem) -> str:
 def _checked_at(report, proof) -> str:
     """Where the theorem holds: every size (index algebra) and the concrete sizes checked."""
     theorem = getattr(report, "theorem", None)
-    concrete = "; ".join(_sizes(ctx) for ctx in proof.contexts if hasattr(ctx, "label")
-                         and getattr(ctx, "dims", None) is not None)
+    concrete = "; ".join(_sizes(ctx) for ctx in proof.contexts
+                         if not getattr(ctx, "symbolic", False))
     if theorem is not None and getattr(theorem, "all_sizes", False):
-        return ("Every step below was checked \emph{at every size} (the index algebra at symbolic "
+        return (r"Every step below was checked \emph{at every size} (the index algebra at symbolic "
                 "sizes) and, as a second, independent check, at each of: " + concrete + ".\n")
     return "Every step below was checked at each of: " + concrete + ".\n"
 

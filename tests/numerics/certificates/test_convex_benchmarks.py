@@ -1,10 +1,12 @@
 """Convex benchmarks: certificates, non-attainment on separable data, degenerate designs, and the
-certificate's honesty when the solver is stopped early."""
+certificate's honesty when the solver is stopped early, and the separability LP's subsample
+shortcut (same result as the full LP; declines when the subsample cannot decide)."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
 
+from resnet_lemmas.numerics.certificates import convex_benchmarks as cb
 from resnet_lemmas.numerics.certificates.convex_benchmarks import (BenchmarkResult, convex_benchmark, feature_benchmark,
                                                linear_benchmark)
 from resnet_lemmas.numerics.data.synthetic import DataError, classification_data, data_for_loss
@@ -294,3 +296,72 @@ def test_nearly_dependent_features_give_a_valid_loose_bracket(losses):
     assert res.lower <= res.value + rounding_tolerance(res.value, n=30)
     if not res.tight:
         assert bracket_claim("F_feat bracket", res, 30) is None
+
+
+# -- the separability shortcut for many points ---------------------------------------------------
+SMALL_SUBSAMPLE = 50   # the shortcut's first subsample in these tests (SUBSAMPLE_ROWS is 2000), so
+                       # that a few hundred points exercise it
+
+
+def test_subsample_shortcut_gives_the_full_lp_result_on_inseparable_data(losses, monkeypatch):
+    """Noisy labels: the shortcut certifies S empty on 50 of 400 rows; the benchmark is the same as
+    with the LP on all rows (it is the same Newton solve once S is known to be empty)."""
+    X, y = classification_data(np.random.default_rng(7), 400, 3)
+    loss = losses["logistic"]
+    monkeypatch.setattr(cb, "SUBSAMPLE_ROWS", SMALL_SUBSAMPLE)
+    assert cb._inseparable_by_subsample(y[:, None] * X)
+    shortcut = linear_benchmark(X, y, loss)
+    monkeypatch.setattr(cb, "SUBSAMPLE_ROWS", 10**9)
+    full = linear_benchmark(X, y, loss)
+    assert shortcut.attained and full.attained and shortcut.n_separated == full.n_separated == 0
+    assert shortcut.value == full.value and np.array_equal(shortcut.argmin, full.argmin)
+
+
+def _separable_off_the_subsample(rng, m):
+    """Rows ``(x, 0)`` with noisy labels (nothing separable along x) and three rows ``(0, 1)``, label
+    +1, outside the evenly spaced subsample: ``u = (0, 1)`` separates exactly those three."""
+    X = np.column_stack((rng.normal(size=m), np.zeros(m)))
+    y = rng.choice([-1.0, 1.0], size=m)
+    X[-1], y[-1] = -X[0], y[0]                  # the pair (x, y), (-x, y): x alone separates nothing
+    subsample = set(np.linspace(0, m - 1, SMALL_SUBSAMPLE).round().astype(int).tolist())
+    special = [i for i in range(1, m - 1) if i not in subsample][:3]
+    X[special], y[special] = [0.0, 1.0], 1.0
+    return X, y, special
+
+
+def test_subsample_shortcut_declines_when_the_subsample_misses_a_direction(losses, monkeypatch):
+    """The rank condition is what makes the shortcut sound: here the subsample has rank 1 < 2, sees
+    nothing separable, and yet three points are separable; the shortcut must decline, and the
+    benchmark must find the three points and report the infimum as not attained."""
+    X, y, special = _separable_off_the_subsample(np.random.default_rng(8), 400)
+    loss = losses["logistic"]
+    monkeypatch.setattr(cb, "SUBSAMPLE_ROWS", SMALL_SUBSAMPLE)
+    assert not cb._inseparable_by_subsample(y[:, None] * X)
+    res = linear_benchmark(X, y, loss)
+    assert not res.attained and res.n_separated == 3
+    np.testing.assert_allclose(res.direction, [0.0, 1.0], atol=1e-9)
+
+
+def test_subsample_shortcut_without_the_rank_condition_would_be_wrong(losses, monkeypatch):
+    """The test above can fail: a shortcut that skips the rank comparison (ranks faked equal) claims
+    S empty on the same data, and the benchmark then misses the three separable points."""
+    X, y, _ = _separable_off_the_subsample(np.random.default_rng(8), 400)
+    monkeypatch.setattr(cb, "SUBSAMPLE_ROWS", SMALL_SUBSAMPLE)
+    real_svd = np.linalg.svd
+
+    def svd_padding_rank(A, compute_uv=True, **kwargs):   # every matrix looks full rank
+        sv = real_svd(A, compute_uv=compute_uv, **kwargs)
+        return np.where(sv == 0, 1.0, np.maximum(sv, 1.0)) if not compute_uv else sv
+
+    monkeypatch.setattr(cb.np.linalg, "svd", svd_padding_rank)
+    assert cb._inseparable_by_subsample(y[:, None] * X)
+    res = linear_benchmark(X, y, losses["logistic"])
+    assert res.n_separated == 0            # the wrong answer the rank condition prevents
+
+
+def test_subsample_shortcut_declines_on_separable_data(losses, monkeypatch):
+    X, y = classification_data(np.random.default_rng(9), 400, 3, separable=True)
+    monkeypatch.setattr(cb, "SUBSAMPLE_ROWS", SMALL_SUBSAMPLE)
+    assert not cb._inseparable_by_subsample(y[:, None] * X)
+    res = linear_benchmark(X, y, losses["logistic"])
+    assert not res.attained and res.n_separated == 400 and res.value == 0.0

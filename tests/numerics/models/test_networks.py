@@ -1,5 +1,6 @@
 """MLP residual units: shapes, validation, sampling, and vjp against Richardson-extrapolated
-directional derivatives (``D_v <G, f_theta(X)> = vjp(X, theta, G) . v``)."""
+directional derivatives (``D_v <G, f_theta(X)> = vjp(X, theta, G) . v``), and the fused readout pass
+against the straightforward forward pass and vjp."""
 from __future__ import annotations
 
 import numpy as np
@@ -8,7 +9,9 @@ from hypothesis import given, seed, settings
 from hypothesis import strategies as st
 
 from resnet_lemmas.numerics.certificates.derivatives import derivative_tolerance, directional_derivative
+from resnet_lemmas.numerics.models import networks
 from resnet_lemmas.numerics.models.networks import ACTIVATIONS, MLPUnit, ResidualUnit, sample_unit
+from resnet_lemmas.numerics.models.residual import FUSED_PATH_RTOL
 
 
 def test_n_params_matches_layout():
@@ -108,3 +111,101 @@ def test_init_is_seeded_and_scaled():
     assert np.allclose(unit.init(np.random.default_rng(1), scale=2.0), 2.0 * a)
     with pytest.raises(TypeError, match="numpy.random.Generator"):
         unit.init(1)
+
+
+# -- the fused readout pass ---------------------------------------------------------------------
+def run_readout_pass(unit, X, theta, u, r, **options):
+    """``readout_pass`` with ``respond`` returning the given cotangent ``r``; also collects ``s``."""
+    s = np.full(X.shape[0], np.nan)
+
+    def respond(rows, s_block):
+        s[rows] = s_block
+        return r[rows]
+
+    return unit.readout_pass(X, theta, u, respond, **options), s
+
+
+def readout_pass_disagreement(unit, X, theta, u, r, result, s) -> dict[str, float]:
+    """``max|fused - straightforward| / scale`` per quantity (must be <= FUSED_PATH_RTOL).
+
+    The straightforward values are ``f_theta(X) u``, ``vjp(X, theta, r u^T)`` and ``f_theta(X)^T r``;
+    ``scale`` is the largest entry of the sum over rows of the absolute per-row terms (one-row vjp
+    calls), the size of what rounding can disturb in a sum over rows.
+    """
+    features = unit(X, theta)
+    per_row_vjp = np.array([np.abs(unit.vjp(X[i:i + 1], theta, np.outer(r[i:i + 1], u)))
+                            for i in range(X.shape[0])])
+    checks = {
+        "s": (s, features @ u, np.max(np.abs(features) @ np.abs(u))),
+        "vjp": (result.vjp, unit.vjp(X, theta, np.outer(r, u)), np.max(per_row_vjp.sum(axis=0))),
+        "feature_moment": (result.feature_moment, features.T @ r, np.max(np.abs(features).T @ np.abs(r))),
+    }
+    return {name: float(np.max(np.abs(fused - reference)) / scale)
+            for name, (fused, reference, scale) in checks.items()}
+
+
+@seed(12)
+@settings(max_examples=40, deadline=None)
+@given(activation=st.sampled_from(ACTIVATIONS), depth=st.integers(1, 4), k=st.integers(1, 3),
+       n=st.integers(1, 40), block_rows=st.sampled_from([None, 1, 3, 16]),
+       np_seed=st.integers(0, 2**32 - 1))
+def test_readout_pass_equals_straightforward_vjp(activation, depth, k, n, block_rows, np_seed):
+    """s = f_theta(X) u, vjp = vjp(X, theta, r u^T), feature_moment = f_theta(X)^T r, to rounding."""
+    rng = np.random.default_rng(np_seed)
+    unit = sample_unit(rng, d=3, k=k, depth=depth, activation=activation)
+    X, theta, u, r = rng.normal(size=(n, 3)), unit.init(rng), rng.normal(size=k), rng.normal(size=n)
+    result, s = run_readout_pass(unit, X, theta, u, r, block_rows=block_rows)
+    worst = readout_pass_disagreement(unit, X, theta, u, r, result, s)
+    assert max(worst.values()) <= FUSED_PATH_RTOL, worst
+
+
+def test_readout_pass_comparison_rejects_a_wrong_derivative(rng, monkeypatch):
+    """The comparison above can fail: a fused pass with tanh' = 1 - a (not 1 - a^2) is caught."""
+    unit = MLPUnit(d=3, k=2, widths=(4, 5), activation="tanh")
+    X, theta, u, r = rng.normal(size=(20, 3)), unit.init(rng), rng.normal(size=2), rng.normal(size=20)
+    monkeypatch.setitem(networks._DERIVATIVE_INPLACE, "tanh", lambda a: np.subtract(1.0, a, out=a))
+    result, s = run_readout_pass(unit, X, theta, u, r, block_rows=7)
+    worst = readout_pass_disagreement(unit, X, theta, u, r, result, s)
+    assert worst["vjp"] > 1e6 * FUSED_PATH_RTOL and worst["s"] <= FUSED_PATH_RTOL, worst
+
+
+def test_readout_pass_blocks_and_forward_only(rng):
+    """Blocks cover the rows in order; backward=False ignores respond's value and returns no sums."""
+    unit = MLPUnit(d=2, k=1, widths=(3,), activation="relu")
+    X, theta = rng.normal(size=(10, 2)), unit.init(rng)
+    seen = []
+    result = unit.readout_pass(X, theta, np.ones(1), lambda rows, s: seen.append((rows.start, rows.stop)),
+                               backward=False, block_rows=4)
+    assert seen == [(0, 4), (4, 8), (8, 10)]
+    assert result.vjp is None and result.feature_moment is None
+    empty = unit.readout_pass(X[:0], theta, np.ones(1), lambda rows, s: s)   # no rows: empty sums
+    assert np.array_equal(empty.vjp, np.zeros(unit.n_params)) and np.array_equal(empty.feature_moment, [0.0])
+
+
+def test_readout_pass_errors(rng):
+    unit = MLPUnit(d=2, k=2, widths=(3,))
+    X, theta = rng.normal(size=(5, 2)), unit.init(rng)
+    with pytest.raises(ValueError, match=r"u must have shape \(k,\) = \(2,\); got shape \(3,\)"):
+        unit.readout_pass(X, theta, np.ones(3), lambda rows, s: s)
+    with pytest.raises(ValueError, match="block_rows must be a positive integer; got 0"):
+        unit.readout_pass(X, theta, np.ones(2), lambda rows, s: s, block_rows=0)
+    with pytest.raises(ValueError, match="workers must be a positive integer; got 0"):
+        unit.readout_pass(X, theta, np.ones(2), lambda rows, s: s, workers=0)
+    with pytest.raises(ValueError, match=r"respond must return r for the block: shape \(5,\); got shape \(4,\)"):
+        unit.readout_pass(X, theta, np.ones(2), lambda rows, s: s[:-1])
+    with pytest.raises(ValueError, match=r"X must be a 2-D array of shape \(n, d\) = \(n, 2\)"):
+        unit.readout_pass(X[:, :1], theta, np.ones(2), lambda rows, s: s)
+
+
+def test_readout_pass_does_not_depend_on_the_number_of_workers(rng):
+    """Chunks are summed in a fixed order, so 1, 2 or 3 threads give the same bits."""
+    unit = MLPUnit(d=3, k=2, widths=(5, 4), activation="softplus")
+    X, theta, u, r = rng.normal(size=(200, 3)), unit.init(rng), rng.normal(size=2), rng.normal(size=200)
+    results = [run_readout_pass(unit, X, theta, u, r, block_rows=4, workers=workers)
+               for workers in (1, 2, 3)]   # 200 rows = 4 chunks of 16 blocks of 4 rows (the last short)
+    for result, s in results[1:]:
+        assert np.array_equal(result.vjp, results[0][0].vjp)
+        assert np.array_equal(result.feature_moment, results[0][0].feature_moment)
+        assert np.array_equal(s, results[0][1])
+    worst = readout_pass_disagreement(unit, X, theta, u, r, *results[0])
+    assert max(worst.values()) <= FUSED_PATH_RTOL, worst

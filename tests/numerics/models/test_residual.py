@@ -1,18 +1,22 @@
 """The residual network ``p = w^T (x + V f_theta(x))``: gradients against Richardson extrapolation,
-the algebraic identities of section 2, packing, and construction errors."""
+the algebraic identities of section 2, packing, construction errors, and the fused path against the
+straightforward one and against the symbolic definitions of proofs/expressions.py."""
 from __future__ import annotations
 
 import numpy as np
 import pytest
+import sympy as sp
 from hypothesis import given, seed, settings
 from hypothesis import strategies as st
 
 from resnet_lemmas.numerics.data.synthetic import DataError, data_for_loss
 from resnet_lemmas.numerics.certificates.derivatives import gradient_check
-from resnet_lemmas.numerics.models.residual import ResNetProblem
+from resnet_lemmas.numerics.models.residual import FUSED_MIN_ROWS, FUSED_PATH_RTOL, ResNetProblem
 from resnet_lemmas.numerics.models.networks import ACTIVATIONS, MLPUnit, sample_unit
 
+from resnet_lemmas.proofs import expressions as ex
 from resnet_lemmas.proofs.losses import LOSSES
+from resnet_lemmas.bridge import lambdify
 
 LOSS_NAMES = tuple(sorted(LOSSES))
 
@@ -143,3 +147,146 @@ def test_construction_errors(losses, rng):
         ResNetProblem(NaNUnit(), X, y, losses["squared"])
     with pytest.raises(TypeError, match="`theta0` or a method `init"):
         ResNetProblem(lambda X, t: X, X, y, losses["squared"])
+
+
+# -- the fused path against the straightforward one and against the symbolic definitions ----------
+QUANTITIES = ("F", "grad_w", "grad_V", "grad_theta", "c", "r_x")
+
+
+def row_scales(problem, w, V, theta) -> dict[str, float]:
+    """Per quantity, the largest entry of ``mean_i |t_i|`` (``t_i`` the row-``i`` term of the mean),
+    each ``t_i`` computed on the two-row problem ``(x_i, x_i)`` whose mean is ``t_i`` exactly."""
+    terms = {name: [] for name in QUANTITIES}
+    for i in range(problem.n):
+        rows = [i, i]
+        single = ResNetProblem(problem.unit, problem.X[rows], problem.y[rows], problem.loss, skip=problem.skip)
+        g = single.reference_gradients(w, V, theta)
+        for name in QUANTITIES:
+            terms[name].append(np.abs(getattr(g, name)))
+    return {name: float(np.max(np.mean(values, axis=0))) for name, values in terms.items()}
+
+
+def path_disagreement(fused, reference, scales) -> dict[str, float]:
+    """``max|fused - reference| / scale`` per quantity (``FUSED_PATH_RTOL`` bounds each); ``p`` and
+    ``r`` are per-row vectors, compared relative to their largest entry."""
+    out = {name: float(np.max(np.abs(np.subtract(getattr(fused, name), getattr(reference, name)))) / scales[name])
+           for name in QUANTITIES}
+    for name in ("p", "r"):
+        size = max(float(np.max(np.abs(getattr(reference, name)))), np.finfo(float).tiny)
+        out[name] = float(np.max(np.abs(getattr(fused, name) - getattr(reference, name)))) / size
+    return out
+
+
+@seed(1212)
+@settings(max_examples=40, deadline=None)
+@given(loss_name=st.sampled_from(LOSS_NAMES), activation=st.sampled_from(ACTIVATIONS),
+       depth=st.integers(1, 4), k=st.integers(1, 3), skip=st.booleans(), n=st.integers(2, 40),
+       np_seed=st.integers(0, 2**32 - 1))
+def test_fused_path_equals_straightforward_path(losses, loss_name, activation, depth, k, skip, n, np_seed):
+    rng = np.random.default_rng(np_seed)
+    problem = make_problem(rng, losses[loss_name], n=n, k=k, depth=depth, activation=activation, skip=skip)
+    point = random_point(rng, problem, scale=0.7)
+    worst = path_disagreement(problem.fused_gradients(*point), problem.reference_gradients(*point),
+                              row_scales(problem, *point))
+    assert max(worst.values()) <= FUSED_PATH_RTOL, worst
+
+
+class PerturbedReadout:
+    """An MLP unit whose fused pass is wrong by a factor ``1 + error`` on the cotangent ``r``."""
+
+    def __init__(self, unit, error):
+        self.unit, self.error = unit, error
+        self.init, self.vjp, self.forward = unit.init, unit.vjp, unit.forward
+
+    def __call__(self, X, theta):
+        return self.unit(X, theta)
+
+    def readout_pass(self, X, theta, u, respond, **options):
+        return self.unit.readout_pass(X, theta, u, lambda rows, s: (1.0 + self.error) * respond(rows, s),
+                                      **options)
+
+
+def test_path_comparison_rejects_a_fused_path_off_by_1e_9(losses, rng):
+    """The comparison above can fail: a relative error of 1e-9 in the pulled-back cotangent is caught."""
+    base = make_problem(rng, losses["logistic"], n=25, depth=2, activation="tanh")
+    problem = ResNetProblem(PerturbedReadout(base.unit, 1e-9), base.X, base.y, base.loss)
+    point = random_point(rng, problem)
+    worst = path_disagreement(problem.fused_gradients(*point), problem.reference_gradients(*point),
+                              row_scales(problem, *point))
+    assert worst["F"] <= FUSED_PATH_RTOL and worst["grad_theta"] > 100 * FUSED_PATH_RTOL, worst
+
+
+def test_gradients_take_the_fused_path_from_fused_min_rows(losses, rng, monkeypatch):
+    calls = []
+    original = ResNetProblem._fused_gradients
+    monkeypatch.setattr(ResNetProblem, "_fused_gradients",
+                        lambda self, *args: calls.append(self.n) or original(self, *args))
+    for n in (FUSED_MIN_ROWS - 1, FUSED_MIN_ROWS):
+        problem = make_problem(rng, losses["squared"], n=n, depth=2)
+        point = random_point(rng, problem)
+        g = problem.gradients(*point)
+        assert problem.objective(*point) == pytest.approx(g.F, rel=FUSED_PATH_RTOL)
+        np.testing.assert_allclose(problem.predict(*point), g.p, rtol=FUSED_PATH_RTOL)
+    assert calls == [FUSED_MIN_ROWS]
+    # fused and straightforward predictions agree too
+    np.testing.assert_allclose(problem._fused_predict(*point), problem._predict(
+        point[0], point[1], problem.features(point[2])), rtol=FUSED_PATH_RTOL, atol=0)
+
+
+def test_fused_path_needs_a_readout_pass(losses, rng):
+    X, y = data_for_loss(rng, losses["squared"], 20, 2)
+    problem = ResNetProblem(NoVjpUnit(), X, y, losses["squared"])
+    with pytest.raises(TypeError, match="NoVjpUnit has no `readout_pass`, so the fused path is unavailable"):
+        problem.fused_gradients(np.ones(2), np.ones((2, 1)), NoVjpUnit.theta0)
+
+
+def _symbolic_kernels(loss, d, k, n, q):
+    """lambdify of the shared definitions of F, grad_w, grad_V, c, E[r x], grad_theta (component-wise
+    sympy.diff), with f_theta(x_j)_m and its theta-derivatives replaced by plain symbols."""
+    ctx, s = ex.residual_context(d, k, n, theta_size=q, loss=loss)
+    feature = {s.f[j][m]: sp.Symbol(f"F_{j}_{m}") for j in range(n) for m in range(k)}
+    jacobian = {sp.Derivative(s.f[j][m], s.theta[t]): sp.Symbol(f"J_{j}_{m}_{t}")
+                for j in range(n) for m in range(k) for t in range(q)}
+    arguments = (list(s.w) + list(s.V) + [e for x in s.x for e in x] + s.y + list(feature.values())
+                 + list(jacobian.values()))
+    kernels = {}
+    for name, quantity in (("F", ex.F), ("grad_w", ex.grad_w), ("grad_V", ex.grad_V), ("c", ex.c),
+                           ("r_x", ex.E_rx), ("grad_theta", ex.grad_theta)):
+        expr = sp.sympify(ctx.instantiate(quantity)).xreplace(jacobian).xreplace(feature)
+        kernels[name] = lambdify(arguments, expr)
+    return kernels
+
+
+@pytest.mark.parametrize("loss_name", LOSS_NAMES)
+def test_fused_path_equals_lambdified_symbolic_definitions(losses, loss_name):
+    """The fused path against the component-wise symbolic definitions of proofs/expressions.py, the
+    features and their Jacobian J_j = d f_theta(x_j) / d theta taken from the unit (rows of its vjp)."""
+    loss = losses[loss_name]
+    d, k, n = 2, 2, 3
+    unit = MLPUnit(d, k, (1,), "tanh")     # q = 7: small enough for SymPy, every layer present
+    kernels = _symbolic_kernels(loss, d, k, n, unit.n_params)
+    rng = np.random.default_rng(20181212)   # seed recorded: replay with this value
+    for _ in range(3):
+        X, y = data_for_loss(rng, loss, n, d)
+        problem = ResNetProblem(unit, X, y, loss)
+        w, V, theta = random_point(rng, problem)
+        features = unit(X, theta)
+        jac = np.array([[unit.vjp(X[j:j + 1], theta, np.eye(k)[m:m + 1]) for m in range(k)] for j in range(n)])
+        args = [*w, *V.ravel(), *X.ravel(), *y, *features.ravel(), *jac.ravel()]
+        fused = problem.fused_gradients(w, V, theta)
+        scales = row_scales(problem, w, V, theta)
+        for name, kernel in kernels.items():
+            expected = np.asarray(kernel(*args), dtype=float).reshape(np.shape(getattr(fused, name)))
+            error = float(np.max(np.abs(getattr(fused, name) - expected))) / scales[name]
+            assert error <= FUSED_PATH_RTOL, f"{loss_name}: {name} off by {error:.3g} of its row scale"
+
+
+def test_threads_change_nothing_but_speed(losses, rng):
+    problem = make_problem(rng, losses["logistic"], n=FUSED_MIN_ROWS, depth=2)
+    point = random_point(rng, problem)
+    one = problem.gradients(*point)
+    two = ResNetProblem(problem.unit, problem.X, problem.y, problem.loss, threads=2).gradients(*point)
+    for name in ("F", "grad_w", "grad_V", "grad_theta", "p", "r"):
+        assert np.array_equal(getattr(one, name), getattr(two, name)), name
+    with pytest.raises(ValueError, match="threads must be a positive integer; got 0"):
+        ResNetProblem(problem.unit, problem.X, problem.y, problem.loss, threads=0)

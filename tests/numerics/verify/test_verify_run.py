@@ -29,7 +29,7 @@ def test_verified_architecture_reports_margins_seeds_and_every_visited_point(reg
     assert report.verdict == "verified" and report.ok
     assert [s.seed for s in report.starts] == start_seeds(5, 2) == report.settings["start_seeds"]
     for start in report.starts:
-        assert start.status in ("beats linear", "ties linear", "stationary")
+        assert start.status in ("local minimum", "beats linear", "ties linear")
         assert start.points_checked > start.nit >= 1        # line-search trials are checked too
         assert start.bound_margin >= 0 and start.convexity_margin >= 0 and start.theorem_margin >= 0
         assert start.violations == 0
@@ -95,16 +95,40 @@ def test_wrong_loss_gradient_is_caught_at_the_visited_points(regression):
 
 def test_start_status_classifies_and_rejects_a_failed_theorem_check():
     n = 100
-    assert _start_status(0.5, 0.6, n, False, True, 0) == "beats linear"
-    assert _start_status(0.6, 0.6, n, False, True, 0) == "ties linear"
-    # 1e-6 above F_lin is far beyond rounding (64 n eps ~ 1.4e-12): not a tie
-    assert _start_status(0.6 + 1e-6, 0.6, n, False, True, 0) == "not converged"
-    assert _start_status(0.6 + 1e-6, 0.6, n, True, True, 0) == "stationary"
-    assert _start_status(0.5, 0.6, n, True, False, 0) == "violation"     # theorem check failed
-    assert _start_status(0.5, 0.6, n, True, True, 3) == "violation"      # bound failed somewhere
+    # (F, F_lin, n, violations, certificate, claims_ok)
+    assert _start_status(0.5, 0.6, n, 0, "unconverged", True) == "beats linear"
+    assert _start_status(0.6, 0.6, n, 0, "unconverged", True) == "ties linear"
+    # 1e-6 above F_lin is far beyond rounding (64 n eps ~ 1.4e-12): not a tie, and not decided
+    assert _start_status(0.6 + 1e-6, 0.6, n, 0, "unconverged", True) == "not converged"
+    # a certified local minimum counts as such (its claims were checked without gradient slack) ...
+    assert _start_status(0.6 - 1e-3, 0.6, n, 0, "certified", True) == "local minimum"
+    # ... and a certified local minimum whose claims fail is a violation, whatever F is
+    assert _start_status(0.5, 0.6, n, 0, "certified", False) == "violation"
+    assert _start_status(0.5, 0.6, n, 3, "unconverged", True) == "violation"      # bound failed somewhere
+    # a saddle or an escaped run above F_lin decides nothing
+    assert _start_status(0.7, 0.6, n, 0, "saddle", True) == "saddle"
+    assert _start_status(0.7, 0.6, n, 0, "escaped", True) == "escaped"
     # beating the benchmark's point is not beating the infimum unless by more than its certificate
-    assert _start_status(0.59, 0.6, n, False, True, 0, suboptimality=0.05) == "ties linear"
-    assert _start_status(0.5, 0.6, n, False, True, 0, suboptimality=0.05) == "beats linear"
+    assert _start_status(0.59, 0.6, n, 0, "unconverged", True, suboptimality=0.05) == "ties linear"
+    assert _start_status(0.5, 0.6, n, 0, "unconverged", True, suboptimality=0.05) == "beats linear"
+
+
+def test_a_start_above_F_lin_at_an_uncertified_point_is_not_verified_by_its_gradient_slack():
+    """The bound of approximate_stationarity_bound at a converged point is a bound, not the theorem:
+    without a certified local minimum such a start leaves the verdict inconclusive."""
+    from resnet_lemmas.numerics.verify.run import StartResult, _verdict
+
+    lin = type("Lin", (), {"attained": True, "message": "", "value": 0.6})()
+    fields = dict(seed=1, F=0.7, F_feat=0.7, beats_linear_by=-0.1, converged=True, max_abs_grad=1e-10,
+                  grad_norm_w=0.0, grad_norm_V=0.0, grad_norm_theta=0.0, eps_bound=1e-9, param_norm=1.0,
+                  nit=10, theorem_margin=1.0, gradient_slack=1e-9, points_checked=5, nonfinite_points=0,
+                  bound_margin=1.0, convexity_margin=1.0, violations=0, first_violation="",
+                  optimiser_message="", message="", seconds=0.0)
+    starts = [StartResult(index=0, status="not converged", **fields)]
+    verdict, summary = _verdict(starts, lin)
+    assert verdict == "inconclusive" and "a bound, not the theorem" in summary
+    starts = [StartResult(index=0, status="local minimum", **fields)]
+    assert _verdict(starts, lin)[0] == "verified"
 
 
 def test_unattained_linear_infimum_is_said_plainly_and_used_as_is():
@@ -255,12 +279,14 @@ def test_badly_scaled_data_are_diagnosed_and_standardize_cures_them():
     X, y = wine.data, np.where(wine.target == 1, 1.0, -1.0)     # raw: columns from 0.38 to 810
     unit = MLPUnit(d=13, k=2, widths=(4,), activation="tanh")
     notes = []
-    raw = verify(unit, X, y, "logistic", restarts=2, seed=0, maxiter=300, note=notes.append)
+    # squared loss: F_lin is attained (the standardised classes are separable under logistic loss, where
+    # no local minimum exists and the verdict stays inconclusive whatever the scaling)
+    raw = verify(unit, X, y, "squared", restarts=2, seed=0, maxiter=300, note=notes.append)
     assert raw.verdict == "inconclusive"
     assert notes and "very different scales" in notes[0]
     assert any("very different scales" in line for line in raw.diagnostics)
     assert raw.advice.startswith("rerun with --standardize")
-    cured = verify(unit, X, y, "logistic", restarts=2, seed=0, maxiter=300, standardize=True)
+    cured = verify(unit, X, y, "squared", restarts=2, seed=0, maxiter=300, standardize=True)
     assert cured.verdict == "verified" and not cured.diagnostics
     assert cured.settings["standardize"] and "X standardised" in cured.data
 

@@ -80,3 +80,47 @@ def test_a_wrong_definition_is_caught_by_the_comparison():
         _compare(wrong, ctx.instantiate(ex.E_rx), sizes)
     with pytest.raises(AssertionError):
         _compare(model.DEFINITIONS[ex.E_r_p], ctx.instantiate(ex.E_r_gap), sizes)
+
+
+# -- the kernel's symbolic contexts: the same definitions, infima, and Bregman pairs -----------------
+def _triples(triple, sizes, order, names=None):
+    """The symbolic triple ``(q, p, y)`` at every value of its free indices, in the order ``order``."""
+    from resnet_lemmas.proofs.indexed.instantiate import instantiate
+    import itertools
+    q, p, y, expectation = triple()
+    assert not expectation
+    ranges = [range(int(i.upper.xreplace({s: v for s, v in sizes.items() if isinstance(s, sp.Basic)})) + 1)
+              for i in order]
+    kwargs = {"names": names} if names else {}
+    return [tuple(instantiate(part, sizes, dict(zip(order, map(sp.Integer, values))), **kwargs)
+                  for part in (q, p, y)) for values in itertools.product(*ranges)]
+
+
+@pytest.mark.parametrize("seed", SEEDS)
+def test_symbolic_context_has_the_residual_contexts_infima_and_bregman_pairs(seed):
+    dd, kk, nn, _ = random_sizes(seed)
+    ctx, _ = ex.residual_context(dd, kk, nn)
+    asb._extend(ctx)
+    symbolic = model.symbolic_context(extra=model.lemma_definitions(),
+                                      pairs=((asb.linear_pairs, model.linear_pairs),))
+    assert symbolic.infima == ctx.infima
+    sizes = {ex.d: dd, ex.k: kk, ex.n: nn}
+    for function in (ex.comparator_pairs, asb.linear_pairs):
+        mine = _triples(symbolic.pairs[function], sizes, (model.j,))
+        theirs = function(ctx)
+        assert len(mine) == len(theirs)
+        for a, b in zip(mine, theirs):
+            assert all(sp.expand(x - y) == 0 for x, y in zip(a, b)), (a, b)
+
+
+def test_vector_symbolic_context_has_the_vector_contexts_infima_and_bregman_pairs():
+    mm, dd, kk, nn = 2, 3, 1, 3
+    ctx = vo.vector_context(mm, dd, kk, nn)
+    symbolic = model.vector_symbolic_context()
+    assert symbolic.infima == ctx.infima
+    sizes = {model.m: mm, ex.d: dd, ex.k: kk, ex.n: nn}
+    mine = _triples(symbolic.pairs[vo._pairs], sizes, (model.j, model.o), names=vector_names)
+    theirs = vo._pairs(ctx)
+    assert len(mine) == len(theirs)
+    for a, b in zip(mine, theirs):
+        assert all(sp.expand(x - y) == 0 for x, y in zip(a, b)), (a, b)

@@ -33,3 +33,21 @@ def refused(report) -> str:
 @pytest.fixture
 def small():
     return small_contexts()
+
+
+def symbolic_contexts(extra=(), pairs=()):
+    """The residual model at symbolic sizes only (so a case attacks the symbolic-size rules alone)."""
+    from resnet_lemmas.proofs.indexed.model import symbolic_context
+    return [symbolic_context(extra=extra, pairs=pairs)]
+
+
+def sym_run(steps, hypotheses=(), conclusion=None, assumes=None, contexts=None):
+    """:func:`run` in the symbolic context only."""
+    return run(steps, hypotheses, contexts or symbolic_contexts(), conclusion, assumes)
+
+
+def only_symbolic(proof):
+    """``proof`` checked in its symbolic context alone."""
+    proof.contexts = [ctx for ctx in proof.contexts if ctx.symbolic]
+    assert proof.contexts, "the proof has no symbolic context"
+    return proof
