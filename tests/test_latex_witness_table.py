@@ -19,3 +19,11 @@ def test_experiment_table_has_status_outcome_and_unchecked_count():
     assert report.status == "completed" and "$1$ unchecked" in tex
     again = _witness_from_json(json.loads(json.dumps(report.to_json())))
     assert (again.status, again.outcome, again.unchecked) == (report.status, report.outcome, report.unchecked)
+
+
+def test_a_relation_never_evaluated_survives_the_round_trip_through_json():
+    report = run_witness("zero_w_case", 0, 2, "none", lambda seed: InstanceResult(
+        seed, claims=[Claim("F >= F_feat", 1.0, ">=", 0.5)]), n_jobs=1)
+    report.uncovered = ["c = 0"]
+    again = _witness_from_json(json.loads(json.dumps(report.to_json())))
+    assert again.uncovered == ["c = 0"] and again.status == "failed" and not again.ok

@@ -1,14 +1,18 @@
 """Every registered lemma: its proof yields a kernel theorem of exactly its declared conclusion, checked
-at three sizes or more, cited lemmas first; and its witness runs and verifies.
+at three sizes or more, cited lemmas first; and its witness runs and verifies, evaluating every relation of
+the conclusion it does not declare unevaluated (a witness that stops evaluating one fails).
 
 This is the pytest face of `resnet-lemmas check`: parametrised over the registry, so a lemma added
 as two files (proofs/lemmas/NAME.py, numerics/witnesses/NAME.py) is tested without editing this file.
 """
 import importlib
+import json
+from types import SimpleNamespace
 
 import pytest
 
 from resnet_lemmas import registry
+from resnet_lemmas.numerics.witnesses.harness import Claim, InstanceResult, run_witness
 from resnet_lemmas.proofs.kernel import is_issued
 from resnet_lemmas.proofs.printing import text, theorem_text
 
@@ -97,3 +101,32 @@ def test_experiments_state_no_theorem_but_describe_themselves(registered):
     assert registered.lemma.description
     with pytest.raises(ValueError, match="is an experiment: it has no proof"):
         registered.lemma.check()
+
+
+def _covering(relations):
+    """A report of a stationarity_consequences witness whose claims evaluate only ``relations``."""
+    def one(seed):
+        return InstanceResult(seed, claims=[Claim(f"{label} [0]", 0.0, "=", 0.0) for label in relations])
+    return run_witness("stationarity_consequences", 0, 2, "none", one, n_jobs=1)
+
+
+def test_a_witness_that_never_evaluates_a_relation_of_the_conclusion_fails():
+    report = _covering(["c = 0"])
+    registry.cover_relations(registry.get("stationarity_consequences"), report)
+    assert report.uncovered == ["E[l'(p) x] = 0"] and report.relations["evaluated"] == ["c = 0"]
+    assert report.status == "failed" and not report.ok
+    payload = report.to_json()
+    assert "claim_labels" not in payload and payload["uncovered"] == ["E[l'(p) x] = 0"]
+    json.dumps(payload)
+
+
+def test_a_relation_the_witness_declares_unevaluated_is_reported_with_its_reason():
+    declared = SimpleNamespace(name="stationarity_consequences",
+                               witness_module=SimpleNamespace(UNEVALUATED={1: "a stated reason"}))
+    report = _covering(["c = 0"])
+    registry.cover_relations(declared, report)
+    assert report.ok and report.status == "verified"
+    assert report.relations["not evaluated"] == {"E[l'(p) x] = 0": "a stated reason"}
+    full = _covering(["c = 0", "E[l'(p) x] = 0"])
+    registry.cover_relations(registry.get("stationarity_consequences"), full)
+    assert full.ok and not full.uncovered

@@ -100,7 +100,8 @@ class LocalMinimumCertificate:
     ``curvature`` the second derivative of ``F`` along ``direction`` implied by the reported
     ``lambda_min`` (``lambda_min / ||S v||^2``: what an independent check can recompute);
     ``message`` says why, in words; ``F_rounding`` bounds the float64 error of ``F``
-    (:func:`~.hessian.F_rounding`; ``nan`` for escaped points).
+    (:func:`~.hessian.F_rounding`; ``nan`` for escaped points); ``curvature_scale = ||S H S||_2``, so that
+    ``curvature_tolerance / curvature_scale`` is the relative curvature the second-order test resolves.
     """
 
     status: str
@@ -118,6 +119,7 @@ class LocalMinimumCertificate:
     curvature: float = float("nan")
     top_direction: np.ndarray | None = field(default=None, repr=False)
     top_curvature: float = float("nan")
+    curvature_scale: float = float("nan")
 
     @property
     def certified(self) -> bool:
@@ -148,7 +150,8 @@ def _jacobi_scaling(H_abs_diag):
 class Curvature(NamedTuple):
     """The spectrum's ends of the Jacobi-scaled Hessian ``S H S``: ``lambda_min`` and its ``tolerance``;
     ``direction`` ``d = S v / ||S v||`` (``v`` the unit eigenvector) and ``curvature = d^T H d =
-    lambda_min / ||S v||^2``; the same for the largest eigenvalue (``top_direction``, ``top_curvature``)."""
+    lambda_min / ||S v||^2``; the same for the largest eigenvalue (``top_direction``, ``top_curvature``);
+    ``spectral = ||S H S||_2``, the scale the tolerance is relative to."""
 
     lambda_min: float
     tolerance: float
@@ -156,6 +159,7 @@ class Curvature(NamedTuple):
     curvature: float
     top_direction: np.ndarray
     top_curvature: float
+    spectral: float = float("nan")
 
 
 def scaled_curvature(H, error, curvature_rtol: float = CURVATURE_RTOL) -> Curvature:
@@ -180,7 +184,7 @@ def scaled_curvature(H, error, curvature_rtol: float = CURVATURE_RTOL) -> Curvat
         return (d / norm, float(values[index]) / norm ** 2) if norm > 0 else (d, 0.0)
 
     low, top = unscaled(0), unscaled(-1)
-    return Curvature(float(values[0]), tol, low[0], low[1], top[0], top[1])
+    return Curvature(float(values[0]), tol, low[0], low[1], top[0], top[1], spectral)
 
 
 def _feature_stationarity(problem, w, V, theta) -> float:
@@ -253,7 +257,8 @@ def certify_local_minimum(problem, w, V, theta, *, stationarity_rtol: float | No
         return LocalMinimumCertificate(UNCONVERGED, **base, message=f"eigensolver failed: {exc}")
     lam, tol = curv.lambda_min, curv.tolerance
     base.update(lambda_min=lam, curvature_tolerance=tol, direction=curv.direction,
-                curvature=curv.curvature, top_direction=curv.top_direction, top_curvature=curv.top_curvature)
+                curvature=curv.curvature, top_direction=curv.top_direction, top_curvature=curv.top_curvature,
+                curvature_scale=curv.spectral)
     if lam < -tol:
         return LocalMinimumCertificate(SADDLE, **base, message=(
             f"saddle: stationary (relative gradient {grad_norm / scale:.1e}) with negative curvature "

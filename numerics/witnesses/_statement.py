@@ -262,6 +262,31 @@ def along(lemma: str, index: int, projections, allowance: dict | None = None, su
     return claim(lemma, index, values, allowance, suffix)
 
 
+def coverage(lemma: str, labels, unevaluated: dict | None = None) -> dict:
+    """Which relations of the lemma's conclusion a witness run evaluated.  ``labels``: the labels of the claims
+    it evaluated (a claim evaluates relation ``i`` when its label starts with the relation as printed, as every
+    claim built here does); ``unevaluated``: ``{index: reason}`` for the relations the witness declares it does
+    not evaluate (a relation about expectations a run cannot produce ...).  Returns ``{"evaluated": [...],
+    "not evaluated": {relation: reason}, "missing": [...]}`` (relations as printed); a declared index that is
+    not a relation of the conclusion raises :class:`~resnet_lemmas.bridge.BridgeError`."""
+    declared = dict(unevaluated or {})
+    compiled = conjuncts(lemma)
+    unknown = sorted(set(declared) - set(range(len(compiled))))
+    if unknown:
+        raise BridgeError(f"lemma {lemma}: the witness declares relations {unknown} not evaluated, but its "
+                          f"conclusion has {len(compiled)} relations")
+    labels = tuple(labels)
+    out = {"evaluated": [], "not evaluated": {}, "missing": []}
+    for conj in compiled:
+        if any(label.startswith(conj.label) for label in labels):
+            out["evaluated"].append(conj.label)
+        elif conj.index in declared:
+            out["not evaluated"][conj.label] = declared[conj.index]
+        else:
+            out["missing"].append(conj.label)
+    return out
+
+
 def margins(relation: str, lhs, rhs, allowance) -> np.ndarray:
     """The harness's margin (:attr:`Claim.margin`) of ``lhs relation rhs`` at many points at once
     (``-inf`` where a side is not finite)."""

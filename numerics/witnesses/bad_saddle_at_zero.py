@@ -25,8 +25,10 @@ compiled by the bridge (:mod:`._statement`; a claim's label is the relation as p
    *extrapolated from F alone*, and again with the Hessian code's ``d^T H d`` (the exact dense Hessian,
    :func:`~..hessian.dense_hessian`).  Not in the conclusion: its formula ``E[l''(0; y)(u^T phi)^2] - 2 s*
    ||u||^2 ||c_0||^2`` *enclosed in Arb balls* is ``< 0``, and the smallest eigenvalue of the Hessian is
-   certified negative (:func:`~..hessian.negative_curvature_certificate` on ``S H S``, Jacobi scaling).  A
-   Hessian with a flipped sign, or a certificate that flips the eigenvalue's sign, fails these claims;
+   certified negative (:func:`~..hessian.negative_curvature_certificate` on ``S H S``, Jacobi scaling) and
+   confirmed without the Hessian code: the certificate's eigenvalue equals the second derivative of ``F``
+   along ``S v`` (``v`` its eigenvector), extrapolated from ``F`` alone.  A Hessian with a flipped sign, or a
+   certificate that flips the eigenvalue's sign or reports another eigenvalue, fails these claims;
 5. ``||w|| -> 0`` family ``(t e, V_0, theta)``, ``t = tau T_VALUES``, ``tau = 1 / (1 + ||H_ww||_2)``: the
    section-4 bound -- the relation ``F - E l(u^T x) <= ||w - u|| ||grad_w F|| + ||u|| ||V||_2 ||grad_V F|| /
    ||w||`` of lemma approximate_stationarity_bound, compiled by the bridge -- at every ``t`` with ``u = u*``
@@ -111,7 +113,8 @@ TOLERANCE = (f"the example's relations compiled by the bridge; stationarity {STA
              "d2F_saddle < 0 enclosed in Arb balls; extrapolated derivatives (d/dt E l(-t a_0^T x), "
              f"d2F_saddle) within {ERROR_FACTOR:g} x error estimate + "
              f"{ROUNDING_MULTIPLE:g} eps (|F| + |d2F| + 1) (resolving {DERIVATIVE_RESOLUTION:g} relative); "
-             "Hessian code: eigenvalue of S H S below -(||S Eb S||_F + 64 N eps ||S H S||_F), d^T H d = -1 "
+             "Hessian code: eigenvalue of S H S below -(||S Eb S||_F + 64 N eps ||S H S||_F) and equal to the "
+             "extrapolated d^2/dt^2 F along S v within the extrapolation's allowance plus that bound, d^T H d = -1 "
              "within |d|^T Eb |d| + 64 N eps |d|^T |H| |d| (Eb: entrywise rounding bound of H); other "
              f"values {ROUNDING_FACTOR:g} n eps (1 + magnitudes); c_0, a_0 != 0 beyond {C_NONZERO_FACTOR:g} x "
              f"their rounding bound, the families' gradient-fall thresholds ({GRADIENT_FALL_SMALL_W:g}, "
@@ -154,6 +157,27 @@ def enclosed_saddle(problem, Fx, V0, u, s) -> dict:
         d2 = E_l2 - 2 * arb_.ball(s) * arb_.squared_norm([arb_.ball(v) for v in u]) * arb_.squared_norm(c0)
         return {"grad_w_norm_upper": arb_.upper(arb_.squared_norm(grad_w).sqrt()),
                 "d2F_upper": arb_.upper(d2)}
+
+
+def eigenvalue_claim(problem, theta, z0, Fx, V0, curvature, scaling, F0) -> tuple[Claim, float]:
+    """The saddle certificate's ``lambda_min(S H S)`` confirmed without the Hessian code: with ``v`` its unit
+    eigenvector and ``e = S v``, ``e^T H e = v^T S H S v = lambda_min``, so the eigenvalue must equal the second
+    derivative of ``F`` along ``e`` at ``z0 = (0, V_0)``, extrapolated from ``F`` alone.  Allowance: the
+    extrapolation's (:func:`~..derivatives.derivative_allowance`) plus the certificate's own rounding bound
+    on the eigenvalue (which also bounds ``v``'s Rayleigh quotient of the exact ``S H S``).  Returns the claim
+    and the relative extrapolation allowance (for the resolution claim)."""
+    e = scaling * curvature.eigenvector
+    e_w, e_V = e[:problem.d], e[problem.d:].reshape(V0.shape)
+    # p(t) = t e_w^T phi_0 + t^2 e_w^T e_V f along z0 + t e: the sensitivity of the predictions to t
+    phi0 = problem.X + Fx @ V0.T
+    sigma = max(1.0, float(np.max(np.abs(phi0 @ e_w))), float(np.sqrt(np.max(np.abs(Fx @ (e_V.T @ e_w))))))
+    est, err = second_directional_derivatives(objective_batch(problem, theta), z0, (e / sigma)[None, :])
+    d2, d2_err = float(est[0]) * sigma ** 2, float(err[0]) * sigma ** 2
+    allow = derivative_allowance(d2_err, F0, curvature.eigenvalue)
+    allow["rounding"] += float(curvature.tolerance)
+    claim = Claim("lambda_min(S H S) = d^2/dt^2 F(z + t S v) (the certificate's eigenvalue, extrapolated from F "
+                  "along its eigenvector v; not a relation of the conclusion)", curvature.eigenvalue, "=", d2, allow)
+    return claim, allow["extrapolation"] / ((abs(F0) + 1.0) * sigma ** 2 + abs(d2))
 
 
 def _full_grad_norm(g) -> float:
@@ -298,19 +322,21 @@ def one(seed: int) -> InstanceResult:
     u_phi = (problem.X + Fx @ V0.T) @ u
     sigma = max(1.0, float(np.max(np.abs(u_phi))),
                 float(np.sqrt(step * (u @ u) * np.max(np.abs(Fx @ c0)))))
-    est, err = second_directional_derivatives(objective_batch(problem, theta),
-                                              np.concatenate((zero, V0.ravel())), (direction / sigma)[None, :])
+    z0 = np.concatenate((zero, V0.ravel()))
+    est, err = second_directional_derivatives(objective_batch(problem, theta), z0, (direction / sigma)[None, :])
     d2, d2_err = float(est[0]) * sigma ** 2, float(err[0]) * sigma ** 2
     allow = derivative_allowance(d2_err, F0, d2)
-    claims += [statement.claim(LEMMA, SADDLE_CURVATURE, {"d2F_saddle": d2}, allow, " (extrapolated from F)"),
-               Claim("d2F_saddle = E_l2_uphi - 2 s* ||u||^2 ||c_0||^2 < 0 (Arb enclosure, upper end; not a "
-                     "relation of the conclusion)", balls["d2F_upper"], "<=", 0.0),
-               resolution_claim(max(descent_ratio,
-                                    allow["extrapolation"] / ((abs(F0) + 1.0) * sigma ** 2 + abs(d2))))]
     H, Eb = dense_hessian(problem, zero, V0, theta, error_bound=True)
     diag = np.diag(H)
     scaling = np.where(diag > 0, 1.0 / np.sqrt(np.where(diag > 0, diag, 1.0)), 1.0)
     curvature = negative_curvature_certificate(H, n, None, error=Eb, scaling=scaling)
+    eigen_claim, eigen_ratio = eigenvalue_claim(problem, theta, z0, Fx, V0, curvature, scaling, F0)
+    claims += [statement.claim(LEMMA, SADDLE_CURVATURE, {"d2F_saddle": d2}, allow, " (extrapolated from F)"),
+               Claim("d2F_saddle = E_l2_uphi - 2 s* ||u||^2 ||c_0||^2 < 0 (Arb enclosure, upper end; not a "
+                     "relation of the conclusion)", balls["d2F_upper"], "<=", 0.0),
+               eigen_claim,
+               resolution_claim(max(descent_ratio, eigen_ratio,
+                                    allow["extrapolation"] / ((abs(F0) + 1.0) * sigma ** 2 + abs(d2))))]
     rq_value = float(direction @ H @ direction)
     ad = np.abs(direction)
     rq_tol = float(ad @ Eb @ ad) + QUADRATIC_FORM_ROUNDING * H.shape[0] * _EPS * float(ad @ np.abs(H) @ ad)

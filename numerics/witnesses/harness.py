@@ -129,6 +129,12 @@ class WitnessReport:
     A witness is ``verified`` or ``failed`` (or ``inconclusive``).  An experiment never "verifies": it
     is ``completed`` when it ran and its sanity claims held (``failed`` otherwise), and ``outcome``
     says what it found (found / not found, counts, best excess, over what space).
+
+    ``claim_labels`` are the labels of every claim evaluated (not in the JSON); ``check`` compares them with
+    the relations of the lemma's conclusion (``relations``: evaluated, declared not evaluated with the
+    reason, missing) and a conclusive report with a relation that no claim evaluated and that the witness
+    does not declare (``uncovered``) fails: a witness that stopped evaluating part of the statement is no
+    longer evidence for it.
     """
 
     name: str
@@ -143,6 +149,9 @@ class WitnessReport:
     unchecked: int = 0
     outcome: str = ""
     minimum_checked: int = 1
+    claim_labels: frozenset = field(default=frozenset(), repr=False)
+    relations: dict = field(default_factory=dict)
+    uncovered: list = field(default_factory=list)
 
     @property
     def checked(self) -> int:
@@ -154,7 +163,7 @@ class WitnessReport:
 
     @property
     def ok(self) -> bool:
-        return (self.instances > 0 and self.conclusive and not self.failures
+        return (self.instances > 0 and self.conclusive and not self.failures and not self.uncovered
                 and np.isfinite(self.worst_margin) and self.worst_margin >= 0)
 
     @property
@@ -164,10 +173,13 @@ class WitnessReport:
             return "failed"
         if not self.conclusive:
             return "inconclusive"
+        if self.uncovered:
+            return "failed"
         return "completed" if self.kind == "experiment" else "verified"
 
     def to_json(self) -> dict:
         out = asdict(self)
+        del out["claim_labels"]
         out["status"] = self.status
         out["checked"] = self.checked
         out["worst_margin"] = float(self.worst_margin) if np.isfinite(self.worst_margin) else None
@@ -278,4 +290,5 @@ def run_witness(name: str, seed: int, instances: int, tolerance: str,
                          time.perf_counter() - started, kind=kind,
                          unchecked=len(results) - len(checked),
                          outcome=outcome(results) if outcome else "",
-                         minimum_checked=minimum_checked)
+                         minimum_checked=minimum_checked,
+                         claim_labels=frozenset(c.label for r in results for c in r.claims))

@@ -55,6 +55,14 @@ LEMMA = "zero_w_case"
 #: The relations of the lemma's conclusion, by position (``proofs/lemmas/zero_w_case.py``); ``c = 0`` and
 #: ``E[l'(p) x] = 0`` (at local minima) are certified by contraposition, not evaluated.
 F_FLAT, C_VANISHES, E_RX_VANISHES, SECOND_ORDER = range(4)
+#: The relations of the conclusion that no claim evaluates, with the reason (``check`` requires every other
+#: relation to be evaluated).
+UNEVALUATED = {
+    C_VANISHES: "a relation at local minima with w = 0; the sampled points are not local minima: the witness "
+                "certifies its contrapositive (c != 0 gives d2F < 0 at s_2)",
+    E_RX_VANISHES: "a relation at local minima with w = 0, which the sampled points are not; it follows from c = 0 "
+                   "and the gradient relation that residual_gradients' witness evaluates",
+}
 DEFAULT_INSTANCES = 200
 #: ``s_1`` is drawn uniformly from ``[0, S_MAX]``.
 S_MAX = 3.0

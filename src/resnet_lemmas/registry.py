@@ -32,9 +32,14 @@ class RegisteredLemma:
         return self.lemma.name
 
     def witness(self, seed: int, instances: int | None = None, progress=None):
+        """The witness's report, with the relations of the lemma's conclusion it evaluated
+        (:func:`cover_relations`)."""
         if self.witness_module is None:
             return None
-        return self.witness_module.witness(seed=seed, instances=instances, progress=progress)
+        report = self.witness_module.witness(seed=seed, instances=instances, progress=progress)
+        if self.lemma.conclusion:
+            cover_relations(self, report)
+        return report
 
     @property
     def default_instances(self) -> int:
@@ -44,6 +49,18 @@ class RegisteredLemma:
     def depends_on(self) -> tuple:
         """The lemmas whose theorems this lemma's proof cites."""
         return tuple(self.lemma.cites)
+
+
+def cover_relations(registered, report) -> None:
+    """Record in the witness ``report`` which relations of the lemma's conclusion its claims evaluated
+    (``report.relations``); a relation neither evaluated nor declared in the witness module's
+    ``UNEVALUATED = {index: reason}`` is ``report.uncovered`` and fails a conclusive report: a witness
+    that stopped evaluating part of the statement is no longer evidence for it."""
+    from .numerics.witnesses import _statement
+
+    declared = getattr(registered.witness_module, "UNEVALUATED", {})
+    report.relations = _statement.coverage(registered.name, report.claim_labels, declared)
+    report.uncovered = list(report.relations["missing"])
 
 
 #: Reading order (the paper's): ties of the citation order are broken by it; lemmas not listed come

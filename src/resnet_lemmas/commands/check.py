@@ -116,6 +116,9 @@ def run(args) -> int:
                     print(f"  {outcome.name}: chain {failure.chain!r} step {failure.index} FAILED: "
                           f"{failure.message[:300]}")
             if outcome.numeric is not None:
+                for relation in getattr(outcome.numeric, "uncovered", []):
+                    print(f"  {outcome.name}: relation {relation!r} of the conclusion was never evaluated by "
+                          "the witness (and the witness does not declare why)")
                 for failure in outcome.numeric.failures[:3]:
                     print(f"  {outcome.name}: instance seed {failure['seed']} FAILED "
                           f"(margin {failure['margin']:.3g}): {failure['description'][:300]}")

@@ -72,7 +72,8 @@ def _witness_from_json(payload: dict):
             tolerance=payload.get("tolerance", ""),
             failures=list(payload.get("failures", [])), details=dict(payload.get("details", {})),
             seconds=0.0, kind=payload.get("kind", "witness"), unchecked=int(payload.get("unchecked", 0)),
-            outcome=payload.get("outcome", ""), minimum_checked=int(payload.get("minimum_checked", 1)))
+            outcome=payload.get("outcome", ""), minimum_checked=int(payload.get("minimum_checked", 1)),
+            relations=dict(payload.get("relations", {})), uncovered=list(payload.get("uncovered", [])))
     except (KeyError, TypeError, ValueError) as exc:
         raise ReportError(f"numeric entry {payload.get('name', '?')!r} is malformed: {exc}") from exc
 

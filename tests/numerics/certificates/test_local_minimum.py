@@ -43,6 +43,17 @@ def test_certified_points_are_bounded_stationary_and_curved_upwards(certified):
         assert "certified local minimum" in cert.message
 
 
+def test_the_curvature_tolerance_is_reported_relative_to_the_scaled_hessian(certified):
+    """``curvature_scale = ||S H S||_2``, so ``tolerance / scale`` is the relative curvature the second-order
+    test resolves: at most ``CURVATURE_RTOL`` plus rounding (the contract a witness checks)."""
+    for problem, m, cert in certified:
+        R = full_hessian(problem, m.w, m.V, m.theta)
+        s = lm._jacobi_scaling(np.diag(R.error))
+        s = s / s.max()
+        assert cert.curvature_scale == pytest.approx(np.linalg.norm(R.H * np.outer(s, s), 2), rel=1e-9)
+        assert 0 < cert.curvature_tolerance / cert.curvature_scale <= lm.CURVATURE_RTOL * (1 + 1e-3)
+
+
 def test_certified_curvature_is_confirmed_by_extrapolated_differences(certified):
     """Independent of the Hessian code: the second derivative along the certificate's direction, by
     Richardson extrapolation of the gradient, is not negative beyond its error estimate."""

@@ -1,5 +1,6 @@
 """Witness bad_saddle_at_zero: certified bad strict saddles and both families; a wrong step, a point that is
 not stationary, a flipped Hessian or eigenvalue, and a wrong relation in the example's conclusion fail."""
+import numpy as np
 import sympy as sp
 
 from resnet_lemmas.numerics.witnesses import _statement as statement
@@ -64,10 +65,31 @@ def test_a_certificate_that_flips_the_eigenvalue_sign_fails(monkeypatch):
             in _failing_labels(report))
 
 
+EIGENVALUE = ("lambda_min(S H S) = d^2/dt^2 F(z + t S v) (the certificate's eigenvalue, extrapolated from F "
+              "along its eigenvector v; not a relation of the conclusion)")
+
+
+def test_a_certificate_that_reports_minus_the_largest_eigenvalue_fails(monkeypatch):
+    """The eigenvalues of -S H S (a flipped sign): the reported lambda_min is minus the largest eigenvalue, still
+    negative, so only the second derivative of F along S v (its eigenvector) shows it is wrong."""
+    real = wit.negative_curvature_certificate
+
+    def top(H, n, direction=None, error=None, scaling=None):
+        report = real(H, n, direction, error=error, scaling=scaling)
+        values, vectors = np.linalg.eigh(-H * np.outer(scaling, scaling))
+        report.eigenvalue, report.eigenvector = float(values[0]), vectors[:, 0]
+        return report
+    monkeypatch.setattr(wit, "negative_curvature_certificate", top)
+    report = wit.witness(seed=1, instances=2)
+    assert report.status == "failed"
+    assert _failing_labels(report) == {EIGENVALUE}
+
+
 def test_the_independent_and_rigorous_claims_are_there_and_hold():
     result = wit.one(2024)
     claims = {c.label: c for c in result.claims}
     assert claims[f"{CURVATURE} (extrapolated from F)"].margin >= 0
+    assert claims[EIGENVALUE].margin >= 0 and claims[EIGENVALUE].lhs < 0
     assert claims["d/dt E l(-t a_0^T x; y) at t = 0 = -a_0^T a_0 (extrapolated from loss values)"].margin >= 0
     for conjunct in statement.conjuncts("bad_saddle_at_zero"):
         assert any(label.startswith(conjunct.label) for label in claims), conjunct.label

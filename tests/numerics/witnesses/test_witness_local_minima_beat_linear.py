@@ -93,6 +93,31 @@ def test_loosened_stationarity_tolerance_changes_reported_figures(monkeypatch, h
     assert honest.details["largest_relative_gradient_at_certified"] <= tolerance
 
 
+RESOLUTION = f"the second-order test resolves relative curvature {wit.CURVATURE_RESOLUTION:g}"
+
+
+def test_the_second_order_test_resolves_its_stated_curvature(honest):
+    result = next(r for r in map(wit.one, instance_seeds(1, FEW)) if r.checked)
+    claims = [c for c in result.claims if c.label.startswith(RESOLUTION)]
+    assert claims and all(0 < c.lhs <= local_minimum.CURVATURE_RTOL * (1 + 1e-3) and c.margin > 0 for c in claims)
+
+
+def test_a_loosened_second_order_tolerance_fails(monkeypatch):
+    """The eigenvalue tolerance 1e6 times looser (a test that would count saddles as minima): every certified
+    point fails the resolution claim."""
+    real = local_minimum.scaled_curvature
+
+    def loose(*args, **kwargs):
+        curvature = real(*args, **kwargs)
+        return curvature._replace(tolerance=1e6 * curvature.tolerance)
+
+    monkeypatch.setattr(local_minimum, "scaled_curvature", loose)
+    report = wit.witness(seed=1, instances=FEW)
+    assert report.status == "failed"
+    failing = {c["label"] for f in report.failures for c in f["claims"] if c["margin"] < 0}
+    assert any(label.startswith(RESOLUTION) for label in failing)
+
+
 def test_instances_are_replayable_from_their_seed():
     seed = instance_seeds(3, 1)[0]
     a, b = wit.one(seed), wit.one(seed)

@@ -123,3 +123,22 @@ def test_margins_at_many_points_are_the_harness_margins():
     assert statement.margins("<=", lhs, rhs, allowance).tolist() == [0.5, -0.5, -np.inf]
     assert statement.margins("=", lhs, rhs, allowance)[:2].tolist() == [-0.5, -0.5]
     assert statement.margins(">=", lhs, rhs, allowance)[:2].tolist() == [-0.5, 1.5]
+
+
+def test_coverage_names_the_relations_a_run_never_evaluated():
+    labels = [c.label for c in statement.conjuncts("zero_w_case")]
+    out = statement.coverage("zero_w_case", [labels[0] + " (at w = 0)"], {1: "a reason"})
+    assert out == {"evaluated": [labels[0]], "not evaluated": {labels[1]: "a reason"},
+                   "missing": [labels[2], labels[3]]}
+    with pytest.raises(BridgeError, match=r"declares relations \[7\] not evaluated"):
+        statement.coverage("zero_w_case", [], {7: "a reason"})
+
+
+def test_every_declared_unevaluated_relation_exists_and_says_why():
+    declared = {r.name: getattr(r.witness_module, "UNEVALUATED", {}) for r in registry.lemmas()
+                if r.witness_module is not None}
+    assert declared["zero_w_case"] and declared["sgd_regret"]
+    for name, relations in declared.items():
+        if relations:
+            assert set(relations) <= set(range(len(statement.conjuncts(name)))), name
+            assert all(isinstance(why, str) and why for why in relations.values()), name

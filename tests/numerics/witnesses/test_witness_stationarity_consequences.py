@@ -9,6 +9,7 @@ import sympy as sp
 from resnet_lemmas.numerics.models.residual import ResNetProblem
 from resnet_lemmas.numerics.witnesses import _statement as statement
 from resnet_lemmas.numerics.witnesses import stationarity_consequences as wit
+from resnet_lemmas.numerics.witnesses.harness import instance_seeds
 from resnet_lemmas.proofs.expressions import E_rx, V, c, w
 
 FEW = 6
@@ -25,6 +26,22 @@ def test_witness_verifies_at_certified_stationary_points():
     assert report.details["stationary_points"] >= wit.minimum_stationary(FEW)
     assert report.details["max_c_norm_at_stationary_points"] < 1e-6
     assert report.details["max_E_rx_norm_at_stationary_points"] < 1e-6
+
+
+def test_the_allowances_resolve_the_conclusion_relative_to_its_terms():
+    report = wit.witness(seed=1, instances=FEW)
+    largest = report.details["max_relative_stationarity_allowance_at_stationary_points"]
+    assert 0 < largest <= wit.STATIONARITY_RESOLUTION
+
+
+def test_a_loosened_stationarity_tolerance_certifies_nothing(monkeypatch):
+    """tau 1e6 times larger: c = 0 within tau / ||w|| would hold whatever c is, so no point is checked
+    (inconclusive, not verified), and each instance says why."""
+    monkeypatch.setattr(wit, "STATIONARY_TOLERANCE", wit.STATIONARY_TOLERANCE * 1e6)
+    report = wit.witness(seed=1, instances=FEW)
+    assert report.status == "inconclusive" and report.checked == 0 and not report.failures
+    assert report.details["stationary_but_unresolved"] >= 1
+    assert any("does not resolve c = 0" in wit.one(seed).description for seed in instance_seeds(1, FEW))
 
 
 def test_a_flipped_sign_in_the_models_c_fails(monkeypatch):
