@@ -13,6 +13,10 @@ benchmarks ``F_lin`` and ``F_feat(theta)`` bracketed from both sides (``[lower, 
   the solver's own second-order remainder ``||grad G||^2 / lambda_min`` (a benchmark reported too
   large, or a wrong dual, breaks this).
 
+They are made only when both brackets are closed (:func:`brackets_closed`: converged solver, exactly
+feasible dual point with a tiny correction); otherwise the point is unchecked, since the width of an
+open bracket grows with the solver's error.
+
 These are the theorem's relations (``F(w, V, theta) <= F_feat(theta)``, ``F_feat(theta) <= F_lin``) and their
 consequence, coded in NumPy: a fast path for ``verify`` (:func:`certify_end_point`).  The witness evaluates
 the theorem's own conclusion through the bridge from the same values and allowances
@@ -142,8 +146,18 @@ def bracket_claim(label: str, bench: BenchmarkResult, n: int) -> Claim | None:
     return Claim(label, bench.value, "=", bench.lower, allowance)
 
 
+def brackets_closed(*benchmarks: BenchmarkResult | None) -> bool:
+    """Every benchmark's bracket is certified to close (``BenchmarkResult.tight``: the solver converged
+    and its dual point needed only a tiny correction).  Only then may a bracket width serve as an
+    allowance: a stopped solver reports a value too large by its own error, and a width that grows with
+    the error a claim should catch is not an allowance (each bracket's closing is itself a claim,
+    :func:`bracket_claim`, which bounds the width by rounding and the solver's certified remainder).  A
+    point whose benchmarks are not closed is therefore *unchecked*, never passed."""
+    return all(b is not None and b.tight for b in benchmarks)
+
+
 def theorem_quantities(F: float, F_rounding: float, feat: BenchmarkResult, lin: BenchmarkResult,
-                       n: int) -> tuple[dict, dict]:
+                       n: int, *, feat_closed: bool = True) -> tuple[dict, dict]:
     """What the claims at a certified local minimum compare: ``(values, allowances)``.
 
     ``values`` are keyed by the SymPy names of ``proofs/expressions.py``: ``F`` (the value at the point),
@@ -151,7 +165,13 @@ def theorem_quantities(F: float, F_rounding: float, feat: BenchmarkResult, lin: 
     with a rigorous bound).  ``allowances`` maps each relation, ``"F <= F_feat"``, ``"F_feat <= F_lin"`` and
     the consequence ``"F <= F_lin"``, to its named allowances (bracket widths and float64 rounding, module
     docstring).  Both the witness (through the bridge, on the lemma's own relations) and
-    :func:`theorem_claims` (this module's NumPy fast path) are built from them."""
+    :func:`theorem_claims` (this module's NumPy fast path) are built from them.  A bracket width is an
+    allowance only for a closed bracket (:func:`brackets_closed`; ``ValueError`` otherwise): with
+    ``feat_closed=False`` only ``F_lin``'s must be closed and ``"F <= F_feat"`` is left out."""
+    if not brackets_closed(*((feat, lin) if feat_closed else (lin,))):
+        raise ValueError("theorem_quantities needs closed brackets (brackets_closed): the width of an open "
+                         f"one is not an allowance (F_feat: {feat.lower_message or feat.message}; "
+                         f"F_lin: {lin.lower_message or lin.message})")
     lin_round = rounding_tolerance(lin.value, n=n)
     # a bracket whose float64 upper end lies a rounding error below its exact lower end has width 0
     # here; the bracket claims themselves compare the two ends
@@ -160,18 +180,22 @@ def theorem_quantities(F: float, F_rounding: float, feat: BenchmarkResult, lin: 
     allowances = {"F <= F_feat": {"F_feat bracket": feat_width, "rounding of F": F_rounding},
                   "F_feat <= F_lin": {"F_lin bracket": lin_width, "rounding of F_lin": lin_round},
                   "F <= F_lin": {"F_lin bracket": lin_width, "rounding of F": F_rounding}}
+    if not feat_closed:
+        # F_feat's lower end is still a rigorous lower bound (F_feat <= F_lin compares it without its
+        # width), but F <= F_feat would need F_feat's width as an allowance: not offered
+        del allowances["F <= F_feat"]
     return values, allowances
 
 
 def theorem_claims(F: float, F_rounding: float, feat: BenchmarkResult, lin: BenchmarkResult, n: int,
                    suffix: str = "") -> list[Claim]:
     """The claims of the module docstring at one certified local minimum with value ``F`` (float64
-    rounding bound ``F_rounding``); ``[]`` when a benchmark has no certified bracket.  Labels are keyed
+    rounding bound ``F_rounding``); ``[]`` unless both brackets are closed (:func:`brackets_closed`).  Labels are keyed
     by the SymPy names ``F``, ``F_feat``, ``F_lin`` of ``proofs/expressions.py`` (``suffix`` names the
     point).  The NumPy fast path of the main theorem's relations (``verify`` uses it); the witness
     evaluates the lemma's own relations through the bridge from :func:`theorem_quantities`, and
     ``tests/numerics/certificates/test_main_theorem.py`` checks that both agree."""
-    if not (np.isfinite(feat.lower) and np.isfinite(lin.lower)):
+    if not brackets_closed(feat, lin):
         return []
     feat_bracket = bracket_claim("F_feat bracket" + suffix, feat, n)
     values, allowances = theorem_quantities(F, F_rounding, feat, lin, n)

@@ -38,7 +38,7 @@ from resnet_lemmas.numerics.certificates.hessian import F_rounding
 from resnet_lemmas.numerics.certificates import local_minimum
 from resnet_lemmas.numerics.certificates.local_minimum import CERTIFIED, STATUSES
 from resnet_lemmas.numerics.certificates.local_minimum import TOLERANCE as CERTIFICATE_TOLERANCE
-from resnet_lemmas.numerics.certificates.main_theorem import bracket_claim, theorem_quantities
+from resnet_lemmas.numerics.certificates.main_theorem import bracket_claim, brackets_closed, theorem_quantities
 from resnet_lemmas.numerics.witnesses import _statement as statement
 from resnet_lemmas.numerics.witnesses.harness import InstanceResult, instance_seeds, run_witness
 from resnet_lemmas.numerics.witnesses.local_minima_beat_linear import (MINIMUM_CERTIFIED_SHARE,
@@ -86,8 +86,10 @@ def never_below_claims(problem, w, V, theta, label: str = "", lin=None) -> list 
     claims = ([bracket] if bracket is not None else []) + [
         statement.claim(LEMMA, NEVER_BELOW, {"F": F, "F_feat": feat.lower},
                         {"rounding of F": _rounding_of_F(problem, w, V, theta)}, label)]
-    if lin is not None and np.isfinite(lin.lower):
-        values, allowances = theorem_quantities(F, 0.0, feat, lin, problem.n)
+    if lin is not None and brackets_closed(lin):
+        # F_feat <= F_lin compares F_feat's rigorous lower end with F_lin's closed bracket: F_feat's own
+        # bracket need not close
+        values, allowances = theorem_quantities(F, 0.0, feat, lin, problem.n, feat_closed=False)
         claims.append(statement.claim(LEMMA, FEAT_BELOW_LIN, values, allowances["F_feat <= F_lin"], label))
     return claims
 
@@ -121,7 +123,9 @@ def one(seed: int, search: bool = True) -> InstanceResult:
             values["relative_gradient"] = cert.relative_gradient
         if cert.certified:
             feat = feature_benchmark(problem.X, problem.features(point.theta), problem.y, problem.loss)
-            if np.isfinite(feat.lower):
+            # F <= F_feat compares with F_feat's lower end plus its width: only a closed bracket
+            # bounds that width (brackets_closed); otherwise the minimum is counted, not checked
+            if brackets_closed(feat, lin):
                 bracket = bracket_claim("F_feat bracket [minimum]", feat, problem.n)
                 claims.extend([bracket] if bracket is not None else [])
                 quantities, allowances = theorem_quantities(cert.F, cert.F_rounding, feat, lin, problem.n)
@@ -129,9 +133,8 @@ def one(seed: int, search: bool = True) -> InstanceResult:
                                               {"rounding of F": cert.F_rounding}, " [minimum]"))
                 claims.append(statement.claim(LEMMA, REACHED, quantities, allowances["F <= F_feat"],
                                               " [minimum]"))
-                if np.isfinite(lin.lower):
-                    claims.append(statement.claim(LEMMA, FEAT_BELOW_LIN, quantities,
-                                                  allowances["F_feat <= F_lin"], " [minimum]"))
+                claims.append(statement.claim(LEMMA, FEAT_BELOW_LIN, quantities,
+                                              allowances["F_feat <= F_lin"], " [minimum]"))
                 values.update(F=cert.F, F_feat=[feat.lower, feat.value],
                               F_minus_F_feat=cert.F - feat.value)
                 certified_checked = True

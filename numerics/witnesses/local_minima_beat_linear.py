@@ -51,7 +51,7 @@ from resnet_lemmas.numerics.certificates.local_minimum import (CERTIFIED, STATUS
                                                                curvature_claim)
 from resnet_lemmas.numerics.certificates.local_minimum import TOLERANCE as CERTIFICATE_TOLERANCE
 from resnet_lemmas.numerics.certificates.main_theorem import (CLAIMS_TOLERANCE, bracket_claim,
-                                                              theorem_quantities)
+                                                              brackets_closed, theorem_quantities)
 from resnet_lemmas.numerics.data.instances import Instance
 from resnet_lemmas.numerics.models.networks import ACTIVATIONS, sample_unit
 from resnet_lemmas.numerics.models.residual import ResNetProblem
@@ -149,8 +149,9 @@ def sample_minimum_instance(seed: int, distinct=DISTINCT_INPUTS, copies=COPIES, 
 def conclusion_claims(F: float, F_rounding: float, feat, lin, n: int, suffix: str = "") -> list[Claim]:
     """At a certified local minimum with value ``F`` (float64 rounding bound ``F_rounding``): the
     ``F_feat`` bracket claim, the theorem's two relations through the bridge, and the consequence
-    ``F <= F_lin``; ``[]`` when a benchmark has no certified bracket."""
-    if not (np.isfinite(feat.lower) and np.isfinite(lin.lower)):
+    ``F <= F_lin``; ``[]`` unless both brackets are closed (``brackets_closed``: a stopped solver's
+    bracket width is not an allowance, so such a point is unchecked)."""
+    if not brackets_closed(feat, lin):
         return []
     values, allowances = theorem_quantities(F, F_rounding, feat, lin, n)
     bracket = bracket_claim("F_feat bracket" + suffix, feat, n)
@@ -198,7 +199,8 @@ def one(seed: int) -> InstanceResult:
         point_claims = conclusion_claims(cert.F, cert.F_rounding, feat, lin, problem.n, suffix=f" [start {index}]")
         if not point_claims:
             benchmark_uncertified += 1
-            notes.append(f"start {index}: certified, but no certified bracket for F_feat or F_lin")
+            notes.append(f"start {index}: certified, but the bracket of F_feat or F_lin is not closed "
+                         "(unchecked)")
             continue
         # the certificate's curvatures (smallest and largest), recomputed without the Hessian code
         for top, name in ((False, "d^T H d (lambda_min)"), (True, "d^T H d (lambda_max)")):

@@ -85,16 +85,34 @@ class Theorem:
                 out.append((hyps, [conjunct]))
         return out
 
+    @property
+    def losses(self) -> tuple:
+        """The concrete losses the theorem was checked for, when every context fixed one (then the
+        theorem is about those losses only, and its statement says so); ``()`` when it holds for the
+        generic loss ``l`` of its hypotheses."""
+        names = [s.get("loss") for s in self.sizes]
+        if self.all_sizes or not names or any(name is None for name in names):
+            return ()
+        return tuple(dict.fromkeys(names))
+
+    def _loss_prefix(self, code=lambda name: name) -> str:
+        if not self.losses:
+            return ""
+        names = [code(name) for name in self.losses]
+        listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+        return f"For the loss l = {listed} (each at the sizes listed): "
+
     def text(self, printer=None) -> str:
         """``If H1; H2: C1 and C2. If ...`` in plain text, printed from the formal statements; each
-        conclusion is shown with exactly the hypotheses it rests on."""
+        conclusion is shown with exactly the hypotheses it rests on (prefixed by the losses, when the
+        theorem was checked for concrete losses only)."""
         show = printer or sp.sstr
         parts = []
         for hyps, conjuncts in self.groups():
             body = " and ".join(show(c) for c in conjuncts)
             parts.append(("If " + "; ".join(show(h.statement) for h in hyps) + ": " + body)
                          if hyps else body)
-        return ". ".join(parts)
+        return self._loss_prefix() + ". ".join(parts)
 
     def latex(self, printer=None) -> str:
         show = printer or sp.latex
@@ -106,7 +124,8 @@ class Theorem:
                              + f", then ${body}$.")
             else:
                 parts.append(f"${body}$.")
-        return " ".join(parts)
+        prefix = self._loss_prefix(lambda name: r"\texttt{" + name.replace("_", r"\_") + "}")
+        return prefix.replace("l = ", r"$\ell$ = ") + " ".join(parts)
 
     def __repr__(self):
         return f"<Theorem {self.name}: {self.text()[:120]}>"

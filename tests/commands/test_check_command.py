@@ -196,3 +196,16 @@ def test_output_says_what_it_wrote(capsys, tmp_path):
                  "--output", str(target)]) == 0
     assert f"wrote {target}" in capsys.readouterr().err
     assert json.loads(target.read_text())["seed"] == 0
+
+
+def test_the_table_names_the_loss_of_each_size_a_theorem_was_checked_for():
+    """Red team P3: no_skip_bad_minimum is checked for four concrete losses; the table's sizes name them
+    (and the statement says so, tests/proofs/lemmas/test_no_skip_bad_minimum.py)."""
+    from resnet_lemmas import registry
+    from resnet_lemmas.commands.check import _sizes
+
+    report = registry.get("no_skip_bad_minimum").lemma.check()
+    shown = _sizes(report)
+    assert shown.startswith(", at ")
+    for size in report.theorem.sizes:
+        assert f"({size['loss']})" in shown

@@ -233,6 +233,18 @@ MUTANTS: tuple[Mutant, ...] = (
            "    value = value_C + limit_S\n", "    value = value_C + limit_S + 0.01\n",
            ("local_minima_beat_linear",), "F_lin (every convex benchmark) reported 0.01 too large",
            "benchmark bracket", default=True),
+    Mutant("feature_solver_stopped", "numerics/certificates/convex_benchmarks.py",
+           "    return convex_benchmark(np.hstack((X, Fx)), y, loss, **options)\n",
+           '    return convex_benchmark(np.hstack((X, Fx)), y, loss, **{**options, "maxiter": 1})\n',
+           ("local_minima_beat_linear",), "the feature benchmark's Newton solve stopped after one iteration "
+           "(F_feat reported too large by the solver's error)", "conclusive share"),
+    Mutant("feature_solver_stopped_dual_is_primal", "numerics/certificates/convex_benchmarks.py",
+           ("    return convex_benchmark(np.hstack((X, Fx)), y, loss, **options)\n",
+            "        result.lower, result.lower_message, result.dual_correction = lower, message, correction\n"),
+           ('    return convex_benchmark(np.hstack((X, Fx)), y, loss, **{**options, "maxiter": 1})\n',
+            "        result.lower, result.lower_message, result.dual_correction = result.value, message, 0.0\n"),
+           ("local_minima_beat_linear",), "the feature benchmark stopped after one iteration and its "
+           "bracket's lower end set to the primal value (the bracket closes trivially)", "conclusive share"),
     Mutant("dual_not_a_mean", "numerics/certificates/convex_benchmarks.py",
            "        D = -total / n\n", "        D = -total\n",
            ("feature_benchmark_reached",), "the 1/n of the Fenchel dual value dropped", "benchmark bracket"),
@@ -403,6 +415,9 @@ OLD_EDITS = {
 }
 #: Mutants without a counterpart before issue 10, and why (the check they break did not exist).
 NO_OLD_COUNTERPART = {
+    "feature_solver_stopped": "no F_feat bracket (the old check compared with the solver's value plus a "
+                              "gradient slack)",
+    "feature_solver_stopped_dual_is_primal": "no Fenchel dual lower bound",
     "hessian_l1_for_l2": "no exact Hessian in (w, V, theta) and no local-minimum certificate",
     "hvp_activation_curvature_sign": "no exact Hessian in (w, V, theta) and no local-minimum certificate",
     "minimum_eigenvalue_flipped": "no second-order test of local minima",

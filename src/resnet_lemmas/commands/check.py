@@ -44,6 +44,7 @@ def _sizes(report) -> str:
     if report is None or report.theorem is None:
         return ""
     concrete = "; ".join(",".join(str(v) for k, v in s.items() if k != "loss")
+                         + (f" ({s['loss']})" if "loss" in s else "")
                          for s in report.theorem.sizes)
     if report.theorem.all_sizes:
         return ", all sizes" + (f"; also at {concrete}" if concrete else "")

@@ -117,3 +117,31 @@ def test_the_comparison_sees_a_relation_that_differs_from_the_fast_path(rng):
     values, _ = mt.theorem_quantities(1.0, 0.0, feat, lin, 10)
     wrong = compile_statement((sp.Le(F_feat, F_lin - 1, evaluate=False),)).relation(0, values)
     assert wrong.rhs != fast["F_feat <= F_lin"].rhs
+
+
+def test_a_stopped_benchmark_solver_leaves_the_point_unchecked(rng):
+    """Red team W1: a stopped F_feat solve reports a value too large by its own error; were its bracket
+    width an allowance, ``F <= F_feat`` would pass by exactly that error.  A bracket that is not closed
+    (solver not converged) gives no claims (the point is unchecked), and theorem_quantities refuses it."""
+    from dataclasses import replace as dc_replace
+
+    feat, lin = _benchmark(rng, 1.0), _benchmark(rng, 2.0)
+    stopped = dc_replace(feat, value=1.3, converged=False)      # 0.3 too large; its lower end is right
+    assert mt.theorem_claims(1.0, 0.0, feat, lin, 10)             # closed brackets: claims are made
+    assert not mt.brackets_closed(stopped, lin)
+    assert mt.theorem_claims(1.2, 0.0, stopped, lin, 10) == []
+    with pytest.raises(ValueError, match="closed brackets"):
+        mt.theorem_quantities(1.2, 0.0, stopped, lin, 10)
+    wide = dc_replace(feat, dual_correction=1.0)                 # a loose dual point: valid, not closed
+    assert mt.theorem_claims(1.0, 0.0, wide, lin, 10) == []
+
+
+def test_the_main_witness_does_not_check_a_point_whose_bracket_is_open(rng):
+    from dataclasses import replace as dc_replace
+
+    from resnet_lemmas.numerics.witnesses.local_minima_beat_linear import conclusion_claims
+
+    feat, lin = _benchmark(rng, 1.0), _benchmark(rng, 2.0)
+    assert conclusion_claims(1.0, 0.0, feat, lin, 10)
+    assert conclusion_claims(1.2, 0.0, dc_replace(feat, value=1.3, converged=False), lin, 10) == []
+    assert conclusion_claims(1.0, 0.0, feat, dc_replace(lin, converged=False), 10) == []

@@ -104,6 +104,10 @@ def test_start_status_classifies_and_rejects_a_failed_theorem_check():
     assert _start_status(0.6 - 1e-3, 0.6, n, 0, "certified", True) == "local minimum"
     # ... and a certified local minimum whose claims fail is a violation, whatever F is
     assert _start_status(0.5, 0.6, n, 0, "certified", False) == "violation"
+    # ... and one whose benchmark brackets did not close had no claims checked: it is judged like any
+    # end point against F_lin (here above it: undecided), never counted as a checked local minimum
+    assert _start_status(0.7, 0.6, n, 0, "certified", True, claims_checked=False) == "not converged"
+    assert _start_status(0.5, 0.6, n, 0, "certified", True, claims_checked=False) == "beats linear"
     assert _start_status(0.5, 0.6, n, 3, "unconverged", True) == "violation"      # bound failed somewhere
     # a saddle or an escaped run above F_lin decides nothing
     assert _start_status(0.7, 0.6, n, 0, "saddle", True) == "saddle"
