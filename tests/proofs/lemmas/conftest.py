@@ -14,6 +14,24 @@ from resnet_lemmas.proofs.lemma import clear_theorem_cache
 from resnet_lemmas.proofs.printing import text
 
 
+def _module_lemma(request):
+    """The lemma a test module is about: its ``LEMMA`` (or ``lem.LEMMA``, the module imported as ``lem``)."""
+    module = request.module
+    return getattr(module, "LEMMA", None) or module.lem.LEMMA
+
+
+@pytest.fixture(scope="module")
+def proof(request):
+    """The proof of the module's lemma, built once per module."""
+    return _module_lemma(request).build()
+
+
+@pytest.fixture(scope="module")
+def theorem(request):
+    """The kernel's theorem of the module's lemma (cached by the lemma)."""
+    return _module_lemma(request).theorem()
+
+
 def _variant(proof, only=None, **changes):
     """A copy of ``proof`` with fresh link lists; ``only`` keeps the steps of those names; ``changes``
     replace Proof fields (``conclusion``, ``assumes``, ``hypotheses``, ``contexts`` ...)."""

@@ -24,21 +24,11 @@ GAP = F - E_l_u
 
 
 @pytest.fixture(scope="module")
-def proof():
-    return LEMMA.build()
-
-
-@pytest.fixture(scope="module")
 def small(proof):
     """The lemma's proof in the one context (d, k, n) = (2, 2, 1), with the lemma's own definitions."""
     ctx, _ = residual_context(2, 2, 1)
     _extend(ctx)
     return dataclasses.replace(proof, contexts=[ctx])
-
-
-@pytest.fixture(scope="module")
-def theorem():
-    return LEMMA.theorem()
 
 
 def test_the_proof_yields_a_kernel_theorem_of_the_declared_conclusion(theorem):

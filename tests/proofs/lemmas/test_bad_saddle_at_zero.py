@@ -27,11 +27,6 @@ def small():
         return saddle.build()
 
 
-@pytest.fixture(scope="module")
-def theorem():
-    return LEMMA.theorem()
-
-
 def test_the_proof_yields_a_kernel_theorem_of_the_declared_conclusion(theorem):
     assert is_issued(theorem)
     assert theorem.conclusion == CONCLUSION

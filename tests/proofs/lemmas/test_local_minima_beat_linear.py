@@ -20,16 +20,6 @@ from resnet_lemmas.proofs.lemmas.local_minima_beat_linear import (CONCLUSION, LE
 from resnet_lemmas.proofs.printing import theorem_text
 
 
-@pytest.fixture(scope="module")
-def proof():
-    return LEMMA.build()
-
-
-@pytest.fixture(scope="module")
-def theorem():
-    return LEMMA.theorem()
-
-
 def _with_cite(proof, step_name, theorem_value):
     """``proof`` whose citation ``step_name`` yields ``theorem_value`` instead of the lemma's theorem."""
     steps = [dataclasses.replace(step, theorem=lambda: theorem_value) if step.name == step_name

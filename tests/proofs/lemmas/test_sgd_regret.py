@@ -35,11 +35,6 @@ def small_proof(small_contexts):
     return make
 
 
-@pytest.fixture(scope="module")
-def theorem():
-    return lem.LEMMA.theorem()
-
-
 def test_the_registered_proof_yields_the_theorem_at_T_2_3_4(theorem):
     assert is_issued(theorem)
     assert theorem.steps == 9

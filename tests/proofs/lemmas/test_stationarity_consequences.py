@@ -11,16 +11,6 @@ from resnet_lemmas.proofs.lemmas.stationarity_consequences import CONCLUSION, LE
 from resnet_lemmas.proofs.printing import theorem_text
 
 
-@pytest.fixture(scope="module")
-def proof():
-    return LEMMA.build()
-
-
-@pytest.fixture(scope="module")
-def theorem():
-    return LEMMA.theorem()
-
-
 def test_the_proof_yields_a_kernel_theorem_of_the_declared_conclusion(theorem):
     assert is_issued(theorem)
     assert theorem.conclusion == CONCLUSION
