@@ -3,7 +3,6 @@ main theorem) F = F_feat(theta) <= F_lin; the kernel refuses a wrong comparator,
 does not discharge the cited theorem's, the bound at every point, and a broken main theorem."""
 import dataclasses
 
-import pytest
 import sympy as sp
 
 from resnet_lemmas import registry

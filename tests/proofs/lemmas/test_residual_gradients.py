@@ -1,6 +1,5 @@
 """Lemma residual_gradients: the kernel issues its theorem, with exactly the declared statement, and
 refuses broken gradient formulas and statements the chains do not establish."""
-import pytest
 import sympy as sp
 
 from resnet_lemmas.proofs.expressions import E_rx, V, c, grad_V, w

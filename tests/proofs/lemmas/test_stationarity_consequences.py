@@ -1,7 +1,6 @@
 """Lemma stationarity_consequences: w != 0 and stationarity in (w, V) give c = 0 and E[l'(p) x] = 0; the
 kernel refuses the argument without stationarity in V or without w != 0, and refuses the statement for
 stationary points with w = 0 (where it is false: example bad_saddle_at_zero)."""
-import pytest
 import sympy as sp
 
 from resnet_lemmas.proofs.expressions import grad_theta, q

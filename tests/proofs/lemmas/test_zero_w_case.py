@@ -1,7 +1,6 @@
 """Lemma zero_w_case: at a local minimum with w = 0, c = 0 and E[l'(p) x] = 0 (level-set argument), and
 the second-order formula; the kernel refuses the argument at a mere stationary point, along a path
 that leaves the level set, or with the path parameter left open in the statement."""
-import pytest
 import sympy as sp
 
 from resnet_lemmas.proofs.expressions import c, d, grad_w, inner, w
