@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass, field
 
 from . import registry
-from .proofs.kernel.proof import conclusion_tuple
+from .proofs.kernel.proof import ProofReport, conclusion_tuple
 from .proofs.printing import text
 
 
@@ -169,31 +169,10 @@ class TheoremSnapshot:
 
 
 @dataclass
-class ProofSnapshot:
+class ProofSnapshot(ProofReport):
     """A :class:`~.proofs.kernel.ProofReport` as sent back by a worker: its steps, verdict and
-    theorem summary (printed in the worker from the theorem the kernel issued there)."""
-
-    name: str
-    steps: list
-    seconds: float
-    theorem: TheoremSnapshot | None
-    conclusion_error: str = ""
-
-    @property
-    def ok(self) -> bool:
-        return self.theorem is not None
-
-    @property
-    def failures(self) -> list:
-        out = [step for step in self.steps if not step.ok]
-        if self.conclusion_error and not out:
-            from .proofs.kernel import StepResult
-            out.append(StepResult("conclusion", 0, "", "conclusion", False, self.conclusion_error, 0.0))
-        return out
-
-    @property
-    def status(self) -> str:
-        return "verified" if self.ok else "failed"
+    theorem summary (a :class:`TheoremSnapshot`, printed in the worker from the theorem the kernel issued
+    there).  Display only: the kernel cites theorems, never reports."""
 
     @classmethod
     def of(cls, report) -> "ProofSnapshot":
