@@ -13,19 +13,25 @@ is the relation as printed), at every point ``(w, V, theta)`` with ``w != 0`` an
    (attained ``F_lin``) with ``F_lin`` the certified solver value minus its suboptimality bound (a lower
    bound on ``E l(u*^T x)``, so the claim is the stronger one).
 
-The values of the named quantities at every point come from the data by the vectorised fast path
-(:func:`~..certificates.stationarity_bound.batched_terms`: ``F``, ``E l(u^T x)``, ``E[D_l]``, ``c = E[l'(p)
-f]``, and the gradients by the formulas of lemma residual_gradients, ``grad_w F = E[l'(p) x] + V c``,
-``grad_V F = w c^T``, which that lemma's witness checks against ``F``).  Each relation is one claim per
-instance, at the point where the fast path (which also computes the relations' sides, vectorised over
-the points) finds the smallest margin; the claim's sides there are the bridge's
-(:func:`._statement.claim`).  The bridge is not run at every point: its compiled code cannot take
-stacked points (its ``inner``, ``norm`` sum everything), and 10,000 calls cost about 1 s, doubling the
-witness.  Instead, at ``CONSISTENCY_POINTS`` random points per instance, each relation's slack ``rhs -
-lhs`` by the bridge is claimed equal to the fast path's (labelled as such; not a relation of the
-conclusion): a relation of the lemma that differs from what the fast path computes (a wrong formula in
-the lemma module, or in the fast path) fails there, whether or not it would fail at the worst point.
-Not in the conclusion either: ``E[D_l] >= 0`` (convexity of the loss, a step of the proof).
+The values of the named quantities at every point are computed independently of one another, so that
+no relation holds by algebra: ``F`` and ``E l(u^T x)`` from loss *values* only; ``E[D_l(u^T x, p)] =
+E[l(u^T x) - l(p) - l'(p) (u^T x - p)]`` by its definition (``l'`` from the loss); ``grad_w F``, ``c`` and
+``grad_V F`` by the model (:func:`~..certificates.stationarity_bound.model_gradients`:
+``ResNetProblem.gradients``, whose formulas the witness of lemma residual_gradients checks against
+extrapolated differences of ``F``).  (Built from one ``r`` in every term, the identity would hold for any
+``r``: ``(w - u)^T grad_w F + u^T V c - E[D_l] = E[r (p - u^T x)] - E[l(u^T x) - l(p) - r (u^T x - p)] =
+F - E l(u^T x)``, so a wrong ``l'`` or a wrong Bregman term could not fail it.)  The vectorised fast path
+(:func:`~..certificates.stationarity_bound.batched_terms`) evaluates them, and the relations' sides, at
+every point.  Each relation is one claim per instance, at the point where the fast path finds the
+smallest margin; the claim's sides there are the bridge's (:func:`._statement.claim`).  The bridge is not
+run at every point: its compiled code cannot take stacked points (its ``inner``, ``norm`` sum
+everything), and 10,000 calls cost about 1 s, doubling the witness.  Instead, at ``CONSISTENCY_POINTS``
+random points per instance, each relation's slack ``rhs - lhs`` by the bridge is claimed equal to the fast
+path's (labelled as such; not a relation of the conclusion): a relation of the lemma that differs from
+what the fast path computes (a wrong formula in the lemma module, or in the fast path) fails there,
+whether or not it would fail at the worst point.  Not in the conclusion either: ``E[D_l] >= 0``
+(convexity of the loss, a step of the proof), claimed at the point where the computed Bregman term is
+smallest.
 
 Sampling
 --------
@@ -36,19 +42,25 @@ points ``(w, V, u)`` per ``theta`` (:func:`~..stationarity_bound.sample_points`:
 
 Tolerance
 ---------
-``ROUNDING_FACTOR n eps (1 + sum of the magnitudes of F, E l(u^T x), E[l'(p)(u^T x - p)] and the bound's
-terms)`` (float64 rounding of means of ``n`` terms); at ``u = u*`` also the rounding of ``F_lin``.  The
-allowances are derived for the relations as the kernel proves them.  Details: points checked per loss
-and depth, and the smallest relative slack ``(bound - gap) / bound`` among points with ``gap > 0`` (how
-tight the bound is).  A point where a loss value overflows float64 (exponential-type losses at large
-predictions) cannot be evaluated: it is left out of the claims and counted in the details.
+``ROUNDING_FACTOR n eps (1 + scale)`` (:meth:`~..stationarity_bound.BatchTerms.tolerance`): float64
+rounding of means of ``n`` terms, ``scale`` the sum of the magnitudes of the terms the sides are summed
+from -- ``E|l(p)|``, ``E|l(u^T x)|``, ``E|l'(p) (u^T x - p)|``, the model's first-order term's entrywise
+``|w - u|^T (E[|r| |x|] + |V| E[|r| |f|]) + |u|^T |V| E[|r| |f|]``, the bound, and the predictions'
+magnitude times ``|l'| + |l''| |u^T x - p|`` (the model rounds ``p`` its own way) -- never a difference
+the identity is meant to catch (a wrong ``l'``, a dropped ``1/n``, a wrong sign move a side by ``O(1)``
+relative; the allowance is ``64 n eps``, about ``6e-13`` relative at ``n = 40``).  At ``u = u*`` also
+the rounding of ``F_lin``.  Details: points checked per loss and depth, and the smallest relative slack
+``(bound - gap) / bound`` among points with ``gap > 0`` (how tight the bound is).  A point where a loss
+value overflows float64 (exponential-type losses at large predictions) cannot be evaluated: it is left
+out of the claims and counted in the details.
 """
 from __future__ import annotations
 
 import numpy as np
 
 from resnet_lemmas.numerics.certificates.convex_benchmarks import linear_benchmark
-from resnet_lemmas.numerics.certificates.stationarity_bound import batched_terms, sample_points
+from resnet_lemmas.numerics.certificates.stationarity_bound import (batched_terms, model_gradients,
+                                                                    sample_points)
 from resnet_lemmas.numerics.data.instances import sample_instance
 from resnet_lemmas.numerics.witnesses import _statement as statement
 from resnet_lemmas.numerics.witnesses._common import ROUNDING_FACTOR
@@ -64,9 +76,11 @@ EPS = np.finfo(np.float64).eps
 #: Random points per instance at which the bridge's slack of every relation is compared with the fast
 #: path's (one suffices: a formula that differs shows at a generic point).
 CONSISTENCY_POINTS = 1
-TOLERANCE = (f"the lemma's relations compiled by the bridge, within {ROUNDING_FACTOR:g} n eps (1 + magnitudes "
-             "of F, E l(u^T x), E[l'(p)(u^T x - p)] and of the bound's terms): float64 rounding of means of "
-             "n terms; at u = u* also the rounding of F_lin")
+TOLERANCE = (f"the lemma's relations compiled by the bridge at independently computed quantities (F and E l(u^T x) "
+             "from loss values, E[D_l] by its definition, the gradients by the model), within "
+             f"{ROUNDING_FACTOR:g} n eps (1 + magnitudes of the terms summed: l(p), l(u^T x), l'(p)(u^T x - p), "
+             "the model's first-order term entrywise, the bound, the predictions times |l'| + |l''||u^T x - p|): "
+             "float64 rounding of means of n terms; at u = u* also the rounding of F_lin")
 
 
 def _worst_claim(index: int, columns: dict, fast_sides, allowance, keep, suffix: str = "") -> Claim:
@@ -96,7 +110,8 @@ def one(seed: int) -> InstanceResult:
         Fx = problem.features(theta)
         W, Vs, U = sample_points(rng, POINTS_PER_THETA, problem.d, problem.k, u_star)
         with np.errstate(over="ignore", invalid="ignore"):
-            t = batched_terms(problem.X, problem.y, Fx, problem.loss, W, Vs, U)
+            gradients = model_gradients(problem, Fx, W, Vs)
+            t = batched_terms(problem.X, problem.y, Fx, problem.loss, W, Vs, U, gradients)
             tol = t.tolerance(n)
             eps = np.maximum(t.grad_w_norm, t.grad_V_norm)
             eps_bound = t.eps_bound()

@@ -253,10 +253,20 @@ MUTANTS: tuple[Mutant, ...] = (
            "    return _arb(1 - s * y) - _arb(1 - s * s).sqrt()\n",
            ("local_minima_beat_linear",), "F_feat's lower bound from a wrong conjugate (pseudo-Huber: -s y for "
            "+s y)", "benchmark bracket"),
-    Mutant("batched_c_off_by_one", "numerics/certificates/stationarity_bound.py",
-           "    c = r @ Fx / n ", "    c = r @ Fx / (n - 1) ",
-           ("approximate_stationarity_bound",), "c = E[l' f] of the vectorised fast path averaged over n - 1 "
+    Mutant("batched_E_l_u_off_by_one", "numerics/certificates/stationarity_bound.py",
+           "    E_l_u = Lq.mean(axis=1)\n", "    E_l_u = Lq.sum(axis=1) / (n - 1)\n",
+           ("approximate_stationarity_bound",), "E l(u^T x) of the vectorised fast path averaged over n - 1 "
            "samples (an off-by-one in the batch)", "numeric witness claim"),
+    Mutant("batched_r_doubled", "numerics/certificates/stationarity_bound.py",
+           "    r = loss.grad(p, yy)\n", "    r = 2 * loss.grad(p, yy)\n",
+           ("approximate_stationarity_bound",), "l'(p) doubled in the vectorised fast path's Bregman term "
+           "E[l(u^T x) - l(p) - l'(p)(u^T x - p)] (while its first-order term was built from the same r, "
+           "the identity held for any r)", "numeric witness claim"),
+    Mutant("batched_r_single_precision", "numerics/certificates/stationarity_bound.py",
+           "    r = loss.grad(p, yy)\n", "    r = loss.grad(p.astype(np.float32).astype(np.float64), yy)\n",
+           ("approximate_stationarity_bound",), "l'(p) of the vectorised fast path's Bregman term evaluated at p "
+           "rounded to float32 (a relative error ~1e-7: E[D_l] stays >= 0, only the identity can see it)",
+           "numeric witness claim"),
     Mutant("enclosure_gap_sign", "numerics/certificates/enclosures.py",
            "        return (_loss_sum(value, p_first, y) - _loss_sum(value, p_second, y)) / len(y)\n",
            "        return (_loss_sum(value, p_second, y) - _loss_sum(value, p_first, y)) / len(y)\n",

@@ -1,6 +1,7 @@
 """The vectorised section-4 terms agree with numerics.certificates.bounds, with lambdify of the symbolic forms,
 and with the lemma's own conclusion compiled by the bridge (the fast path the witness uses to find its worst
-points)."""
+points); its identity is not algebra: a wrong l', a dropped 1/n or a wrong sign in the Bregman term, or a
+first-order term built from a wrong r breaks it far beyond the tolerance."""
 import numpy as np
 import pytest
 import sympy as sp
@@ -8,7 +9,8 @@ import sympy as sp
 from resnet_lemmas.numerics.certificates.bounds import first_order_gap, gap_bound
 from resnet_lemmas.numerics.models.fixed_features import table_unit
 from resnet_lemmas.numerics.models.residual import ResNetProblem
-from resnet_lemmas.numerics.certificates.stationarity_bound import batched_terms, sample_points
+from resnet_lemmas.numerics.certificates.stationarity_bound import (ModelGradients, batched_terms,
+                                                                    model_gradients, sample_points)
 from resnet_lemmas.proofs.expressions import residual_context
 from resnet_lemmas.proofs.lemmas.approximate_stationarity_bound import BOUND, FIRST_ORDER
 from resnet_lemmas.proofs.losses import get_loss
@@ -35,6 +37,14 @@ def _data(rng, loss):
     return X, y, rng.normal(size=(N, K))
 
 
+def _terms(X, y, Fx, loss, W, Vs, U, loss_for_terms=None):
+    """``batched_terms`` with the model's gradients (of the true ``loss``); ``loss_for_terms``: another loss
+    object for the fast path's own loss values and ``l'`` (a planted bug)."""
+    problem = ResNetProblem(table_unit(X, Fx), X, y, loss)
+    gradients = model_gradients(problem, Fx, W, Vs)
+    return batched_terms(X, y, Fx, loss_for_terms or loss, W, Vs, U, gradients)
+
+
 @pytest.mark.parametrize("name", ["squared", "logistic", "poisson"])
 def test_vectorised_terms_equal_bounds_module_and_lambdified_symbolic_forms(name, rng):
     loss = get_loss(name)
@@ -43,7 +53,7 @@ def test_vectorised_terms_equal_bounds_module_and_lambdified_symbolic_forms(name
         X, y, Fx = _data(rng, loss)
         problem = ResNetProblem(table_unit(X, Fx), X, y, loss)
         W, Vs, U = sample_points(rng, 8, D, K, u_star=rng.normal(size=D))
-        t = batched_terms(X, y, Fx, loss, W, Vs, U)
+        t = _terms(X, y, Fx, loss, W, Vs, U)
         for i in range(8):
             g = problem.gradients(W[i], Vs[i], np.zeros(0))
             args = [*W[i], *Vs[i].ravel(), *U[i], *X.ravel(), *y, *Fx.ravel()]
@@ -61,7 +71,7 @@ def test_gap_equals_first_order_minus_bregman_and_bound_dominates(rng):
     loss = get_loss("softplus_hinge")
     X, y, Fx = _data(rng, loss)
     W, Vs, U = sample_points(rng, 200, D, K)
-    t = batched_terms(X, y, Fx, loss, W, Vs, U)
+    t = _terms(X, y, Fx, loss, W, Vs, U)
     tol = t.tolerance(N)
     assert np.all(np.abs(t.gap - (t.first_order - t.bregman)) <= tol)
     assert np.all(t.bregman >= -tol)
@@ -72,7 +82,12 @@ def test_batched_terms_rejects_mismatched_shapes(rng):
     loss = get_loss("squared")
     X, y, Fx = _data(rng, loss)
     with pytest.raises(ValueError, match="expected W, U of shape"):
-        batched_terms(X, y, Fx, loss, np.zeros((3, D)), np.zeros((3, D, K + 1)), np.zeros((3, D)))
+        batched_terms(X, y, Fx, loss, np.zeros((3, D)), np.zeros((3, D, K + 1)), np.zeros((3, D)),
+                      ModelGradients(np.zeros((3, D)), np.zeros((3, K)), np.zeros((3, D, K)), np.zeros((3, N))))
+    with pytest.raises(ValueError, match="model's gradients of shapes"):
+        batched_terms(X, y, Fx, loss, np.zeros((3, D)), np.zeros((3, D, K)), np.zeros((3, D)),
+                      ModelGradients(np.zeros((3, D)), np.zeros((3, K + 1)), np.zeros((3, D, K)),
+                                     np.zeros((3, N))))
 
 
 @pytest.mark.parametrize("name", ["squared", "logistic", "exponential"])
@@ -88,7 +103,7 @@ def test_batched_terms_are_the_sides_of_the_lemmas_relations_compiled_by_the_bri
         X, y, Fx = _data(rng, loss)
         problem = ResNetProblem(table_unit(X, Fx), X, y, loss)
         W, Vs, U = sample_points(rng, 10, D, K, u_star=rng.normal(size=D))
-        t = batched_terms(X, y, Fx, loss, W, Vs, U)
+        t = _terms(X, y, Fx, loss, W, Vs, U)
         tol = t.tolerance(N)
         for i in range(len(W)):
             values = {"F": t.F[i], "E_l_u": t.E_l_u[i], "E_bregman_u": t.bregman[i], "u": U[i], "w": W[i],
@@ -111,8 +126,86 @@ def test_a_fast_path_with_a_halved_bound_differs_from_the_bridge(rng):
     loss = get_loss("squared")
     X, y, Fx = _data(rng, loss)
     W, Vs, U = sample_points(rng, 4, D, K)
-    t = batched_terms(X, y, Fx, loss, W, Vs, U)
+    t = _terms(X, y, Fx, loss, W, Vs, U)
     relation = compile_statement(LEMMA.conclusion).relation(1, {
         "F": t.F[0], "E_l_u": t.E_l_u[0], "u": U[0], "w": W[0], "V": Vs[0], "grad_w": t.grad_w[0],
         "grad_V": t.grad_V[0]})
     assert abs(relation.rhs - 0.5 * t.bound[0]) > t.tolerance(N)[0]
+
+
+class _PlantedDerivative:
+    """A loss whose ``l'`` is ``wrong(l')`` (values and curvature right): a planted bug in the fast path."""
+
+    def __init__(self, loss, wrong):
+        self.loss, self.wrong, self.name = loss, wrong, loss.name
+
+    def value(self, p, y):
+        return self.loss.value(p, y)
+
+    def grad(self, p, y):
+        return self.wrong(self.loss.grad(p, y))
+
+    def curvature(self, p, y):
+        return self.loss.curvature(p, y)
+
+
+def _identity_error(t):
+    return np.abs(t.gap - (t.first_order - t.bregman))
+
+
+PLANTED = {"l' doubled": lambda r: 2 * r, "l' zero": lambda r: 0 * r,
+           "the Bregman term's l' (q - p) with the wrong sign": lambda r: -r}
+
+
+@pytest.mark.parametrize("name", ["logistic", "squared", "poisson"])
+@pytest.mark.parametrize("planted", sorted(PLANTED))
+def test_a_wrong_derivative_in_the_bregman_term_breaks_the_identity(name, planted, rng):
+    """The finding the fix answers: with every term built from one r, the identity held for r = 2 l' or 0.
+    Now only the Bregman term uses the loss's l' (the first-order term is the model's), so a wrong l' there
+    moves it by E[(r - l') (q - p)]: far beyond the tolerance at every generic point."""
+    loss = get_loss(name)
+    X, y, Fx = _data(rng, loss)
+    W, Vs, U = sample_points(rng, 50, D, K)
+    right = _terms(X, y, Fx, loss, W, Vs, U)
+    assert np.all(_identity_error(right) <= right.tolerance(N))
+    wrong = _terms(X, y, Fx, loss, W, Vs, U, loss_for_terms=_PlantedDerivative(loss, PLANTED[planted]))
+    broken = _identity_error(wrong) > 1e6 * wrong.tolerance(N)
+    assert broken.mean() > 0.9, (planted, np.sort(_identity_error(wrong) / wrong.tolerance(N))[:5])
+
+
+def test_a_dropped_mean_in_a_loss_term_breaks_the_identity(rng):
+    """The gap comes from loss values only: E l(u^T x) or E[D_l] summed instead of averaged breaks it."""
+    loss = get_loss("softplus_hinge")
+    X, y, Fx = _data(rng, loss)
+    W, Vs, U = sample_points(rng, 50, D, K)
+    t = _terms(X, y, Fx, loss, W, Vs, U)
+    tol = t.tolerance(N)
+    for gap, bregman in ((t.F - N * t.E_l_u, t.bregman), (t.gap, N * t.bregman)):
+        assert np.mean(np.abs(gap - (t.first_order - bregman)) > 1e6 * tol) > 0.9
+
+
+def test_gradients_built_from_a_wrong_r_break_the_identity(rng):
+    """The first-order term is the model's: gradients from a doubled r (what the old fast path computed
+    from its own r) no longer match the Bregman term's l'."""
+    loss = get_loss("logistic")
+    X, y, Fx = _data(rng, loss)
+    W, Vs, U = sample_points(rng, 50, D, K)
+    problem = ResNetProblem(table_unit(X, Fx), X, y, loss)
+    g = model_gradients(problem, Fx, W, Vs)
+    doubled = ModelGradients(2 * g.grad_w, 2 * g.c, 2 * g.grad_V, 2 * g.r)
+    t = batched_terms(X, y, Fx, loss, W, Vs, U, doubled)
+    assert np.mean(_identity_error(t) > 1e6 * t.tolerance(N)) > 0.9
+
+
+def test_model_gradients_are_the_models_at_each_point(rng):
+    """model_gradients evaluates ResNetProblem.gradients point by point (features fixed to f_theta(X))."""
+    from resnet_lemmas.numerics.data.instances import sample_instance
+    problem = sample_instance(5).problem
+    theta = problem.unit.init(rng)
+    W, Vs, _ = sample_points(rng, 4, problem.d, problem.k)
+    g = model_gradients(problem, problem.features(theta), W, Vs)
+    for i in range(4):
+        ref = problem.gradients(W[i], Vs[i], theta)
+        for mine, theirs in ((g.grad_w[i], ref.grad_w), (g.c[i], ref.c), (g.grad_V[i], ref.grad_V),
+                             (g.r[i], ref.r)):
+            assert np.allclose(mine, theirs, rtol=1e-13, atol=1e-15)

@@ -1,7 +1,11 @@
 """Witness approximate_stationarity_bound: the lemma's identity, bound and corollary through the bridge at
 the fast path's worst points, the fast path checked against the bridge at random points; a shrunk bound or
-a broken identity in the fast path, and a wrong relation in the lemma, all fail."""
+a broken identity in the fast path, and a wrong relation in the lemma, all fail.  The identity's terms are
+computed independently (loss values; the Bregman term's definition; the model's gradients), so a wrong
+l' (doubled, zero, or the Bregman term's sign), a dropped 1/n or a wrong model gradient fails the identity
+itself, in every instance."""
 import numpy as np
+import pytest
 import sympy as sp
 
 from resnet_lemmas.numerics.certificates import stationarity_bound
@@ -80,3 +84,80 @@ def test_a_flipped_sign_in_the_identity_fails(wrong_conclusion, failing):
     label = statement.conjunct("approximate_stationarity_bound", wit.IDENTITY).label
     report = wit.witness(seed=3, instances=4)
     assert report.status == "failed" and any(failed.startswith(label) for failed in failing(report))
+
+
+class _PlantedDerivative:
+    """The instance's loss with ``l'`` replaced by ``wrong(l')`` (values and curvature right)."""
+
+    def __init__(self, loss, wrong):
+        self.loss, self.wrong, self.name = loss, wrong, loss.name
+
+    def value(self, p, y):
+        return self.loss.value(p, y)
+
+    def grad(self, p, y):
+        return self.wrong(self.loss.grad(p, y))
+
+    def curvature(self, p, y):
+        return self.loss.curvature(p, y)
+
+
+def _identity_label():
+    return statement.conjunct("approximate_stationarity_bound", wit.IDENTITY).label
+
+
+def _assert_identity_fails_everywhere(report, failing, instances):
+    """Every instance fails, and the failing claims include the lemma's identity itself (not only the
+    convexity step or the consistency with the bridge)."""
+    assert not report.ok and report.status == "failed"
+    assert report.details["failed_instances"] == instances
+    label = _identity_label()
+    identity_failures = [f for f in report.failures
+                         if any(c["label"].startswith(f"{label} (worst of") and c["margin"] < 0
+                                for c in f["claims"])]
+    assert len(identity_failures) == instances, failing(report)
+    assert all("worst slack" in f["description"] for f in report.failures)
+
+
+PLANTED = {"doubled": lambda r: 2 * r, "zero": lambda r: 0 * r, "bregman_sign": lambda r: -r}
+
+
+@pytest.mark.parametrize("planted", sorted(PLANTED))
+def test_a_wrong_derivative_in_the_fast_path_fails_the_identity(planted, monkeypatch, failing):
+    """r -> 2 r, r -> 0 and the Bregman term's l' (q - p) with the wrong sign: before the first-order term
+    came from the model, the identity held for each (only E[D_l] >= 0 could fail)."""
+    real = stationarity_bound.batched_terms
+
+    def planted_terms(X, y, Fx, loss, *rest):
+        return real(X, y, Fx, _PlantedDerivative(loss, PLANTED[planted]), *rest)
+
+    monkeypatch.setattr(wit, "batched_terms", planted_terms)
+    _assert_identity_fails_everywhere(wit.witness(seed=3, instances=3), failing, 3)
+
+
+@pytest.mark.parametrize("term", ["bregman", "E_l_u"])
+def test_a_dropped_mean_fails_the_identity(term, monkeypatch, failing):
+    """E[D_l] or E l(u^T x) summed over the n samples instead of averaged."""
+    real = stationarity_bound.batched_terms
+
+    def summed(X, y, *rest):
+        terms = real(X, y, *rest)
+        setattr(terms, term, len(y) * getattr(terms, term))
+        terms.gap = terms.F - terms.E_l_u
+        return terms
+
+    monkeypatch.setattr(wit, "batched_terms", summed)
+    _assert_identity_fails_everywhere(wit.witness(seed=3, instances=3), failing, 3)
+
+
+def test_a_wrong_model_gradient_fails_the_identity(monkeypatch, failing):
+    """The first-order term is the model's: grad_w F without its V c term (a model bug) fails the identity."""
+    real = stationarity_bound.model_gradients
+
+    def missing_term(problem, Fx, W, Vs):
+        g = real(problem, Fx, W, Vs)
+        g.grad_w = g.grad_w - np.einsum("pdk,pk->pd", Vs, g.c)
+        return g
+
+    monkeypatch.setattr(wit, "model_gradients", missing_term)
+    _assert_identity_fails_everywhere(wit.witness(seed=3, instances=3), failing, 3)
