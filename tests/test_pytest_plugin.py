@@ -43,6 +43,15 @@ UNITS = textwrap.dedent("""
     X, y = regression_data(np.random.default_rng(0), 40, 3)
     good = MLPUnit(d=3, k=2, widths=(4,), activation="tanh")
 
+    class Zero:                      # f = 0: the search ends at a certified local minimum
+        theta0 = np.zeros(1)
+        def __call__(self, X, theta):
+            return np.zeros((X.shape[0], 1))
+        def vjp(self, X, theta, G):
+            return np.zeros(1)
+
+    zero = Zero()
+
     class Flat:
         theta0 = np.zeros(3)
         def __call__(self, X, theta):
@@ -61,14 +70,46 @@ def _run(pytester, test_source: str, *args):
 
 def test_users_test_passes_when_the_architecture_is_verified(pytester):
     result = _run(pytester, """
-        from units import X, y, good
+        from units import X, y, zero
 
         def test_arch(no_bad_local_minima):
-            report = no_bad_local_minima(good, X, y, loss="squared", restarts=2, maxiter=300)
-            assert report.verdict == "verified"
+            report = no_bad_local_minima(zero, X, y, loss="squared", restarts=2)
+            assert report.verdict == "verified" and report.certified_minima >= 1
     """)
     result.assert_outcomes(passed=1)
-    result.stdout.fnmatch_lines(["*resnet-lemmas*", "verified: test_user.py::test_arch: seed 0, 2 starts*"])
+    result.stdout.fnmatch_lines(["*resnet-lemmas*",
+                                 "verified: test_user.py::test_arch: ? certified local minima, seed 0, 2 starts*"])
+
+
+def test_no_certified_minimum_fails_the_helper_with_the_counts(pytester):
+    """Every start ends below F_lin, none at a certified local minimum: assert_no_bad_local_minima
+    fails (require_minima defaults to 1) with a first line that names the counts, and passes with
+    require_minima=0, whose verdict says only what was shown ('below linear')."""
+    result = _run(pytester, """
+        import pytest
+        from resnet_lemmas.pytest_plugin import assert_no_bad_local_minima
+        from units import X, y, good
+
+        def test_default():
+            assert_no_bad_local_minima(good, X, y, restarts=2, maxiter=300)
+
+        def test_waived():
+            report = assert_no_bad_local_minima(good, X, y, restarts=2, maxiter=300, require_minima=0)
+            assert report.verdict == "below linear" and report.certified_minima == 0
+
+        @pytest.mark.resnet_lemmas(restarts=2, maxiter=300, require_minima=2)
+        def test_marker(no_bad_local_minima):
+            no_bad_local_minima(good, X, y)
+    """)
+    result.assert_outcomes(passed=1, failed=2)
+    result.stdout.fnmatch_lines([
+        "*AssertionError: resnet-lemmas: too few certified local minima: 0 examined, require_minima = 1 "
+        "(2 beats linear of 2 starts)*",
+        "*TOO FEW MINIMA: every start ended below F_lin (2 beats linear), but 0 certified local minima "
+        "were examined*"])
+    result.stdout.fnmatch_lines(["*0 examined, require_minima = 2 (2 beats linear of 2 starts)*",
+                                 "NOT verified: test_user.py::test_marker*"])
+    assert "no bad local minimum" not in result.stdout.str().lower()
 
 
 def test_precondition_violation_wrong_output_shape_fails_with_a_clear_report(pytester):
@@ -105,7 +146,7 @@ def test_unverified_architecture_fails_with_the_report(pytester):
             no_bad_local_minima(good, X, y, maxiter=1)     # the search cannot decide in one step
     """)
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["*AssertionError: resnet-lemmas found no proof*",
+    result.stdout.fnmatch_lines(["*AssertionError: resnet-lemmas: verdict 'inconclusive', not verified*",
                                  "*INCONCLUSIVE*", "*raise maxiter*",
                                  "NOT verified: test_user.py::test_arch*"])
 
@@ -115,7 +156,7 @@ def test_marker_sets_fixture_defaults_and_is_registered(pytester):
         import pytest
         from units import X, y, good
 
-        @pytest.mark.resnet_lemmas(seed=7, restarts=1, maxiter=200)
+        @pytest.mark.resnet_lemmas(seed=7, restarts=1, maxiter=200, require_minima=0)
         def test_arch(no_bad_local_minima):
             report = no_bad_local_minima(good, X, y)
             assert (report.seed, report.restarts) == (7, 1)
@@ -124,7 +165,7 @@ def test_marker_sets_fixture_defaults_and_is_registered(pytester):
             pass
     """, "--strict-markers", "-m", "resnet_lemmas")
     result.assert_outcomes(passed=1, deselected=1)
-    result.stdout.fnmatch_lines(["verified: test_user.py::test_arch: seed 7, 1 starts*"])
+    result.stdout.fnmatch_lines(["below linear: test_user.py::test_arch: 0 certified local minima, seed 7, 1 starts*"])
 
 
 def test_fixture_users_are_marked_and_command_line_options_set_defaults(pytester):
@@ -132,7 +173,7 @@ def test_fixture_users_are_marked_and_command_line_options_set_defaults(pytester
         from units import X, y, good
 
         def test_arch(no_bad_local_minima):
-            report = no_bad_local_minima(good, X, y, maxiter=100)
+            report = no_bad_local_minima(good, X, y, maxiter=100, require_minima=0)
             assert (report.seed, report.restarts) == (4, 1)
 
         def test_other():
@@ -156,7 +197,8 @@ def test_bad_marker_arguments_are_a_usage_error(pytester):
 
 def test_markers_are_listed(pytester):
     result = pytester.runpytest(*_plugin_args(), *QUIET, "--markers")
-    result.stdout.fnmatch_lines(["@pytest.mark.resnet_lemmas(loss=..., restarts=..., seed=..., maxiter=...)*"])
+    result.stdout.fnmatch_lines(["@pytest.mark.resnet_lemmas(loss=..., restarts=..., seed=..., maxiter=..., "
+                                 "require_minima=...)*"])
 
 
 def test_the_shipped_example_test_file_passes_on_real_data(pytester):
@@ -173,7 +215,7 @@ def test_the_shipped_example_test_file_passes_on_real_data(pytester):
     result = pytester.runpytest(*_plugin_args(), *QUIET)
     outcomes = result.parseoutcomes()
     assert outcomes.get("failed", 0) == 0 and outcomes.get("passed", 0) >= 3
-    result.stdout.fnmatch_lines(["verified: test_my_architecture.py::test_numpy_unit_on_diabetes*"])
+    result.stdout.fnmatch_lines(["below linear: test_my_architecture.py::test_numpy_unit_on_diabetes*"])
 
 
 def test_plugin_import_is_light():

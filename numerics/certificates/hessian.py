@@ -455,7 +455,13 @@ def _difference_hessian(problem, w, V, theta) -> HessianResult:
     H = np.array(cols)
     error = np.array(errs)
     error = np.maximum(error, error.T) + 0.5 * np.abs(H - H.T)
-    return HessianResult(0.5 * (H + H.T), error, g0, np.abs(g0), float("inf"), exact=False)
+    # the scale of the relative stationarity test: the magnitudes of the terms summed into grad F
+    # (:func:`gradient_scale`), never below |grad F| itself.  (|grad F| alone made the test
+    # ||grad F|| <= rtol ||grad_abs|| unsatisfiable at every point with a nonzero gradient.)
+    terms = _gradient_scale_terms(problem, w, V, theta)
+    scale = np.abs(g0)
+    scale[:terms.size] = np.maximum(scale[:terms.size], terms)
+    return HessianResult(0.5 * (H + H.T), error, g0, scale, float("inf"), exact=False)
 
 
 def gradient_scale(problem, w, V, theta) -> float:
@@ -472,6 +478,13 @@ def gradient_scale(problem, w, V, theta) -> float:
         grad_abs, _, _ = _mlp_second_order(problem, w, V, theta, none, absolute=True,
                                            true_values=true_values, inflate=False)
         return float(np.linalg.norm(grad_abs))
+    return float(np.linalg.norm(_gradient_scale_terms(problem, w, V, theta)))
+
+
+def _gradient_scale_terms(problem, w, V, theta) -> np.ndarray:
+    """The entries behind :func:`gradient_scale` for a unit without an exact Hessian, in the order of
+    ``pack`` (``w``, ``vec_row(V)``, ``theta``); the ``theta`` block is ``|vjp(X, theta, |r| |V^T w|^T)|``
+    (an estimate), or empty when the unit has no ``vjp``."""
     Fx = problem.features(theta)
     phi = Fx @ V.T + (problem.X if problem.skip else 0.0)
     r = np.abs(problem.loss.grad(phi @ w, problem.y)) / problem.n
@@ -480,8 +493,8 @@ def gradient_scale(problem, w, V, theta) -> float:
     parts = [gw.T @ r, np.outer(np.abs(w), absF.T @ r).ravel()]
     vjp = getattr(problem.unit, "vjp", None)
     if vjp is not None:
-        parts.append(np.asarray(vjp(problem.X, theta, np.outer(r, np.abs(V.T @ w))), dtype=float))
-    return float(np.linalg.norm(np.concatenate(parts)))
+        parts.append(np.abs(np.asarray(vjp(problem.X, theta, np.outer(r, np.abs(V.T @ w))), dtype=float)))
+    return np.concatenate(parts)
 
 
 def curvature_tolerance(result: HessianResult) -> float:

@@ -10,6 +10,9 @@ RESTARTS = 3
 MAXITER = 1500
 #: A start is converged iff ``max_j |dF/dparam_j| <= GTOL``.
 GTOL = 1e-9
+#: Certified local minima a run must examine for the verdict ``verified`` (``--require-minima``); a
+#: run whose starts all end below ``F_lin`` at uncertified points says nothing about local minima.
+REQUIRE_MINIMA = 1
 
 #: Most starts one run may have.  Every start keeps its row in the report (a ``StartResult``, about
 #: 2 kB with its messages) and its seed; 1e5 starts are about 0.2 GB, and at the fastest measured

@@ -29,15 +29,31 @@ Given a residual unit ``f_theta`` (any object :func:`~.user_units.adapt_unit` ac
 5. at each start's final point checks the main theorem ``F <= F_feat(theta) <= F_lin`` with the
    tolerance derived from that point's gradient (:func:`~.main_theorem.check_point`).
 
-Verdict, per start: ``violation`` if any check failed; else ``beats linear`` if ``F < F_lin - s - tol``
-(``s`` the certified suboptimality of ``F_lin``'s point, ``tol = 64 n eps (1 + |F| + |F_lin|)``: it beats
-the infimum itself), ``ties linear`` if ``F <= F_lin + tol``; else ``stationary`` if the start converged
-(``max_j |d F / d param_j| <= gtol``: then ``F - F_lin`` is within the rigorous gradient slack of step
-5); else ``not converged`` (the search stopped at ``maxiter`` above ``F_lin``: says nothing).  Overall:
-``violated`` if any start has a violation, ``verified`` if every start is beats/ties/stationary,
-else ``inconclusive``.  When ``F_lin`` is an infimum that is not attained, every finite point has
-``F > F_lin``; a start can then only be verified by converging, and the report says so.  The verdict
-is decided in one place, :func:`_verdict`.
+Verdict, per start: ``violation`` if any check failed (including the theorem's claims at a certified
+local minimum); else ``local minimum`` if the end point is a certified local minimum (bounded,
+stationary to a relative tolerance, second-order test: :mod:`~..certificates.local_minimum`), where
+``F <= F_feat <= F_lin`` held without gradient slack; else ``beats linear`` if ``F < F_lin - s - tol``
+(``s`` the certified suboptimality of ``F_lin``'s point, ``tol = 64 n eps (1 + |F| + |F_lin|)``: it
+beats the infimum itself); ``ties linear`` if ``F <= F_lin + tol``; else ``saddle`` / ``escaped`` /
+``not converged`` (above ``F_lin`` at no certified local minimum: says nothing).  Overall
+(:data:`VERDICTS`; ``m`` the number of starts that ended at a certified local minimum, ``K`` the
+argument ``require_minima``, default 1):
+
+- ``violated``: some start has a violation;
+- ``inconclusive``: no violation, but some start ended above ``F_lin`` at no certified local minimum;
+- ``verified``: every start is a certified ``local minimum`` or ended no worse than ``F_lin``, and
+  ``m >= max(K, 1)``: the theorem's claims ``F <= F_feat <= F_lin`` were checked, without gradient
+  slack, at ``m`` certified local minima and held at each;
+- ``too few minima``: as ``verified`` but ``m < K``.  Every start ended no worse than ``F_lin``, which
+  by itself says nothing about local minima (an end point below ``F_lin`` is no minimum, and "no bad
+  local minimum" is the kernel's theorem, not something such a run adds);
+- ``below linear``: the same with ``K = 0`` and ``m = 0``: the caller asked for no certified minimum,
+  and the verdict says what was established, that every start ended no worse than ``F_lin``.
+
+``ok`` (exit status 0 of the command, a passing ``assert_no_bad_local_minima``) iff the verdict is
+``verified`` or ``below linear`` (:data:`PASSING`).  When ``F_lin`` is an infimum that is not attained,
+every finite point has ``F > F_lin`` and no local minimum exists; no start can then count, and the
+report says so.  The verdict is decided in one place, :func:`_verdict`.
 
 Diagnostics (they never change the verdict; they say what went wrong and what to do):
 
@@ -66,10 +82,11 @@ from resnet_lemmas.numerics.data.synthetic import DataError, validate_data
 from resnet_lemmas.numerics.certificates.main_theorem import CLAIMS_TOLERANCE
 from resnet_lemmas.numerics.certificates.main_theorem import TOLERANCE as TOLERANCE_THEOREM
 from resnet_lemmas.numerics.certificates.main_theorem import certify_end_point, check_point, comparators
+from resnet_lemmas.numerics.certificates.local_minimum import CERTIFIED, ESCAPED, SADDLE
 from resnet_lemmas.numerics.models.residual import ResNetProblem
 from resnet_lemmas.numerics.solvers.search import local_minimum_from_seed, start_point, start_seeds
 from resnet_lemmas.numerics.verify.defaults import (GTOL, LONG_RUN_SECONDS, MAX_RESTARTS, MAXITER,
-                                                    NOTE_RUN_SECONDS, RESTARTS)
+                                                    NOTE_RUN_SECONDS, REQUIRE_MINIMA, RESTARTS)
 from resnet_lemmas.numerics.verify.user_units import (UnitOutputError, UserUnitError, adapt_unit,
                                                       check_unit_output, check_vjp, load_unit,
                                                       torch_single_threaded)
@@ -85,6 +102,10 @@ _THEOREM_TOLERANCE = TOLERANCE_THEOREM.replace("the section-4 inequality",
 
 STATUSES = ("local minimum", "beats linear", "ties linear", "saddle", "escaped", "not converged",
             "violation")
+
+#: The overall verdicts (module docstring); :attr:`VerifyReport.ok` iff one of :data:`PASSING`.
+VERDICTS = ("verified", "below linear", "too few minima", "inconclusive", "violated")
+PASSING = ("verified", "below linear")
 
 
 class VjpError(UserUnitError):
@@ -159,8 +180,10 @@ class StartResult:
 
 @dataclass
 class VerifyReport:
-    """Everything :func:`verify` found.  ``verdict`` in ``verified``/``inconclusive``/``violated``;
-    ``ok`` iff verified.  ``diagnostics``: sentences on what went wrong (badly scaled data, NaN/inf met
+    """Everything :func:`verify` found.  ``verdict`` one of :data:`VERDICTS` (module docstring); ``ok``
+    iff it is ``verified`` or ``below linear`` (:data:`PASSING`); ``require_minima`` the number of
+    certified local minima asked for, ``certified_minima`` the number examined (starts whose status is
+    ``local minimum``).  ``diagnostics``: sentences on what went wrong (badly scaled data, NaN/inf met
     by a start, line-search breakdowns); ``advice``: what to do next, derived from the causes (never
     "raise maxiter" unless the iteration limit stopped a start); ``estimate_seconds``: the
     duration estimated before the search.  ``to_json()`` gives the same as one JSON-ready dict (non-finite floats as the
@@ -191,10 +214,15 @@ class VerifyReport:
     diagnostics: list = field(default_factory=list)
     advice: str = ""
     estimate_seconds: float = float("nan")
+    require_minima: int = 1
 
     @property
     def ok(self) -> bool:
-        return self.verdict == "verified"
+        return self.verdict in PASSING
+
+    @property
+    def certified_minima(self) -> int:
+        return sum(1 for r in self.starts if r.status == "local minimum")
 
     @property
     def counts(self) -> dict:
@@ -212,6 +240,7 @@ class VerifyReport:
         out = asdict(self)
         out["ok"] = self.ok
         out["counts"] = self.counts
+        out["certified_minima"] = self.certified_minima
         out["worst_theorem_margin"] = self.worst_theorem_margin
         out["worst_bound_margin"] = self.worst_bound_margin
         return _jsonable(out)
@@ -222,7 +251,8 @@ class VerifyReport:
             f"resnet-lemmas verify: {self.verdict.upper()}: {self.summary}",
             f"  unit: {self.unit}; k = {self.k}, q = {self.q}",
             f"  data: {self.data} (n = {self.n}, d = {self.d}); loss: {self.loss}; seed {self.seed}, "
-            f"{self.restarts} restarts, maxiter {self.settings.get('maxiter')}, gtol {self.settings.get('gtol')}",
+            f"{self.restarts} restarts, maxiter {self.settings.get('maxiter')}, gtol {self.settings.get('gtol')}; "
+            f"certified local minima: {self.certified_minima} examined, {self.require_minima} required",
             f"  F_lin = {self.F_lin:.10g} ({'attained' if self.linear_attained else 'NOT attained'}): "
             f"{self.linear_message}",
         ]
@@ -233,7 +263,7 @@ class VerifyReport:
                   f"{'points':>6}")
         lines += [header, "  " + "-" * (len(header) - 2)]
         for r in self.starts:
-            margin = r.claims_margin if r.certificate == "certified" else r.theorem_margin
+            margin = r.claims_margin if r.certificate == CERTIFIED else r.theorem_margin
             lines.append(f"  {r.index:>5} {r.seed:>10} {r.status:<14} {r.F:>12.6g} {r.beats_linear_by:>11.3g} "
                          f"{r.F_feat:>12.6g} {r.max_abs_grad:>9.2e} {r.certificate:<11} {margin:>10.3g} "
                          f"{r.bound_margin:>12.3g} {r.points_checked:>6}")
@@ -411,21 +441,23 @@ def _start_status(F, F_lin, n, violations, certificate: str, claims_ok: bool,
                   suboptimality: float = 0.0, claims_checked: bool = True) -> str:
     """Status of a start (module docstring).  ``F_lin`` is the benchmark's value, an upper bound on the
     infimum by at most ``suboptimality`` (its certificate): "beats" must beat the infimum itself.
-    ``certificate`` is the end point's class (:mod:`~..certificates.local_minimum`: ``certified`` local
-    minimum, ``saddle``, ``escaped``, ``unconverged``); ``claims_ok`` says whether the main theorem's
+    ``certificate`` is the end point's class, one of :data:`~..certificates.local_minimum.STATUSES`
+    (``CERTIFIED = "certified local minimum"``, ``SADDLE``, ``ESCAPED = "escaped to infinity"``,
+    ``UNCONVERGED``; the constants, never retyped: a mistyped ``"certified"`` once made the status
+    ``local minimum`` unreachable); ``claims_ok`` says whether the main theorem's
     claims held there (no gradient slack; only checked at a certified local minimum)."""
     tol = rounding_tolerance(F, F_lin, n=n)
     if violations or not claims_ok:
         return "violation"
     # a certified minimum whose benchmarks' brackets did not close had no claims evaluated: it is
     # judged like any other end point against F_lin, never counted as a checked local minimum
-    if certificate == "certified" and claims_checked:
+    if certificate == CERTIFIED and claims_checked:
         return "local minimum"
     if F < F_lin - suboptimality - tol:
         return "beats linear"
     if F <= F_lin + tol:
         return "ties linear"
-    return {"saddle": "saddle", "escaped": "escaped"}.get(certificate, "not converged")
+    return {SADDLE: "saddle", ESCAPED: "escaped"}.get(certificate, "not converged")
 
 
 def _check_user_vjp(problem, unit, seed) -> str:
@@ -503,7 +535,7 @@ def _duration(seconds: float) -> str:
 
 def verify(residual, X, y, loss="squared", *, restarts: int = RESTARTS, seed: int = 0,
            maxiter: int = MAXITER, gtol: float = GTOL, init_scale: float = 1.0, data_name: str = "",
-           standardize: bool = False, confirm_long: bool = False,
+           standardize: bool = False, confirm_long: bool = False, require_minima: int = REQUIRE_MINIMA,
            progress: Callable[[int, int, StartResult | None], None] | None = None,
            note: Callable[[str], None] | None = None) -> VerifyReport:
     """Run the verification procedure of the module docstring and return its :class:`VerifyReport`.
@@ -512,6 +544,9 @@ def verify(residual, X, y, loss="squared", *, restarts: int = RESTARTS, seed: in
     ``X (n, d)``, ``y (n,)``; ``loss``: a registered loss name or a ``proofs.losses.Loss``.
     ``standardize``: replace ``X`` by :func:`~.datasets.standardise_features` ``(X)`` first.
     ``confirm_long``: run even when the estimated duration exceeds :data:`~.defaults.LONG_RUN_SECONDS`.
+    ``require_minima``: the verdict is ``verified`` only if at least ``max(require_minima, 1)`` starts
+    ended at certified local minima (``too few minima`` otherwise; ``0`` accepts a run without any, whose
+    verdict is then ``below linear``); at most ``restarts``.
     ``progress(done, total, start_result)`` is called before the first start (``None``) and after each;
     ``note(sentence)`` receives warnings found before the search (badly scaled data, a long estimate).
     Raises (before any search) :class:`~.user_units.UserUnitError` / :class:`VjpError` for a bad unit,
@@ -528,6 +563,11 @@ def verify(residual, X, y, loss="squared", *, restarts: int = RESTARTS, seed: in
         raise ValueError(f"maxiter must be a positive integer; got {maxiter!r}")
     if not gtol > 0:
         raise ValueError(f"gtol must be positive; got {gtol!r}")
+    if not isinstance(require_minima, (int, np.integer)) or isinstance(require_minima, bool) \
+            or not 0 <= require_minima <= restarts:
+        raise ValueError(f"require_minima must be an integer from 0 to restarts = {restarts} (each start "
+                         f"ends at one point, so at most {restarts} certified local minima can be "
+                         f"examined); got {require_minima!r}")
     if not (isinstance(seed, (int, np.integer)) and seed >= 0):
         raise ValueError(f"seed must be an integer >= 0 (NumPy's SeedSequence); got {seed!r}")
     loss = _resolve_loss(loss)
@@ -604,7 +644,7 @@ def verify(residual, X, y, loss="squared", *, restarts: int = RESTARTS, seed: in
                 claims=[c.to_json() for c in end.claims]))
             if progress is not None:
                 progress(index + 1, restarts, starts[-1])
-    verdict, summary = _verdict(starts, lin)
+    verdict, summary = _verdict(starts, lin, require_minima)
     diagnostics += _search_diagnostics(starts, maxiter)
     advice = _advice(verdict, starts, scaling)
     tolerance = (f"visited points: F - E l(u^T x) <= first-order term and <= the bound of "
@@ -624,7 +664,8 @@ def verify(residual, X, y, loss="squared", *, restarts: int = RESTARTS, seed: in
         settings={"maxiter": int(maxiter), "gtol": float(gtol), "init_scale": float(init_scale),
                   "standardize": bool(standardize), "start_seeds": [int(s) for s in seeds]},
         vjp_check=vjp_check, tolerance=tolerance, seconds=time.perf_counter() - t0,
-        diagnostics=diagnostics, advice=advice, estimate_seconds=float(estimate))
+        diagnostics=diagnostics, advice=advice, estimate_seconds=float(estimate),
+        require_minima=int(require_minima))
 
 
 def _nonfinite_text(monitor_or_start) -> str:
@@ -694,9 +735,11 @@ def _start_message(status, res, pc, monitor, lin, maxiter, cause, scaling, end_m
     return f"{status}: F_lin - F = {lin.value - res.F:.3g}"
 
 
-def _verdict(starts, lin) -> tuple[str, str]:
-    """The verdict and its summary sentence: the one place where the starts' statuses are judged
-    (module docstring).  Causes and advice are added apart (:func:`_advice`)."""
+def _verdict(starts, lin, require_minima: int = REQUIRE_MINIMA) -> tuple[str, str]:
+    """The verdict (one of :data:`VERDICTS`) and its summary sentence: the one place where the starts'
+    statuses are judged (module docstring).  The summary says exactly what the run established: how
+    many certified local minima were examined, against how many required.  Causes and advice are added
+    apart (:func:`_advice`)."""
     counts = {s: sum(1 for r in starts if r.status == s) for s in STATUSES}
     total = len(starts)
     points = sum(r.points_checked for r in starts)
@@ -709,19 +752,36 @@ def _verdict(starts, lin) -> tuple[str, str]:
                             "the theorem's inequalities failed numerically, so a precondition is broken "
                             "(e.g. the unit is not a deterministic function of x) or the numerics are "
                             f"wrong.{infimum}")
-    good = counts["local minimum"] + counts["beats linear"] + counts["ties linear"]
+    minima = counts["local minimum"]
+    good = minima + counts["beats linear"] + counts["ties linear"]
     parts = ", ".join(f"{counts[s]} {s}" for s in STATUSES if counts[s])
-    minima = (f"{counts['local minimum']} of {total} starts ended at certified local minima (bounded, "
-              "stationary, second-order test), where F <= F_feat <= F_lin held without gradient slack")
-    if good == total:
-        return "verified", (f"no bad local minimum: {minima}; every other start ended no worse than the "
-                            f"best linear predictor ({parts}); the approximate_stationarity_bound "
-                            f"inequalities held at all {points} visited points.{infimum}")
-    undecided = total - good
-    return "inconclusive", (f"{minima}; {undecided} of {total} starts ended above F_lin at no certified "
-                            f"local minimum ({parts}): they do not decide the question (the bound of "
-                            "approximate_stationarity_bound held there, but it is a bound, not the "
-                            f"theorem); no check failed at the {points} visited points.{infimum}")
+    required = f"require_minima = {require_minima}"
+    checked = (f"the approximate_stationarity_bound inequalities held at all {points} visited "
+               f"points.{infimum}")
+    if good < total:
+        undecided = total - good
+        return "inconclusive", (
+            f"{minima} of {total} starts ended at certified local minima (bounded, stationary, "
+            f"second-order test), where F <= F_feat <= F_lin held without gradient slack; {undecided} of "
+            f"{total} starts ended above F_lin at no certified local minimum ({parts}): they do not "
+            "decide the question (the bound of approximate_stationarity_bound held there, but it is a "
+            f"bound, not the theorem); no check failed at the {points} visited points.{infimum}")
+    if minima >= max(require_minima, 1):
+        others = total - minima
+        rest = (f"; the other {others} start(s) ended no worse than the best linear predictor ({parts})"
+                if others else "")
+        return "verified", (
+            f"F <= F_feat <= F_lin held without gradient slack at each of the {minima} certified local "
+            f"minima examined (bounded, stationary, second-order test; {required}){rest}; {checked} "
+            "This checks the theorem at the minima the search reached; that no local minimum is worse "
+            "than linear is the kernel's theorem, not a result of this run.")
+    where = "below F_lin" if counts["ties linear"] == 0 else "no worse than F_lin (below or tied)"
+    ended = f"every start ended {where} ({parts}), but {minima} certified local minima were examined"
+    nothing = ("an end point below F_lin that is not a certified local minimum says nothing about local "
+               "minima")
+    if minima < require_minima:
+        return "too few minima", f"{ended}, fewer than {required}: {nothing}; {checked}"
+    return "below linear", f"{ended} ({required} asks for none): {nothing}; {checked}"
 
 
 def _search_diagnostics(starts, maxiter) -> list[str]:
@@ -744,6 +804,13 @@ def _search_diagnostics(starts, maxiter) -> list[str]:
 def _advice(verdict, starts, scaling) -> str:
     """What to do next, from the causes: ``--standardize`` for badly scaled data, a finite unit for
     NaN/inf, ``--maxiter`` only when the iteration limit stopped an undecided start."""
+    if verdict == "too few minima":
+        minima = sum(1 for r in starts if r.status == "local minimum")
+        return (f"{minima} of {len(starts)} starts ended at a certified local minimum (stationary to a relative "
+                "1e-9, second-order test passed); the others stopped no worse than F_lin at points that "
+                "are not certified minima: raise --maxiter (or lower --gtol) so that the starts converge, "
+                "add --restarts, or pass --require-minima 0 (require_minima=0) to accept a run that shows "
+                "only that every start ended no worse than F_lin")
     if verdict != "inconclusive":
         return ""
     undecided = [r for r in starts if r.status in ("not converged", "saddle", "escaped")]
@@ -763,5 +830,5 @@ def _advice(verdict, starts, scaling) -> str:
 
 
 __all__ = ["verify", "VerifyReport", "StartResult", "VjpError", "ResourceLimitError", "stop_cause",
-           "RESTARTS", "MAXITER", "GTOL", "MAX_RESTARTS", "LONG_RUN_SECONDS", "STOP_CAUSES", "DataError",
+           "VERDICTS", "PASSING", "REQUIRE_MINIMA", "RESTARTS", "MAXITER", "GTOL", "MAX_RESTARTS", "LONG_RUN_SECONDS", "STOP_CAUSES", "DataError",
            "UserUnitError"]

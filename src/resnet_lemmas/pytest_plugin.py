@@ -3,12 +3,15 @@
 Enabled automatically once resnet-lemmas is installed (entry point ``pytest11``), or explicitly with
 ``pytest -p resnet_lemmas.pytest_plugin``.  It provides
 
-- :func:`assert_no_bad_local_minima` ``(residual, X, y, loss=..., restarts=..., seed=...)``: runs
-  :func:`resnet_lemmas.numerics.verify.run.verify` and raises ``AssertionError`` with the full report
-  unless the verdict is ``verified``; when the architecture violates a precondition (non-convex or
+- :func:`assert_no_bad_local_minima` ``(residual, X, y, loss=..., restarts=..., seed=...,
+  require_minima=1)``: runs :func:`resnet_lemmas.numerics.verify.run.verify` and raises
+  ``AssertionError`` with the full report unless the verdict is ``verified`` (at least
+  ``max(require_minima, 1)`` certified local minima examined, the theorem held at each, no check failed)
+  or, with ``require_minima=0``, ``below linear``; the message names the counts when too few certified
+  minima were examined; when the architecture violates a precondition (non-convex or
   unknown loss, unit output of the wrong shape or not finite, a wrong ``vjp``, unusable data) it raises
   :class:`PreconditionViolated` (an ``AssertionError``) saying which precondition and why.  Returns the
-  :class:`~resnet_lemmas.numerics.verify.run.VerifyReport` when verified;
+  :class:`~resnet_lemmas.numerics.verify.run.VerifyReport` when it passes;
 - the fixture ``no_bad_local_minima``: the same function, with defaults taken from the test's
   ``@pytest.mark.resnet_lemmas(loss=..., restarts=..., seed=..., maxiter=...)`` marker, then from the
   command-line options ``--resnet-lemmas-seed`` / ``--resnet-lemmas-restarts``, then from the built-in
@@ -26,7 +29,8 @@ import pytest
 # Nothing heavy (NumPy, SciPy, torch) is imported at module level: pytest loads this plugin in every
 # session of every project where resnet-lemmas is installed.
 MARKER = "resnet_lemmas"
-_OPTIONS = ("loss", "restarts", "seed", "maxiter", "gtol", "init_scale", "standardize", "confirm_long")
+_OPTIONS = ("loss", "restarts", "seed", "maxiter", "gtol", "init_scale", "standardize", "confirm_long",
+            "require_minima")
 _REPORTS = pytest.StashKey[list]()
 
 
@@ -37,14 +41,24 @@ class PreconditionViolated(AssertionError):
 def assert_no_bad_local_minima(residual, X=None, y=None, *, data=None, loss: str = "squared",
                                restarts: int | None = None, seed: int = 0, maxiter: int | None = None,
                                gtol: float | None = None, init_scale: float = 1.0, data_name: str = "",
-                               standardize: bool = False, confirm_long: bool = False):
-    """Assert that the search finds no local minimum of ``F(w, V, theta)`` worse than ``F_lin``.
+                               standardize: bool = False, confirm_long: bool = False,
+                               require_minima: int | None = None):
+    """Assert that the search examines at least ``require_minima`` certified local minima of ``F(w, V,
+    theta)``, that ``F <= F_feat <= F_lin`` holds at each, and that no check fails anywhere.
+
+    Passing does not prove that no bad local minimum exists (that is the kernel's theorem); it checks
+    the theorem at the minima the search reached.  ``require_minima`` (default ``None``: 1, as
+    :func:`~resnet_lemmas.numerics.verify.run.verify`) at most ``restarts``: with fewer certified
+    minima the verdict is ``too few minima`` and this raises ``AssertionError`` whose first line names
+    the counts; ``require_minima=0`` also accepts a run without any, whose verdict is then ``below
+    linear`` (every start ended no worse than ``F_lin``, which says nothing about local minima).
 
     ``residual``: a NumPy unit (callable ``unit(X, theta) -> (n, k)`` with ``theta0``, optional
     ``vjp``), a ``torch.nn.Module``, or ``"MODULE:ATTR"``.  Data: ``X (n, d)`` and ``y (n,)``, or
     ``data=`` a :class:`~resnet_lemmas.numerics.data.datasets.Dataset` or a spec such as
-    ``"builtin:diabetes"`` / ``"file.csv"``.  Returns the report when the verdict is ``verified``;
-    raises ``AssertionError`` (with the report's text) otherwise, and :class:`PreconditionViolated`
+    ``"builtin:diabetes"`` / ``"file.csv"``.  Returns the report when it passes (verdict ``verified``,
+    or ``below linear`` with ``require_minima=0``); raises ``AssertionError`` (with the report's text)
+    otherwise, and :class:`PreconditionViolated`
     when a precondition fails or the run is refused as too long (more than an hour estimated; pass
     ``confirm_long=True`` to run it anyway).  ``standardize=True`` standardises the columns of ``X``
     first (the cure for badly scaled data, which the report diagnoses).  ``restarts``, ``maxiter``,
@@ -61,6 +75,7 @@ def assert_no_bad_local_minima(residual, X=None, y=None, *, data=None, loss: str
     restarts = _verify.RESTARTS if restarts is None else restarts
     maxiter = _verify.MAXITER if maxiter is None else maxiter
     gtol = _verify.GTOL if gtol is None else gtol
+    require_minima = _verify.REQUIRE_MINIMA if require_minima is None else require_minima
 
     try:
         if data is not None:
@@ -72,7 +87,8 @@ def assert_no_bad_local_minima(residual, X=None, y=None, *, data=None, loss: str
             raise DataError("no data: pass X and y, or data='builtin:diabetes' (or a .csv/.npz path)")
         report = _verify.verify(residual, X, y, loss, restarts=restarts, seed=seed, maxiter=maxiter,
                                 gtol=gtol, init_scale=init_scale, data_name=data_name,
-                                standardize=standardize, confirm_long=confirm_long)
+                                standardize=standardize, confirm_long=confirm_long,
+                                require_minima=require_minima)
     except _verify.ResourceLimitError as exc:
         raise PreconditionViolated(f"resnet-lemmas: refused before the search: {exc} "
                                    "(confirm_long=True runs it anyway)") from exc
@@ -80,8 +96,15 @@ def assert_no_bad_local_minima(residual, X=None, y=None, *, data=None, loss: str
         kind = ("residual unit" if isinstance(exc, UserUnitError) else
                 "data" if isinstance(exc, DataError) else "loss")
         raise PreconditionViolated(f"resnet-lemmas: precondition violated ({kind}): {exc}") from exc
+    if report.verdict == "too few minima":
+        counts = ", ".join(f"{count} {status}" for status, count in report.counts.items() if count)
+        raise AssertionError(
+            f"resnet-lemmas: too few certified local minima: {report.certified_minima} examined, "
+            f"require_minima = {report.require_minima} ({counts} of {report.restarts} starts); ending "
+            "below F_lin is not a local minimum, so this run checked the theorem at fewer minima than "
+            "required (raise maxiter/restarts, or pass require_minima=0 to accept it):\n" + report.text())
     if not report.ok:
-        raise AssertionError("resnet-lemmas found no proof of 'no bad local minima' here:\n" + report.text())
+        raise AssertionError(f"resnet-lemmas: verdict {report.verdict!r}, not verified:\n" + report.text())
     return report
 
 
@@ -96,7 +119,7 @@ def pytest_addoption(parser):
 def pytest_configure(config):
     config.addinivalue_line(
         "markers",
-        f"{MARKER}(loss=..., restarts=..., seed=..., maxiter=...): verifies a residual architecture with "
+        f"{MARKER}(loss=..., restarts=..., seed=..., maxiter=..., require_minima=...): verifies a residual architecture with "
         "resnet-lemmas (a numeric search, seconds per test); keyword arguments set the defaults of the "
         "no_bad_local_minima fixture")
     config.stash[_REPORTS] = []
@@ -138,8 +161,8 @@ def no_bad_local_minima(request):
             reports.append((request.node.nodeid, "precondition violated" if isinstance(
                 exc, PreconditionViolated) else "NOT verified", str(exc).splitlines()[0][:160]))
             raise
-        reports.append((request.node.nodeid, "verified",
-                        f"seed {report.seed}, {report.restarts} starts, F_lin = {report.F_lin:.6g}, "
+        reports.append((request.node.nodeid, report.verdict,
+                        f"{report.certified_minima} certified local minima, seed {report.seed}, {report.restarts} starts, F_lin = {report.F_lin:.6g}, "
                         f"best F = {min(s.F for s in report.starts):.6g}, worst theorem margin "
                         f"{report.worst_theorem_margin:.3g}, {sum(s.points_checked for s in report.starts)} "
                         "points checked"))

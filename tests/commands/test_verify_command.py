@@ -48,6 +48,15 @@ UNITS = textwrap.dedent("""
                 return (np.tanh(X @ theta) * np.log(9.0 - theta @ theta))[:, None]
 
     nan_beyond = NanBeyondRadius()
+
+    class Zero:                          # f = 0: F = E l(w^T x), whose local minimum is the linear
+        theta0 = np.zeros(1)             # optimum; the search reaches it and the certificate holds
+        def __call__(self, X, theta):
+            return np.zeros((X.shape[0], 1))
+        def vjp(self, X, theta, G):
+            return np.zeros(1)
+
+    zero = Zero()
 """)
 
 
@@ -67,11 +76,36 @@ def workdir(tmp_path, monkeypatch):
 
 
 def test_verified_unit_exits_zero_and_prints_verdict_margins_and_seed(workdir, capsys):
-    status = main(["verify", "--residual", "cmd_units:good", "--data", "data.npz", "--loss", "squared",
-                   "--restarts", "2", "--seed", "3", "--maxiter", "300", "--no-progress"])
+    """Verified: the start ended at a certified local minimum, where the theorem was checked."""
+    status = main(["verify", "--residual", "cmd_units:zero", "--data", "data.npz", "--loss", "squared",
+                   "--restarts", "2", "--seed", "3", "--no-progress"])
     out = capsys.readouterr().out
     assert status == 0
     assert "VERIFIED" in out and "seed 3" in out and "F_lin = " in out and "thm margin" in out
+    assert "certified local minima: 2 examined, 1 required" in out
+
+
+def test_no_certified_minimum_is_not_verified_and_exits_one(workdir, capsys):
+    """Every start ends below F_lin at a point that is no certified local minimum (the MLP overfits and
+    stops before converging): the verdict says exactly that, not "verified", and the exit status is 1;
+    with --require-minima 0 the same run passes as 'below linear', and asking for more minima than
+    starts is refused."""
+    args = ["verify", "--residual", "cmd_units:good", "--data", "data.npz", "--loss", "squared",
+            "--restarts", "2", "--seed", "3", "--maxiter", "300", "--no-progress", "--json"]
+    assert main(args) == 1
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["verdict"] == "too few minima" and not payload["ok"]
+    assert payload["certified_minima"] == payload["counts"]["local minimum"] == 0
+    assert payload["require_minima"] == 1 and payload["counts"]["beats linear"] == 2
+    assert "0 certified local minima were examined, fewer than require_minima = 1" in payload["summary"]
+    assert "no bad local minimum" not in payload["summary"]
+    assert "--require-minima 0" in payload["advice"]
+    assert main(args + ["--require-minima", "0"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["verdict"] == "below linear" and payload["ok"] and payload["require_minima"] == 0
+    assert "says nothing about local minima" in payload["summary"]
+    assert main(args + ["--require-minima", "3"]) == 2
+    assert "require_minima must be an integer from 0 to restarts = 2" in capsys.readouterr().err
 
 
 def test_progress_bar_goes_to_stderr_also_with_json(workdir, capsys):
@@ -87,12 +121,13 @@ def test_progress_bar_goes_to_stderr_also_with_json(workdir, capsys):
 
 
 def test_json_and_output_file_carry_the_same_report(workdir, capsys):
-    status = main(["verify", "--residual", "cmd_units:good", "--data", "data.csv", "--loss", "squared",
-                   "--restarts", "1", "--maxiter", "200", "--json", "--output", "out/report.json"])
+    status = main(["verify", "--residual", "cmd_units:zero", "--data", "data.csv", "--loss", "squared",
+                   "--restarts", "1", "--json", "--output", "out/report.json"])
     payload = json.loads(capsys.readouterr().out)
     saved = json.loads((workdir / "out" / "report.json").read_text())
     assert status == 0 and payload == saved
     assert payload["verdict"] == "verified" and payload["seed"] == 0 and payload["n"] == 40
+    assert payload["certified_minima"] == 1 and payload["starts"][0]["status"] == "local minimum"
     assert payload["starts"][0]["bound_margin"] >= 0
 
 
@@ -144,9 +179,11 @@ def test_numpy_example_unit_on_real_diabetes_data_from_the_examples_folder(workd
     pytest.importorskip("sklearn")
     status = main(["verify", "--residual", f"{EXAMPLES / 'numpy_unit.py'}:diabetes_unit",
                    "--data", "builtin:diabetes", "--loss", "squared", "--restarts", "1",
-                   "--maxiter", "300", "--json"])
+                   "--maxiter", "300", "--require-minima", "0", "--json"])
     payload = json.loads(capsys.readouterr().out)
     assert status == 0 and payload["data"] == "diabetes" and payload["n"] == 442
+    # 300 iterations reach no certified local minimum: ending below F_lin is all this run shows
+    assert payload["verdict"] == "below linear" and payload["certified_minima"] == 0
     assert payload["starts"][0]["F"] < payload["F_lin"]          # beats the best linear predictor
     assert "load_diabetes" in payload["data_description"]
 
@@ -156,10 +193,11 @@ def test_torch_example_unit_on_real_breast_cancer_data(workdir, capsys):
     pytest.importorskip("sklearn")
     status = main(["verify", "--residual", f"{EXAMPLES / 'torch_unit.py'}:cancer_block",
                    "--data", "builtin:breast_cancer", "--loss", "logistic", "--restarts", "1",
-                   "--maxiter", "200", "--json"])
+                   "--maxiter", "200", "--require-minima", "0", "--json"])
     payload = json.loads(capsys.readouterr().out)
-    # all 569 rows are not linearly separable: F_lin is attained and the start ends below it
-    assert status == 0 and payload["verdict"] == "verified" and "PyTorch" in payload["unit"]
+    # all 569 rows are not linearly separable: F_lin is attained and the start ends below it, at no
+    # certified local minimum (the network separates the data and F falls towards 0)
+    assert status == 0 and payload["verdict"] == "below linear" and "PyTorch" in payload["unit"]
     assert payload["starts"][0]["status"] == "beats linear" and payload["linear_attained"]
 
 
@@ -204,9 +242,9 @@ def test_unscaled_real_data_are_diagnosed_and_standardize_is_offered(workdir, ca
     out, err = capsys.readouterr()
     assert err.startswith("note: the columns of X are on very different scales")   # before the search
     assert "INCONCLUSIVE" in out and "advice: rerun with --standardize" in out
-    assert main(args + ["--standardize"]) == 0
+    assert main(args + ["--standardize", "--require-minima", "0"]) == 0
     out = capsys.readouterr().out
-    assert "VERIFIED" in out and "(X standardised)" in out
+    assert "BELOW LINEAR" in out and "(X standardised)" in out and "diagnosis:" not in out
     sys.modules.pop("wine_units", None)
 
 
@@ -221,7 +259,7 @@ def test_a_long_run_is_refused_unless_confirmed_and_json_says_why(workdir, capsy
     payload = json.loads(out)
     assert payload["status"] == "refused" and payload["reason"] == "resources"
     assert payload["estimate_seconds"] > 0 and "confirm with --yes" in payload["error"]
-    assert main(args + ["--yes"]) == 0
+    assert main(args + ["--yes", "--require-minima", "0"]) == 0
 
 
 @pytest.mark.parametrize("args, reason", [(["--data", "missing.npz"], "precondition (data)"),
@@ -255,8 +293,8 @@ def test_an_output_that_fails_at_the_end_keeps_the_report(workdir, capsys, monke
         return real(path, data)
 
     monkeypatch.setattr(reports, "write_bytes_atomic", full_disk)
-    status = main(["verify", "--residual", "cmd_units:good", "--data", "data.npz", "--loss", "squared",
-                   "--restarts", "1", "--maxiter", "200", "--output", "report.json", "--no-progress"])
+    status = main(["verify", "--residual", "cmd_units:zero", "--data", "data.npz", "--loss", "squared",
+                   "--restarts", "1", "--output", "report.json", "--no-progress"])
     out, err = capsys.readouterr()
     assert status == 1 and "VERIFIED" in out                   # the report still printed
     fallback = Path(err.split("saved it to ")[1].split(" instead")[0])

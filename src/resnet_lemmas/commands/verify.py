@@ -6,9 +6,14 @@ directory or is a path to a ``.py`` file), the data (``.npz`` with arrays ``X``,
 last; or ``builtin:diabetes`` / ``builtin:breast_cancer``), computes ``F_lin`` with its certificate, runs
 the multi-start search on ``F(w, V, theta)`` and checks the theorem and the inequalities of lemma
 ``approximate_stationarity_bound`` at every point visited (``resnet_lemmas.numerics.verify.run``).
-Exit status: 0 iff the verdict is ``verified``; 1 for ``inconclusive`` or ``violated`` (or when the
-``--output`` file could not be written: the report then goes to a named file in the temporary
-folder); 2 when an argument or a precondition is refused (the unit, the data or the loss is unusable,
+Verdicts (``numerics.verify.run``): ``verified`` (at least ``max(K, 1)`` starts ended at certified
+local minima, ``K = --require-minima``, default 1, where the theorem's claims held, and every other
+start ended no worse than ``F_lin``), ``too few minima`` (every start ended no worse than ``F_lin``
+but fewer than ``K`` certified local minima were examined: that says nothing about local minima),
+``below linear`` (the same with ``--require-minima 0`` and none examined), ``inconclusive``,
+``violated``.  Exit status: 0 iff the verdict is ``verified`` or ``below linear``; 1 for ``too few
+minima``, ``inconclusive`` or ``violated`` (or when the ``--output`` file could not be written: the
+report then goes to a named file in the temporary folder); 2 when an argument or a precondition is refused (the unit, the data or the loss is unusable,
 or the run is too long without ``--yes``: the message says which and why).  Under ``--json`` every
 outcome is one JSON object on stdout.
 """
@@ -18,11 +23,12 @@ import json
 import math
 import sys
 
-from ._common import (Refused, int_at_least, int_in_range, output_file, positive_float, positive_int,
-                      save_output, seed)
+from ._common import (Refused, int_at_least, int_in_range, nonnegative_int, output_file, positive_float,
+                      positive_int, save_output, seed)
 
 NAME = "verify"
-HELP = "check that your residual unit has no local minimum worse than linear, on your data"
+HELP = ("check the main theorem at the certified local minima a search reaches on your residual unit "
+        "and data")
 ORDER = 30
 
 #: Above this many parameters a unit without vjp gets a note about the cost of numeric derivatives.
@@ -31,7 +37,8 @@ NUMERIC_NOTE_Q = 50
 
 def add_arguments(parser) -> None:
     # the light module of defaults: building the parser must not import NumPy/SciPy
-    from ..numerics.verify.defaults import GTOL, LONG_RUN_SECONDS, MAX_RESTARTS, MAXITER, RESTARTS
+    from ..numerics.verify.defaults import (GTOL, LONG_RUN_SECONDS, MAX_RESTARTS, MAXITER, REQUIRE_MINIMA,
+                                            RESTARTS)
 
     parser.add_argument("--residual", required=True, metavar="MODULE:ATTR",
                         help="your residual unit f_theta: a NumPy unit (callable unit(X, theta) with "
@@ -54,6 +61,12 @@ def add_arguments(parser) -> None:
                         help=f"L-BFGS-B iterations per start (default {MAXITER})")
     parser.add_argument("--gtol", type=positive_float, default=GTOL,
                         help=f"a start converged iff max_j |dF/dparam_j| <= gtol (default {GTOL:g})")
+    parser.add_argument("--require-minima", type=nonnegative_int, default=REQUIRE_MINIMA, metavar="K",
+                        help=f"the verdict is 'verified' only if at least K starts (and at least one) "
+                             f"ended at certified local minima, where the theorem is checked; otherwise "
+                             f"'too few minima' (exit 1). 0 accepts a run without any: its verdict is "
+                             f"then 'below linear' (every start ended no worse than F_lin, which says "
+                             f"nothing about local minima). At most --restarts (default {REQUIRE_MINIMA})")
     parser.add_argument("--subsample", type=int_at_least(2), default=None, metavar="N",
                         help="use a random subset of N rows (seeded by --seed)")
     parser.add_argument("--standardize", action="store_true",
@@ -117,7 +130,8 @@ def run(args) -> int:
                   f"{args.maxiter} iterations per start. Write vjp(X, theta, G) to make this fast.")
         report = verify(unit, data.X, data.y, args.loss, restarts=args.restarts, seed=args.seed,
                         maxiter=args.maxiter, gtol=args.gtol, data_name=data.name,
-                        standardize=args.standardize, confirm_long=args.yes, progress=progress,
+                        standardize=args.standardize, confirm_long=args.yes,
+                        require_minima=args.require_minima, progress=progress,
                         note=_note)
     except ResourceLimitError as exc:
         estimate = exc.estimate_seconds if math.isfinite(exc.estimate_seconds) else None

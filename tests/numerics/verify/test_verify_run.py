@@ -10,6 +10,7 @@ from resnet_lemmas.numerics.data.synthetic import DataError, classification_data
 from resnet_lemmas.numerics.models.networks import MLPUnit
 from resnet_lemmas.numerics.solvers.search import start_seeds
 from resnet_lemmas.numerics.verify.user_units import UnitOutputError
+from resnet_lemmas.numerics.certificates.local_minimum import CERTIFIED, ESCAPED, SADDLE, UNCONVERGED
 from resnet_lemmas.numerics.verify.run import ResourceLimitError, VjpError, _start_status, stop_cause, verify
 from resnet_lemmas.proofs.losses import LossError, NonConvexLossError, UnknownLossError, get_loss
 
@@ -23,24 +24,38 @@ def _mlp(d=3, k=2):
     return MLPUnit(d=d, k=k, widths=(4,), activation="tanh")
 
 
-def test_verified_architecture_reports_margins_seeds_and_every_visited_point(regression):
+def test_starts_below_linear_without_a_certified_minimum_are_not_verified(regression):
+    """The MLP overfits 40 points: both starts end far below F_lin but stop before converging, so no
+    start is a certified local minimum.  That says nothing about local minima: the verdict is 'too few
+    minima' (not 'verified', no "no bad local minimum" in the summary), and only require_minima=0
+    accepts the run, as 'below linear'.  Margins, seeds and every visited point are still reported."""
     X, y = regression
     report = verify(_mlp(), X, y, "squared", restarts=2, seed=5, maxiter=400)
-    assert report.verdict == "verified" and report.ok
+    assert report.counts["local minimum"] == report.certified_minima == 0
+    assert report.counts["beats linear"] == 2
+    assert report.verdict == "too few minima" and not report.ok
+    assert "0 certified local minima were examined, fewer than require_minima = 1" in report.summary
+    assert "no bad local minimum" not in report.summary.lower()
+    assert "VERIFIED" not in report.text().split(":")[1]
     assert [s.seed for s in report.starts] == start_seeds(5, 2) == report.settings["start_seeds"]
     for start in report.starts:
-        assert start.status in ("local minimum", "beats linear", "ties linear")
+        assert start.status == "beats linear"
         assert start.points_checked > start.nit >= 1        # line-search trials are checked too
         assert start.bound_margin >= 0 and start.convexity_margin >= 0 and start.theorem_margin >= 0
         assert start.violations == 0
         assert start.F_feat <= report.F_lin + 1e-12        # F_feat <= F_lin (certified, rounding 1e-12)
     assert report.linear_attained and report.F_lin > 0
-    again = verify(_mlp(), X, y, "squared", restarts=2, seed=5, maxiter=400)
+    again = verify(_mlp(), X, y, "squared", restarts=2, seed=5, maxiter=400, require_minima=0)
     assert [s.F for s in again.starts] == [s.F for s in report.starts]   # a seed replays exactly
+    assert again.verdict == "below linear" and again.ok and "says nothing about local minima" in again.summary
+    with pytest.raises(ValueError, match="require_minima must be an integer from 0 to restarts = 2"):
+        verify(_mlp(), X, y, "squared", restarts=2, require_minima=3)
 
 
-def test_unit_without_features_ties_linear(regression):
-    """f = 0: F(w, V, theta) = E l(w^T x), whose local minima are exactly the linear optimum."""
+def test_unit_without_features_ends_at_a_certified_local_minimum_and_is_verified(regression):
+    """f = 0: F(w, V, theta) = E l(w^T x), whose local minima are exactly the linear optimum.  The search
+    reaches it, the certificate holds (a user unit: difference Hessian, relative stationarity against
+    the magnitudes of the gradient's terms), and the theorem is checked there: verified."""
     X, y = regression
 
     class Zero:
@@ -54,7 +69,9 @@ def test_unit_without_features_ties_linear(regression):
 
     report = verify(Zero(), X, y, "squared", restarts=1, seed=0)
     (start,) = report.starts
-    assert start.status == "ties linear" and report.verdict == "verified"
+    assert start.status == "local minimum" and start.certificate == CERTIFIED
+    assert report.verdict == "verified" and report.ok and report.certified_minima == 1
+    assert "at each of the 1 certified local minima examined" in report.summary
     # L-BFGS-B stops at max|grad| ~ 1e-9 here, so F - F_lin ~ |grad|^2 / lambda ~ 1e-18: 1e-12 is ample
     assert abs(start.F - report.F_lin) <= 1e-12
 
@@ -96,25 +113,26 @@ def test_wrong_loss_gradient_is_caught_at_the_visited_points(regression):
 def test_start_status_classifies_and_rejects_a_failed_theorem_check():
     n = 100
     # (F, F_lin, n, violations, certificate, claims_ok)
-    assert _start_status(0.5, 0.6, n, 0, "unconverged", True) == "beats linear"
-    assert _start_status(0.6, 0.6, n, 0, "unconverged", True) == "ties linear"
+    # the certificate's own status strings (local_minimum.STATUSES), as certify_end_point returns them
+    assert _start_status(0.5, 0.6, n, 0, UNCONVERGED, True) == "beats linear"
+    assert _start_status(0.6, 0.6, n, 0, UNCONVERGED, True) == "ties linear"
     # 1e-6 above F_lin is far beyond rounding (64 n eps ~ 1.4e-12): not a tie, and not decided
-    assert _start_status(0.6 + 1e-6, 0.6, n, 0, "unconverged", True) == "not converged"
+    assert _start_status(0.6 + 1e-6, 0.6, n, 0, UNCONVERGED, True) == "not converged"
     # a certified local minimum counts as such (its claims were checked without gradient slack) ...
-    assert _start_status(0.6 - 1e-3, 0.6, n, 0, "certified", True) == "local minimum"
+    assert _start_status(0.6 - 1e-3, 0.6, n, 0, CERTIFIED, True) == "local minimum"
     # ... and a certified local minimum whose claims fail is a violation, whatever F is
-    assert _start_status(0.5, 0.6, n, 0, "certified", False) == "violation"
+    assert _start_status(0.5, 0.6, n, 0, CERTIFIED, False) == "violation"
     # ... and one whose benchmark brackets did not close had no claims checked: it is judged like any
     # end point against F_lin (here above it: undecided), never counted as a checked local minimum
-    assert _start_status(0.7, 0.6, n, 0, "certified", True, claims_checked=False) == "not converged"
-    assert _start_status(0.5, 0.6, n, 0, "certified", True, claims_checked=False) == "beats linear"
-    assert _start_status(0.5, 0.6, n, 3, "unconverged", True) == "violation"      # bound failed somewhere
+    assert _start_status(0.7, 0.6, n, 0, CERTIFIED, True, claims_checked=False) == "not converged"
+    assert _start_status(0.5, 0.6, n, 0, CERTIFIED, True, claims_checked=False) == "beats linear"
+    assert _start_status(0.5, 0.6, n, 3, UNCONVERGED, True) == "violation"      # bound failed somewhere
     # a saddle or an escaped run above F_lin decides nothing
-    assert _start_status(0.7, 0.6, n, 0, "saddle", True) == "saddle"
-    assert _start_status(0.7, 0.6, n, 0, "escaped", True) == "escaped"
+    assert _start_status(0.7, 0.6, n, 0, SADDLE, True) == "saddle"
+    assert _start_status(0.7, 0.6, n, 0, ESCAPED, True) == "escaped"
     # beating the benchmark's point is not beating the infimum unless by more than its certificate
-    assert _start_status(0.59, 0.6, n, 0, "unconverged", True, suboptimality=0.05) == "ties linear"
-    assert _start_status(0.5, 0.6, n, 0, "unconverged", True, suboptimality=0.05) == "beats linear"
+    assert _start_status(0.59, 0.6, n, 0, UNCONVERGED, True, suboptimality=0.05) == "ties linear"
+    assert _start_status(0.5, 0.6, n, 0, UNCONVERGED, True, suboptimality=0.05) == "beats linear"
 
 
 def test_a_start_above_F_lin_at_an_uncertified_point_is_not_verified_by_its_gradient_slack():
@@ -133,6 +151,43 @@ def test_a_start_above_F_lin_at_an_uncertified_point_is_not_verified_by_its_grad
     assert verdict == "inconclusive" and "a bound, not the theorem" in summary
     starts = [StartResult(index=0, status="local minimum", **fields)]
     assert _verdict(starts, lin)[0] == "verified"
+
+
+def test_verdict_vocabulary_counts_certified_minima_against_require_minima():
+    """Each verdict of the vocabulary from its statuses: 'verified' needs at least max(K, 1) certified
+    local minima; ending below F_lin without them is 'too few minima' (K >= 1) or 'below linear' (K = 0),
+    and neither summary claims anything about local minima."""
+    from resnet_lemmas.numerics.verify.run import PASSING, VERDICTS, StartResult, _verdict
+
+    lin = type("Lin", (), {"attained": True, "message": "", "value": 0.6})()
+    fields = dict(seed=1, F=0.5, F_feat=0.5, beats_linear_by=0.1, converged=False, max_abs_grad=1e-3,
+                  grad_norm_w=0.0, grad_norm_V=0.0, grad_norm_theta=0.0, eps_bound=1e-3, param_norm=1.0,
+                  nit=10, theorem_margin=1.0, gradient_slack=1e-3, points_checked=5, nonfinite_points=0,
+                  bound_margin=1.0, convexity_margin=1.0, violations=0, first_violation="",
+                  optimiser_message="", message="", seconds=0.0)
+
+    def starts(*statuses):
+        return [StartResult(index=i, status=s, **fields) for i, s in enumerate(statuses)]
+
+    beats3 = starts("beats linear", "beats linear", "beats linear")
+    verdict, summary = _verdict(beats3, lin)                        # the red team's diabetes case
+    assert verdict == "too few minima" and verdict not in PASSING
+    assert summary.startswith("every start ended below F_lin (3 beats linear), but 0 certified local "
+                              "minima were examined, fewer than require_minima = 1")
+    verdict, summary = _verdict(beats3, lin, require_minima=0)
+    assert verdict == "below linear" and verdict in PASSING and "says nothing about local minima" in summary
+    one = starts("local minimum", "beats linear", "ties linear")
+    assert _verdict(one, lin, require_minima=0)[0] == "verified"
+    assert _verdict(one, lin, require_minima=1)[0] == "verified"
+    verdict, summary = _verdict(one, lin, require_minima=2)
+    assert verdict == "too few minima" and "no worse than F_lin (below or tied)" in summary
+    assert "1 certified local minima were examined, fewer than require_minima = 2" in summary
+    assert _verdict(starts("local minimum", "not converged"), lin)[0] == "inconclusive"
+    assert _verdict(starts("local minimum", "violation"), lin)[0] == "violated"
+    for statuses in (("beats linear",), ("local minimum",), ("ties linear", "local minimum")):
+        for K in (0, 1):
+            verdict, summary = _verdict(starts(*statuses), lin, require_minima=K)
+            assert verdict in VERDICTS and "no bad local minimum" not in summary.lower()
 
 
 def test_unattained_linear_infimum_is_said_plainly_and_used_as_is():
@@ -192,6 +247,8 @@ def test_report_is_strict_json_and_readable_text(regression):
     report = verify(_mlp(), X, y, "squared", restarts=1, seed=2, maxiter=100, data_name="toy")
     payload = json.loads(json.dumps(report.to_json(), allow_nan=False))
     assert payload["seed"] == 2 and payload["verdict"] == report.verdict and payload["data"] == "toy"
+    assert payload["ok"] == report.ok and payload["require_minima"] == 1
+    assert payload["certified_minima"] == payload["counts"]["local minimum"] == report.certified_minima
     assert {"F", "F_feat", "theorem_margin", "bound_margin", "max_abs_grad", "status"} <= set(payload["starts"][0])
     assert payload["counts"][report.starts[0].status] == 1
     text = report.text()
@@ -203,8 +260,9 @@ def test_torch_module_is_verified_end_to_end(regression):
     X, y = regression
     torch.manual_seed(0)
     block = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Tanh(), torch.nn.Linear(4, 2))
-    report = verify(block, X, y, "squared", restarts=1, seed=0, maxiter=200)
-    assert report.verdict == "verified" and "PyTorch" in report.unit
+    report = verify(block, X, y, "squared", restarts=1, seed=0, maxiter=200, require_minima=0)
+    # 200 iterations end below F_lin at no certified minimum: all the run shows is 'below linear'
+    assert report.verdict == "below linear" and report.ok and "PyTorch" in report.unit
     assert report.starts[0].bound_margin >= 0
 
 
@@ -290,8 +348,9 @@ def test_badly_scaled_data_are_diagnosed_and_standardize_cures_them():
     assert notes and "very different scales" in notes[0]
     assert any("very different scales" in line for line in raw.diagnostics)
     assert raw.advice.startswith("rerun with --standardize")
-    cured = verify(unit, X, y, "squared", restarts=2, seed=0, maxiter=300, standardize=True)
-    assert cured.verdict == "verified" and not cured.diagnostics
+    cured = verify(unit, X, y, "squared", restarts=2, seed=0, maxiter=300, standardize=True,
+                   require_minima=0)
+    assert cured.verdict == "below linear" and cured.ok and not cured.diagnostics
     assert cured.settings["standardize"] and "X standardised" in cured.data
 
 
