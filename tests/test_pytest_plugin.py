@@ -18,6 +18,11 @@ import resnet_lemmas.numerics.data.datasets  # noqa: F401
 import resnet_lemmas.numerics.verify.run  # noqa: F401
 from resnet_lemmas.proofs.losses import get_loss
 
+try:  # torch, when installed: an inner run that imported it first would leave a half-loaded copy behind,
+    import torch  # noqa: F401  (and a later import in this process crashes with "bad call flags")
+except ImportError:
+    pass
+
 for _name in ("squared", "logistic"):
     get_loss(_name)  # proves convexity once; the proof is cached on the registered Loss object
 
