@@ -141,9 +141,10 @@ def expression(lemma: str, attribute: str, arguments: tuple[str, ...]):
     return function
 
 
-def conjuncts(lemma: str) -> tuple[Conjunct, ...]:
-    """Every relation of the lemma's conclusion, compiled (once per process and conclusion)."""
-    relations = conclusion(lemma)
+def conjuncts(lemma: str, relations: tuple | None = None) -> tuple[Conjunct, ...]:
+    """Every relation of the lemma's conclusion, compiled (once per process and conclusion); ``relations``:
+    the conclusion itself, when the caller holds the lemma (default: read from its module)."""
+    relations = conclusion(lemma) if relations is None else tuple(relations)
     compiled = _COMPILED.get(relations)
     if compiled is None:
         out = []
@@ -262,15 +263,16 @@ def along(lemma: str, index: int, projections, allowance: dict | None = None, su
     return claim(lemma, index, values, allowance, suffix)
 
 
-def coverage(lemma: str, labels, unevaluated: dict | None = None) -> dict:
+def coverage(lemma: str, labels, unevaluated: dict | None = None, relations: tuple | None = None) -> dict:
     """Which relations of the lemma's conclusion a witness run evaluated.  ``labels``: the labels of the claims
     it evaluated (a claim evaluates relation ``i`` when its label starts with the relation as printed, as every
     claim built here does); ``unevaluated``: ``{index: reason}`` for the relations the witness declares it does
     not evaluate (a relation about expectations a run cannot produce ...).  Returns ``{"evaluated": [...],
     "not evaluated": {relation: reason}, "missing": [...]}`` (relations as printed); a declared index that is
-    not a relation of the conclusion raises :class:`~resnet_lemmas.bridge.BridgeError`."""
+    not a relation of the conclusion raises :class:`~resnet_lemmas.bridge.BridgeError`.  ``relations``: as
+    :func:`conjuncts`."""
     declared = dict(unevaluated or {})
-    compiled = conjuncts(lemma)
+    compiled = conjuncts(lemma, relations)
     unknown = sorted(set(declared) - set(range(len(compiled))))
     if unknown:
         raise BridgeError(f"lemma {lemma}: the witness declares relations {unknown} not evaluated, but its "

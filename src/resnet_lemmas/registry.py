@@ -14,6 +14,7 @@ from functools import lru_cache
 from types import ModuleType
 
 from .proofs import lemmas as _lemma_package
+from .proofs.kernel.proof import conclusion_tuple
 from .proofs.lemma import SymbolicLemma
 
 
@@ -59,7 +60,9 @@ def cover_relations(registered, report) -> None:
     from .numerics.witnesses import _statement
 
     declared = getattr(registered.witness_module, "UNEVALUATED", {})
-    report.relations = _statement.coverage(registered.name, report.claim_labels, declared)
+    lemma = getattr(registered, "lemma", None)
+    report.relations = _statement.coverage(registered.name, report.claim_labels, declared,
+                                           conclusion_tuple(lemma.conclusion) if lemma is not None else None)
     report.uncovered = list(report.relations["missing"])
 
 
