@@ -241,7 +241,13 @@ def refine(problem, fun, x, *, used: int, maxiter: int, norm_cap: float, newton_
             break
         if used >= maxiter:
             break
-        R = hessian(x, error_bound=True)
+        try:
+            R = hessian(x, error_bound=True)
+        except (ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:
+            # e.g. a user unit that is NaN next to x: the difference Hessian evaluates the gradient
+            # off the search's path, where the monitor does not stand in; the polish stops there
+            notes.append(f"the Hessian could not be computed ({type(exc).__name__}: {exc})")
+            break
         if not (np.all(np.isfinite(R.H)) and np.all(np.isfinite(R.error))):
             notes.append("the Hessian is not finite")
             break
@@ -357,7 +363,10 @@ def _polish(fun, hess, x, target, steps, norm_cap):
     gn = float(np.linalg.norm(g))
     taken = 0
     while taken < steps and gn > target and np.isfinite(gn):
-        step = np.linalg.lstsq(hess(x), g, rcond=None)[0]
+        try:
+            step = np.linalg.lstsq(hess(x), g, rcond=None)[0]
+        except (ValueError, ArithmeticError, np.linalg.LinAlgError):
+            break       # the Hessian cannot be computed here (see refine): keep x
         x_new = x - step
         taken += 1
         if not float(np.linalg.norm(x_new)) <= norm_cap:
