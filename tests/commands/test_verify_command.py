@@ -190,7 +190,7 @@ def test_numpy_example_unit_on_real_diabetes_data_from_the_examples_folder(workd
 
 def test_small_example_unit_is_polished_to_certified_minima_and_verified(workdir, capsys):
     """examples/numpy_unit.py:diabetes_sin_unit (q = 11, N = 31 <= POLISH_MAX_PARAMS): each start's
-    L-BFGS-B run stops before the certificate's relative 1e-9 (measured: 376-434 iterations, 'relative
+    L-BFGS-B run stops before the certificate's relative 1e-9 (measured: 373-431 iterations, 'relative
     reduction'), the polish's Newton step takes it there, and the default --require-minima 1 passes."""
     pytest.importorskip("sklearn")
     status = main(["verify", "--residual", f"{EXAMPLES / 'numpy_unit.py'}:diabetes_sin_unit",
