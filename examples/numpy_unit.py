@@ -13,6 +13,7 @@ Try (from the repository root)::
 
     resnet-lemmas verify --residual examples/numpy_unit.py:diabetes_unit --data builtin:diabetes --loss squared
     resnet-lemmas verify --residual examples/numpy_unit.py:cancer_unit --data builtin:breast_cancer --loss logistic
+    resnet-lemmas verify --residual examples/numpy_unit.py:diabetes_sin_unit --data builtin:diabetes --loss squared
 """
 import numpy as np
 
@@ -63,8 +64,32 @@ class NoVjpBlock:
         return np.sin(X @ a)[:, None] * b[None, :]
 
 
+class SinBlock:
+    """``f_theta(x) = sin(x^T a) b`` with a ``vjp``: ``theta = [a (d,), b (k,)]``.  With ``k = 1`` its one
+    feature column keeps the feature benchmark's design ``[X, f]`` of full rank, and ``q = d + 1`` is
+    small: the search's minima on diabetes are isolated up to the symmetry ``(V, b) -> (V / s, s b)``
+    and the polish reaches certified local minima (``docs/verify.md``)."""
+
+    def __init__(self, d, k, seed=0):
+        self.d, self.k = d, k
+        rng = np.random.default_rng(seed)
+        self.theta0 = np.concatenate([rng.normal(0.0, 1.0 / np.sqrt(d), size=d), rng.normal(size=k)])
+
+    def __call__(self, X, theta):
+        a, b = theta[:self.d], theta[self.d:]
+        return np.sin(X @ a)[:, None] * b[None, :]
+
+    def vjp(self, X, theta, G):
+        """``d/da = X^T (cos(X a) * (G b))``, ``d/db = G^T sin(X a)``."""
+        a, b = theta[:self.d], theta[self.d:]
+        z = X @ a
+        return np.concatenate([X.T @ (np.cos(z) * (G @ b)), G.T @ np.sin(z)])
+
+
 #: For ``builtin:diabetes`` (d = 10).
 diabetes_unit = TanhBlock(d=10, k=4, width=16, seed=0)
+#: For ``builtin:diabetes``: small (q = 11) with a vjp; its starts end at certified local minima.
+diabetes_sin_unit = SinBlock(d=10, k=1, seed=0)
 #: For ``builtin:breast_cancer`` (d = 30).
 cancer_unit = TanhBlock(d=30, k=4, width=16, seed=0)
 #: For ``builtin:diabetes``, without a vjp (q = 12).

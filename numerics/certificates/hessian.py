@@ -461,7 +461,16 @@ def _difference_hessian(problem, w, V, theta) -> HessianResult:
     terms = _gradient_scale_terms(problem, w, V, theta)
     scale = np.abs(g0)
     scale[:terms.size] = np.maximum(scale[:terms.size], terms)
-    return HessianResult(0.5 * (H + H.T), error, g0, scale, float("inf"), exact=False)
+    # the rounding bounds the MLP path computes from its magnitude pass, here from the magnitudes of
+    # the terms of p = w^T (x + V f) and of grad F (the unit's own rounding of f is not known: f is
+    # taken as computed).  They were 0 before, which left the theorem's claim F <= F_feat at a
+    # certified minimum of a user unit, an equality there up to rounding, without the rounding of F.
+    Fx = problem.features(theta)
+    p = (Fx @ V.T + (problem.X if problem.skip else 0.0)) @ w
+    p_mag = (np.abs(Fx) @ np.abs(V).T + (np.abs(problem.X) if problem.skip else 0.0)) @ np.abs(w)
+    floor = rounding_factor(problem) * float(np.linalg.norm(scale))
+    return HessianResult(0.5 * (H + H.T), error, g0, scale, float("inf"), exact=False,
+                         grad_floor=floor, F_rounding=F_rounding(problem, p, p_mag))
 
 
 def gradient_scale(problem, w, V, theta) -> float:

@@ -6,8 +6,8 @@ regularised / norm-constrained objectives.
 - :mod:`.sgd`          single-pass SGD on the original and tweaked architectures;
 - :mod:`.regularised`  ``F + lam (||w||^2 + ||V||^2)`` and ``F`` under ``||V||_F <= R``, with KKT points.
 """
-from .search import (LocalMinimum, local_minimum_from_seed, local_minimum_search, refined_local_minimum,
-                     start_point, start_seeds)
+from .search import (LocalMinimum, local_minimum_from_seed, local_minimum_search, polished_local_minimum,
+                     refined_local_minimum, start_point, start_seeds)
 
-__all__ = ["LocalMinimum", "local_minimum_from_seed", "local_minimum_search", "refined_local_minimum",
-           "start_point", "start_seeds"]
+__all__ = ["LocalMinimum", "local_minimum_from_seed", "local_minimum_search", "polished_local_minimum",
+           "refined_local_minimum", "start_point", "start_seeds"]

@@ -176,42 +176,80 @@ def refined_local_minimum(problem, seed: int, *, maxiter: int, norm_cap: float, 
     ``maxiter`` bounds the iterations of all phases together (L-BFGS iterations, Newton and curvature
     steps).  ``converged`` means the relative test held at the returned point (the certificate of
     :mod:`~resnet_lemmas.numerics.certificates.local_minimum` re-checks it, with the curvature)."""
-    from resnet_lemmas.numerics.certificates.hessian import full_hessian, gradient_scale, curvature_tolerance
+    from resnet_lemmas.numerics.certificates.hessian import gradient_scale
 
     if maxiter < 1:
         raise ValueError(f"maxiter must be >= 1; got {maxiter}")
     x = problem.pack(*start_point(problem, seed, init_scale))
     fun = _safe_fun_and_grad(problem)
-    escaped, used, newton_nit, notes = False, 0, 0, []
     if not np.isfinite(fun(x)[0]):
-        notes.append("objective or gradient is not finite at the start point; not optimised")
-        rounds = 0
+        x, used, newton_nit, escaped = x, 0, 0, False
+        notes = ["objective or gradient is not finite at the start point; not optimised"]
+    else:
+        x, used, newton_nit, escaped, notes = refine(problem, fun, x, used=0, maxiter=maxiter,
+                                                     norm_cap=norm_cap, newton_rtol=newton_rtol,
+                                                     lbfgs_gtol=lbfgs_gtol, rounds=rounds)
+    w, V, theta = (a.copy() for a in problem.unpack(x))
+    with np.errstate(over="ignore", invalid="ignore"):
+        g = problem.gradients(w, V, theta)
+    flat_grad = np.concatenate((g.grad_w, g.grad_V.ravel(), g.grad_theta))
+    finite = bool(np.isfinite(g.F) and np.all(np.isfinite(flat_grad)))
+    converged = False
+    if finite and not escaped:
+        with np.errstate(over="ignore", invalid="ignore"):
+            scale = gradient_scale(problem, w, V, theta)
+        converged = float(np.linalg.norm(flat_grad)) <= newton_rtol * scale
+    return LocalMinimum(w=w, V=V, theta=theta, F=g.F,
+                        grad_norm_w=float(np.linalg.norm(g.grad_w)),
+                        grad_norm_V=float(np.linalg.norm(g.grad_V)),
+                        grad_norm_theta=float(np.linalg.norm(g.grad_theta)),
+                        converged=converged, nit=used, seed=int(seed), message="; ".join(notes),
+                        param_norm=float(np.linalg.norm(x)), escaped=escaped, newton_nit=newton_nit)
+
+
+def refine(problem, fun, x, *, used: int, maxiter: int, norm_cap: float, newton_rtol: float,
+           lbfgs_gtol: float = LBFGS_GTOL, rounds: int = ROUNDS, lbfgs_first: bool = True):
+    """The rounds of :func:`refined_local_minimum` from the packed point ``x``, ``used`` iterations
+    already spent of ``maxiter`` (the budget of all phases together); ``fun`` is
+    :func:`_safe_fun_and_grad` of ``problem`` (every point a step tries goes through it, so a monitoring
+    ``problem`` sees them all).  ``lbfgs_first=False``: the caller has just run L-BFGS-B itself, and the
+    first round starts at the Hessian.  Returns ``(x, used, newton_nit, escaped, notes)``."""
+    from resnet_lemmas.numerics.certificates.hessian import curvature_tolerance, full_hessian
+
+    escaped, newton_nit, notes = False, 0, []
 
     def hessian(z, error_bound=False):
         with np.errstate(over="ignore", invalid="ignore"):
             return full_hessian(problem, *problem.unpack(z), error_bound=error_bound)
 
-    for _ in range(rounds):
+    for round_index in range(rounds):
         budget = int(maxiter) - used
         if budget <= 0:
             break
+        if lbfgs_first or round_index > 0:
+            def watch(intermediate_result):
+                if float(np.linalg.norm(intermediate_result.x)) > norm_cap:
+                    raise StopIteration
 
-        def watch(intermediate_result):
-            if float(np.linalg.norm(intermediate_result.x)) > norm_cap:
-                raise StopIteration
-
-        res = minimize(fun, x, jac=True, method="L-BFGS-B", callback=watch,
-                       options={"gtol": lbfgs_gtol, "ftol": 0.0, "maxiter": budget,
-                                "maxfun": 2 * budget + 100})
-        x, used = res.x, used + int(res.nit)
-        notes.append(f"L-BFGS-B: {res.message} ({int(res.nit)} iterations)")
+            res = minimize(fun, x, jac=True, method="L-BFGS-B", callback=watch,
+                           options={"gtol": lbfgs_gtol, "ftol": 0.0, "maxiter": budget,
+                                    "maxfun": 2 * budget + 100})
+            x, used = res.x, used + int(res.nit)
+            notes.append(f"L-BFGS-B: {res.message} ({int(res.nit)} iterations)")
         if float(np.linalg.norm(x)) > norm_cap or not np.all(np.isfinite(x)):
             escaped = bool(float(np.linalg.norm(x)) > norm_cap)
             break
         if used >= maxiter:
             break
-        R = hessian(x, error_bound=True)
+        try:
+            R = hessian(x, error_bound=True)
+        except (ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:
+            # e.g. a user unit that is NaN next to x: the difference Hessian evaluates the gradient
+            # off the search's path, where the monitor does not stand in; the polish stops there
+            notes.append(f"the Hessian could not be computed ({type(exc).__name__}: {exc})")
+            break
         if not (np.all(np.isfinite(R.H)) and np.all(np.isfinite(R.error))):
+            notes.append("the Hessian is not finite")
             break
         target = newton_rtol * float(np.linalg.norm(R.grad_scale))
         values, vectors = np.linalg.eigh(R.H)
@@ -226,7 +264,7 @@ def refined_local_minimum(problem, seed: int, *, maxiter: int, norm_cap: float, 
                                  min(POLISH_STEPS, int(maxiter) - used), norm_cap)
         used += steps
         newton_nit += steps
-        notes.append(f"{steps} Newton steps")
+        notes.append(f"{steps} Newton steps" + ("" if done else " (tolerance not reached)"))
         if done:
             # Newton converges quadratically here: a few more steps take the gradient from the
             # tolerance to its rounding floor, which makes the second-order remainders of the
@@ -236,16 +274,61 @@ def refined_local_minimum(problem, seed: int, *, maxiter: int, norm_cap: float, 
             used += extra
             newton_nit += extra
             break
+    return x, used, newton_nit, escaped, notes
+
+
+#: Hessians one call of :func:`refine` computes, at most: per round one with its error bound, and one
+#: per Newton step (``POLISH_STEPS + FLOOR_STEPS``).  A caller's cost estimate uses it.
+MAX_HESSIANS = ROUNDS * (1 + POLISH_STEPS + FLOOR_STEPS)
+
+
+#: Iterations of ``maxiter`` that the first L-BFGS-B run of :func:`polished_local_minimum` leaves to
+#: the polish (at most a tenth of ``maxiter``): enough for a Hessian, the Newton steps of two rounds
+#: (``POLISH_STEPS + FLOOR_STEPS`` each) and a curvature step with a short L-BFGS-B round after it.
+POLISH_RESERVE = 50
+
+
+@blas_single_threaded
+def polished_local_minimum(problem, seed: int, *, init_scale: float = 1.0, gtol: float = 1e-9,
+                           maxiter: int = 3000, newton_rtol: float, norm_cap: float) -> LocalMinimum:
+    """:func:`local_minimum_from_seed` followed by the rounds of :func:`refined_local_minimum`
+    (:func:`refine`: Hessian, negative-curvature steps, Newton polish to ``newton_rtol * ||grad_abs||``):
+    the search of ``verify``.  ``maxiter`` bounds all phases together; the first L-BFGS-B run (test
+    ``max_j |grad_j| <= gtol``, not stopped by ``norm_cap``, as in :func:`local_minimum_from_seed`) gets
+    ``maxiter - min(POLISH_RESERVE, maxiter // 10)`` of them.  No polish is tried where that run ended
+    with ``||z|| > norm_cap`` (escaping to infinity: no local minimum to polish to) or non-finite.
+    Every point a step tries goes through ``problem.fun_and_grad`` (a monitoring ``problem`` sees
+    them); only the Hessian's difference quotients do not.  ``converged``: ``max_j |grad_j| <= gtol``
+    at the returned point (as in :func:`local_minimum_from_seed`); ``message``: L-BFGS-B's, then the
+    polish's notes."""
+    if maxiter < 1:
+        raise ValueError(f"maxiter must be >= 1; got {maxiter}")
+    x = problem.pack(*start_point(problem, seed, init_scale))
+    fun = _safe_fun_and_grad(problem)
+    newton_nit, escaped = 0, False
+    if not np.isfinite(fun(x)[0]):
+        used, notes = 0, ["objective or gradient is not finite at the start point; not optimised"]
+    else:
+        first = int(maxiter) - min(POLISH_RESERVE, int(maxiter) // 10)
+        res = minimize(fun, x, jac=True, method="L-BFGS-B",
+                       options={"gtol": gtol, "ftol": 0.0, "maxiter": first, "maxfun": 2 * first + 100})
+        x, used, notes = res.x, int(res.nit), [str(res.message)]
+        norm = float(np.linalg.norm(x))
+        if not (np.all(np.isfinite(x)) and norm <= norm_cap):
+            notes.append(f"no polish: ||params|| = {norm:.3g} > {norm_cap:g} (escaping to infinity)")
+        elif used >= maxiter:
+            notes.append("no polish: no iterations left")
+        else:
+            x, used, newton_nit, escaped, more = refine(problem, fun, x, used=used, maxiter=maxiter,
+                                                        norm_cap=norm_cap, newton_rtol=newton_rtol,
+                                                        lbfgs_gtol=gtol, lbfgs_first=False)
+            notes.append("polish: " + (", ".join(more) if more else "nothing to do"))
     w, V, theta = (a.copy() for a in problem.unpack(x))
     with np.errstate(over="ignore", invalid="ignore"):
         g = problem.gradients(w, V, theta)
     flat_grad = np.concatenate((g.grad_w, g.grad_V.ravel(), g.grad_theta))
     finite = bool(np.isfinite(g.F) and np.all(np.isfinite(flat_grad)))
-    converged = False
-    if finite and not escaped:
-        with np.errstate(over="ignore", invalid="ignore"):
-            scale = gradient_scale(problem, w, V, theta)
-        converged = float(np.linalg.norm(flat_grad)) <= newton_rtol * scale
+    converged = finite and float(np.max(np.abs(flat_grad), initial=0.0)) <= gtol
     return LocalMinimum(w=w, V=V, theta=theta, F=g.F,
                         grad_norm_w=float(np.linalg.norm(g.grad_w)),
                         grad_norm_V=float(np.linalg.norm(g.grad_V)),
@@ -280,7 +363,10 @@ def _polish(fun, hess, x, target, steps, norm_cap):
     gn = float(np.linalg.norm(g))
     taken = 0
     while taken < steps and gn > target and np.isfinite(gn):
-        step = np.linalg.lstsq(hess(x), g, rcond=None)[0]
+        try:
+            step = np.linalg.lstsq(hess(x), g, rcond=None)[0]
+        except (ValueError, ArithmeticError, np.linalg.LinAlgError):
+            break       # the Hessian cannot be computed here (see refine): keep x
         x_new = x - step
         taken += 1
         if not float(np.linalg.norm(x_new)) <= norm_cap:

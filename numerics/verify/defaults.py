@@ -14,6 +14,16 @@ GTOL = 1e-9
 #: run whose starts all end below ``F_lin`` at uncertified points says nothing about local minima.
 REQUIRE_MINIMA = 1
 
+#: Each start's L-BFGS-B run is followed by the polish of ``refined_local_minimum`` (Hessian,
+#: negative-curvature steps, Newton steps to the certificate's relative stationarity) only when the
+#: packed dimension ``N = d + d k + q`` is at most this.  The dense ``N x N`` Hessian costs ``4 N``
+#: gradient evaluations for a unit without an exact Hessian (extrapolated differences; measured 0.15 s
+#: at ``N = 294`` on diabetes, about 0.13 ms a gradient) plus an ``O(N^3)`` eigendecomposition, and a
+#: start computes at most ``MAX_HESSIANS = 32`` of them: at ``N = 400`` that is at most about
+#: ``51,000`` gradient evaluations, some 30 times the L-BFGS-B budget's.  Larger units are searched by
+#: L-BFGS-B alone, and each start says why no polish was tried.
+POLISH_MAX_PARAMS = 400
+
 #: Most starts one run may have.  Every start keeps its row in the report (a ``StartResult``, about
 #: 2 kB with its messages) and its seed; 1e5 starts are about 0.2 GB, and at the fastest measured
 #: rate (0.1 s a start) already three hours of work.  Larger campaigns are several runs with

@@ -15,8 +15,14 @@ Given a residual unit ``f_theta`` (any object :func:`~.user_units.adapt_unit` ac
    a minimiser ``u*`` with a suboptimality bound, or -- when the infimum is not attained (separable
    data under a margin loss) -- the exact infimum and the ray ``u_C + t u_S`` approaching it;
 3. runs ``restarts`` L-BFGS-B searches on ``F(w, V, theta)`` over all parameters of the user's
-   architecture (:func:`~.search.local_minimum_from_seed`, start seeds :func:`~.search.start_seeds`);
-4. at **every point the search evaluates** (iterates and line-search trials) checks, for each linear
+   architecture (start seeds :func:`~.search.start_seeds`), each followed by the polish of the main
+   theorem's witness when the packed dimension ``N = d + d k + q`` is at most
+   :data:`~.defaults.POLISH_MAX_PARAMS` (:func:`~.search.polished_local_minimum`: the Hessian,
+   negative-curvature steps, Newton steps to the certificate's relative stationarity ``1e-9``;
+   ``maxiter`` bounds all phases together); larger units get L-BFGS-B alone
+   (:func:`~.search.local_minimum_from_seed`) and each start says so.  The polish only moves the
+   point: the certificate of step 5 is the same, and its steps are visited points like any other;
+4. at **every point the search evaluates** (iterates, line-search trials, polish steps) checks, for each linear
    comparator ``u`` (``u*``; or ``u_C + t u_S``, ``t = 0, 1, 10, 100``, when not attained), the
    inequalities of lemma ``approximate_stationarity_bound`` (``numerics.certificates.bounds``)::
 
@@ -82,11 +88,14 @@ from resnet_lemmas.numerics.data.synthetic import DataError, validate_data
 from resnet_lemmas.numerics.certificates.main_theorem import CLAIMS_TOLERANCE
 from resnet_lemmas.numerics.certificates.main_theorem import TOLERANCE as TOLERANCE_THEOREM
 from resnet_lemmas.numerics.certificates.main_theorem import certify_end_point, check_point, comparators
-from resnet_lemmas.numerics.certificates.local_minimum import CERTIFIED, ESCAPED, SADDLE
+from resnet_lemmas.numerics.certificates.local_minimum import (CERTIFIED, ESCAPED, PARAM_NORM_CAP, SADDLE,
+                                                             STATIONARITY_RTOL)
 from resnet_lemmas.numerics.models.residual import ResNetProblem
-from resnet_lemmas.numerics.solvers.search import local_minimum_from_seed, start_point, start_seeds
+from resnet_lemmas.numerics.solvers.search import (MAX_HESSIANS, local_minimum_from_seed,
+                                                   polished_local_minimum, start_point, start_seeds)
 from resnet_lemmas.numerics.verify.defaults import (GTOL, LONG_RUN_SECONDS, MAX_RESTARTS, MAXITER,
-                                                    NOTE_RUN_SECONDS, REQUIRE_MINIMA, RESTARTS)
+                                                    NOTE_RUN_SECONDS, POLISH_MAX_PARAMS, REQUIRE_MINIMA,
+                                                    RESTARTS)
 from resnet_lemmas.numerics.verify.user_units import (UnitOutputError, UserUnitError, adapt_unit,
                                                       check_unit_output, check_vjp, load_unit,
                                                       torch_single_threaded)
@@ -137,7 +146,8 @@ class StartResult:
     ``bound_margin``/``convexity_margin`` (the smallest slack of each inequality over all points and
     comparators, ``>= 0`` iff it held everywhere), ``violations`` and the first one (``first_violation``);
     ``stop_cause`` (:func:`stop_cause`), ``first_nonfinite`` (where ``F``, a gradient or the unit's
-    output first was NaN/inf, in words) and ``nonfinite_theta_norm`` (``||theta||`` there; NaN if never).
+    output first was NaN/inf, in words) and ``nonfinite_theta_norm`` (``||theta||`` there; NaN if never);
+    ``polish``: what the polish after L-BFGS-B did, or why none was tried (:func:`_polish_note`).
     """
 
     index: int
@@ -172,6 +182,7 @@ class StartResult:
     certificate_message: str = ""
     claims_margin: float = float("nan")
     claims: list = field(default_factory=list)
+    polish: str = ""
 
     @property
     def ok(self) -> bool:
@@ -591,9 +602,14 @@ def verify(residual, X, y, loss="squared", *, restarts: int = RESTARTS, seed: in
         u_ref = comps[0][0] if comps else np.zeros(problem.d)
         monitor = _Monitor(problem, comps)
         per_evaluation = _measure_evaluation(monitor, problem, seed, init_scale)
-        estimate = restarts * maxiter * per_evaluation
-        how = (f"{restarts:,} restarts x up to {maxiter:,} iterations x {per_evaluation * 1e3:.3g} ms per "
-               f"evaluation of F and its gradient, measured")
+        polish = problem.n_params <= POLISH_MAX_PARAMS
+        # a polished start may also compute up to MAX_HESSIANS dense Hessians of 4 N gradient
+        # evaluations each (the difference Hessian's cost; counted even for units with an exact one)
+        hessian_evaluations = MAX_HESSIANS * 4 * problem.n_params if polish else 0
+        estimate = restarts * (maxiter + hessian_evaluations) * per_evaluation
+        how = (f"{restarts:,} restarts x (up to {maxiter:,} iterations"
+               + (f" + up to {hessian_evaluations:,} gradients for the polish's Hessians" if polish else "")
+               + f") x {per_evaluation * 1e3:.3g} ms per evaluation of F and its gradient, measured")
         if estimate > LONG_RUN_SECONDS and not confirm_long:
             raise ResourceLimitError(
                 f"this run could take about {_duration(estimate)} ({how}), more than the "
@@ -609,8 +625,13 @@ def verify(residual, X, y, loss="squared", *, restarts: int = RESTARTS, seed: in
         for index, start_seed in enumerate(seeds):
             ts = time.perf_counter()
             monitor.reset()
-            res = local_minimum_from_seed(monitor, start_seed, init_scale=init_scale, gtol=gtol,
-                                          maxiter=maxiter)
+            if polish:
+                res = polished_local_minimum(monitor, start_seed, init_scale=init_scale, gtol=gtol,
+                                             maxiter=maxiter, newton_rtol=STATIONARITY_RTOL,
+                                             norm_cap=PARAM_NORM_CAP)
+            else:
+                res = local_minimum_from_seed(monitor, start_seed, init_scale=init_scale, gtol=gtol,
+                                              maxiter=maxiter)
             with np.errstate(over="ignore", invalid="ignore"):
                 g = problem.gradients(res.w, res.V, res.theta)
                 pc = check_point(problem, res.w, res.V, res.theta, linear=lin)
@@ -624,8 +645,11 @@ def verify(residual, X, y, loss="squared", *, restarts: int = RESTARTS, seed: in
             status = _start_status(res.F, lin.value, problem.n, monitor.violations, end.status, end.ok,
                                    lin.suboptimality_bound, claims_checked=bool(end.claims))
             cause = stop_cause(res, maxiter)
+            polish_note = _polish_note(res, problem.n_params, polish)
             message = _start_message(status, res, pc, monitor, lin, maxiter, cause, scaling,
                                      end.certificate.message)
+            if status != "local minimum":
+                message += f" ({polish_note})"
             starts.append(StartResult(
                 index=index, seed=start_seed, status=status, F=res.F, F_feat=pc.F_feat,
                 beats_linear_by=lin.value - res.F, converged=res.converged,
@@ -641,7 +665,7 @@ def verify(residual, X, y, loss="squared", *, restarts: int = RESTARTS, seed: in
                 first_nonfinite=monitor.first_nonfinite,
                 nonfinite_theta_norm=monitor.nonfinite_theta_norm, certificate=end.status,
                 certificate_message=end.certificate.message, claims_margin=float(end.margin),
-                claims=[c.to_json() for c in end.claims]))
+                claims=[c.to_json() for c in end.claims], polish=polish_note))
             if progress is not None:
                 progress(index + 1, restarts, starts[-1])
     verdict, summary = _verdict(starts, lin, require_minima)
@@ -662,10 +686,20 @@ def verify(residual, X, y, loss="squared", *, restarts: int = RESTARTS, seed: in
         linear_grad_norm=lin.grad_norm, linear_suboptimality_bound=lin.suboptimality_bound,
         linear_n_separated=lin.n_separated, starts=starts,
         settings={"maxiter": int(maxiter), "gtol": float(gtol), "init_scale": float(init_scale),
+                  "polish": bool(polish), "polish_max_params": int(POLISH_MAX_PARAMS),
                   "standardize": bool(standardize), "start_seeds": [int(s) for s in seeds]},
         vjp_check=vjp_check, tolerance=tolerance, seconds=time.perf_counter() - t0,
         diagnostics=diagnostics, advice=advice, estimate_seconds=float(estimate),
         require_minima=int(require_minima))
+
+
+def _polish_note(res, n_params: int, polish: bool) -> str:
+    """What the polish after L-BFGS-B did (from the search's message), or why none was tried."""
+    if not polish:
+        return (f"no polish tried: N = d + d k + q = {n_params} parameters > {POLISH_MAX_PARAMS} "
+                f"(POLISH_MAX_PARAMS: each dense Hessian costs about 4 N gradient evaluations)")
+    notes = [part for part in str(res.message).split("; ") if part.startswith(("polish", "no polish"))]
+    return notes[0] if notes else "no polish: the start was not optimised"
 
 
 def _nonfinite_text(monitor_or_start) -> str:
