@@ -223,7 +223,15 @@ def run_documented(command: Command, workdir: Path) -> None:
                             capture_output=True, text=True, timeout=COMMAND_TIMEOUT,
                             stdin=subprocess.DEVNULL)
     tail = (result.stdout[-1500:] + "\n--- stderr ---\n" + result.stderr[-1500:])
-    assert result.returncode == 0, f"{command.id} exited {result.returncode}:\n{tail}"
+    expected = expected_exit(command.text)
+    assert result.returncode == expected, f"{command.id} exited {result.returncode}, not {expected}:\n{tail}"
+
+
+def expected_exit(command: str) -> int:
+    """The exit status a documented command must end with: 0, unless the docs say otherwise with a
+    trailing comment ``# exits N`` (a command shown to illustrate a refusal or an inconclusive run)."""
+    match = re.search(r"#\s*exits\s+(\d+)\b", command)
+    return int(match.group(1)) if match else 0
     if command.shown_first_line:
         first = result.stdout.splitlines()[0] if result.stdout else ""
         assert _NUMBER.sub("#", first) == _NUMBER.sub("#", command.shown_first_line), \
@@ -303,3 +311,9 @@ def test_a_failing_documented_command_is_reported(tmp_path):
         run_documented(Command("x.md", 1, "resnet-lemmas check --seed -1"), tmp_path)
     with pytest.raises(AssertionError, match="the docs show"):
         run_documented(Command("x.md", 1, "echo something else", "something shown"), tmp_path)
+
+
+def test_a_documented_command_may_declare_its_exit_status():
+    assert expected_exit("resnet-lemmas verify --residual u.py:unit --data d.csv") == 0
+    assert expected_exit("resnet-lemmas verify --residual u.py:unit --data d.csv  # exits 1") == 1
+    assert expected_exit("resnet-lemmas check --seed -1  # exits 2: refused") == 2
