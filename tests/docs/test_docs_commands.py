@@ -225,6 +225,10 @@ def run_documented(command: Command, workdir: Path) -> None:
     tail = (result.stdout[-1500:] + "\n--- stderr ---\n" + result.stderr[-1500:])
     expected = expected_exit(command.text)
     assert result.returncode == expected, f"{command.id} exited {result.returncode}, not {expected}:\n{tail}"
+    if command.shown_first_line:
+        first = result.stdout.splitlines()[0] if result.stdout else ""
+        assert _NUMBER.sub("#", first) == _NUMBER.sub("#", command.shown_first_line), \
+            f"{command.id}: the docs show\n  {command.shown_first_line}\nbut it printed\n  {first}"
 
 
 def expected_exit(command: str) -> int:
@@ -232,10 +236,6 @@ def expected_exit(command: str) -> int:
     trailing comment ``# exits N`` (a command shown to illustrate a refusal or an inconclusive run)."""
     match = re.search(r"#\s*exits\s+(\d+)\b", command)
     return int(match.group(1)) if match else 0
-    if command.shown_first_line:
-        first = result.stdout.splitlines()[0] if result.stdout else ""
-        assert _NUMBER.sub("#", first) == _NUMBER.sub("#", command.shown_first_line), \
-            f"{command.id}: the docs show\n  {command.shown_first_line}\nbut it printed\n  {first}"
 
 
 @pytest.mark.parametrize("command", [pytest.param(c, marks=_marks(c), id=c.id) for c in UNIQUE])
