@@ -52,7 +52,7 @@ def cases():
 class PhaseTimer:
     """Times the phases of :func:`verify` by wrapping the functions it calls (names in its module)."""
 
-    PHASES = {"linear_benchmark": "F_lin", "local_minimum_from_seed": "searches",
+    PHASES = {"linear_benchmark": "F_lin", "polished_local_minimum": "searches",
               "check_point": "final checks"}
 
     def __init__(self):

@@ -208,19 +208,32 @@ def refined_local_minimum(problem, seed: int, *, maxiter: int, norm_cap: float, 
 
 
 def refine(problem, fun, x, *, used: int, maxiter: int, norm_cap: float, newton_rtol: float,
-           lbfgs_gtol: float = LBFGS_GTOL, rounds: int = ROUNDS, lbfgs_first: bool = True):
+           lbfgs_gtol: float = LBFGS_GTOL, rounds: int = ROUNDS, lbfgs_first: bool = True,
+           max_hessians: int | None = None):
     """The rounds of :func:`refined_local_minimum` from the packed point ``x``, ``used`` iterations
     already spent of ``maxiter`` (the budget of all phases together); ``fun`` is
     :func:`_safe_fun_and_grad` of ``problem`` (every point a step tries goes through it, so a monitoring
     ``problem`` sees them all).  ``lbfgs_first=False``: the caller has just run L-BFGS-B itself, and the
-    first round starts at the Hessian.  Returns ``(x, used, newton_nit, escaped, notes)``."""
+    first round starts at the Hessian.  ``max_hessians``: at most this many dense Hessians (``None``: as
+    many as the rounds need); once they are spent the polish stops where it is, with a note.  Returns
+    ``(x, used, newton_nit, escaped, notes)``."""
     from resnet_lemmas.numerics.certificates.hessian import curvature_tolerance, full_hessian
 
-    escaped, newton_nit, notes = False, 0, []
+    escaped, newton_nit, notes, computed = False, 0, [], [0]
 
     def hessian(z, error_bound=False):
+        """The Hessian at ``z``, or ``None`` once ``max_hessians`` are spent."""
+        if max_hessians is not None and computed[0] >= max_hessians:
+            if not any(note.startswith("Hessian budget") for note in notes):
+                notes.append(f"Hessian budget spent ({max_hessians})")
+            return None
+        computed[0] += 1
         with np.errstate(over="ignore", invalid="ignore"):
             return full_hessian(problem, *problem.unpack(z), error_bound=error_bound)
+
+    def hessian_matrix(z):
+        result = hessian(z)
+        return None if result is None else result.H
 
     for round_index in range(rounds):
         budget = int(maxiter) - used
@@ -243,6 +256,8 @@ def refine(problem, fun, x, *, used: int, maxiter: int, norm_cap: float, newton_
             break
         try:
             R = hessian(x, error_bound=True)
+            if R is None:
+                break
         except (ValueError, ArithmeticError, np.linalg.LinAlgError) as exc:
             # e.g. a user unit that is NaN next to x: the difference Hessian evaluates the gradient
             # off the search's path, where the monitor does not stand in; the polish stops there
@@ -260,7 +275,7 @@ def refine(problem, fun, x, *, used: int, maxiter: int, norm_cap: float, newton_
             if not ok:
                 break
             continue
-        x, steps, done = _polish(fun, lambda z: hessian(z).H, x, target,
+        x, steps, done = _polish(fun, hessian_matrix, x, target,
                                  min(POLISH_STEPS, int(maxiter) - used), norm_cap)
         used += steps
         newton_nit += steps
@@ -269,7 +284,7 @@ def refine(problem, fun, x, *, used: int, maxiter: int, norm_cap: float, newton_
             # Newton converges quadratically here: a few more steps take the gradient from the
             # tolerance to its rounding floor, which makes the second-order remainders of the
             # theorem's comparisons (F - F_feat ~ ||grad||^2 / lambda) negligible
-            x, extra, _ = _polish(fun, lambda z: hessian(z).H, x, 0.0,
+            x, extra, _ = _polish(fun, hessian_matrix, x, 0.0,
                                   min(FLOOR_STEPS, int(maxiter) - used), norm_cap)
             used += extra
             newton_nit += extra
@@ -286,6 +301,17 @@ MAX_HESSIANS = ROUNDS * (1 + POLISH_STEPS + FLOOR_STEPS)
 #: the polish (at most a tenth of ``maxiter``): enough for a Hessian, the Newton steps of two rounds
 #: (``POLISH_STEPS + FLOOR_STEPS`` each) and a curvature step with a short L-BFGS-B round after it.
 POLISH_RESERVE = 50
+#: The polish starts only where L-BFGS-B ended within ``POLISH_GATE * ||grad_abs||`` of stationarity
+#: (:func:`~..certificates.hessian.gradient_scale`): Newton steps converge only near a stationary point,
+#: and a dense Hessian costs about ``4 N`` gradients.  Measured (diabetes, squared, seed 0): the
+#: certifiable ``diabetes_sin_unit`` ends L-BFGS-B at 1.8e-9 to 1.9e-9 (polished to below 1e-9), the
+#: diverging ``diabetes_unit`` at 7e-4 to 2e-3 after 1,450 iterations, where the polish doubled the run
+#: (1e4 synthetic rows: 22 s to 46 s) and certified nothing.
+POLISH_GATE = 1e-5
+#: Dense Hessians the polish of :func:`polished_local_minimum` may compute per start: the one that
+#: tests the curvature and up to three Newton steps (near a minimum one or two reach the certificate's
+#: tolerance).  It bounds the polish's cost by ``4 POLISH_HESSIANS N`` gradient evaluations.
+POLISH_HESSIANS = 4
 
 
 @blas_single_threaded
@@ -296,7 +322,9 @@ def polished_local_minimum(problem, seed: int, *, init_scale: float = 1.0, gtol:
     the search of ``verify``.  ``maxiter`` bounds all phases together; the first L-BFGS-B run (test
     ``max_j |grad_j| <= gtol``, not stopped by ``norm_cap``, as in :func:`local_minimum_from_seed`) gets
     ``maxiter - min(POLISH_RESERVE, maxiter // 10)`` of them.  No polish is tried where that run ended
-    with ``||z|| > norm_cap`` (escaping to infinity: no local minimum to polish to) or non-finite.
+    with ``||z|| > norm_cap`` (escaping to infinity: no local minimum to polish to) or non-finite, or
+    farther than :data:`POLISH_GATE` (relative gradient) from stationarity; the polish computes at most
+    :data:`POLISH_HESSIANS` dense Hessians.
     Every point a step tries goes through ``problem.fun_and_grad`` (a monitoring ``problem`` sees
     them); only the Hessian's difference quotients do not.  ``converged``: ``max_j |grad_j| <= gtol``
     at the returned point (as in :func:`local_minimum_from_seed`); ``message``: L-BFGS-B's, then the
@@ -318,10 +346,14 @@ def polished_local_minimum(problem, seed: int, *, init_scale: float = 1.0, gtol:
             notes.append(f"no polish: ||params|| = {norm:.3g} > {norm_cap:g} (escaping to infinity)")
         elif used >= maxiter:
             notes.append("no polish: no iterations left")
+        elif (relative := _relative_gradient(problem, x)) > POLISH_GATE:
+            notes.append(f"no polish: relative gradient {relative:.1e} > {POLISH_GATE:g} (far from a "
+                         "stationary point, where Newton steps do not converge)")
         else:
             x, used, newton_nit, escaped, more = refine(problem, fun, x, used=used, maxiter=maxiter,
                                                         norm_cap=norm_cap, newton_rtol=newton_rtol,
-                                                        lbfgs_gtol=gtol, lbfgs_first=False)
+                                                        lbfgs_gtol=gtol, lbfgs_first=False,
+                                                        max_hessians=POLISH_HESSIANS)
             notes.append("polish: " + (", ".join(more) if more else "nothing to do"))
     w, V, theta = (a.copy() for a in problem.unpack(x))
     with np.errstate(over="ignore", invalid="ignore"):
@@ -335,6 +367,19 @@ def polished_local_minimum(problem, seed: int, *, init_scale: float = 1.0, gtol:
                         grad_norm_theta=float(np.linalg.norm(g.grad_theta)),
                         converged=converged, nit=used, seed=int(seed), message="; ".join(notes),
                         param_norm=float(np.linalg.norm(x)), escaped=escaped, newton_nit=newton_nit)
+
+
+def _relative_gradient(problem, x) -> float:
+    """``||grad F|| / ||grad_abs||`` at the packed point ``x`` (``inf`` where not finite)."""
+    from resnet_lemmas.numerics.certificates.hessian import gradient_scale
+
+    w, V, theta = problem.unpack(x)
+    with np.errstate(over="ignore", invalid="ignore"):
+        g = problem.gradients(w, V, theta)
+        norm = float(np.sqrt(g.grad_w @ g.grad_w + np.sum(g.grad_V ** 2) + g.grad_theta @ g.grad_theta))
+        scale = gradient_scale(problem, w, V, theta)
+    relative = norm / scale if scale > 0 else (0.0 if norm == 0 else float("inf"))
+    return relative if np.isfinite(relative) else float("inf")
 
 
 def _curvature_step(fun, x, v, lam, norm_cap):
@@ -364,7 +409,10 @@ def _polish(fun, hess, x, target, steps, norm_cap):
     taken = 0
     while taken < steps and gn > target and np.isfinite(gn):
         try:
-            step = np.linalg.lstsq(hess(x), g, rcond=None)[0]
+            H = hess(x)
+            if H is None:       # the caller's Hessian budget is spent
+                break
+            step = np.linalg.lstsq(H, g, rcond=None)[0]
         except (ValueError, ArithmeticError, np.linalg.LinAlgError):
             break       # the Hessian cannot be computed here (see refine): keep x
         x_new = x - step

@@ -19,9 +19,10 @@ REQUIRE_MINIMA = 1
 #: packed dimension ``N = d + d k + q`` is at most this.  The dense ``N x N`` Hessian costs ``4 N``
 #: gradient evaluations for a unit without an exact Hessian (extrapolated differences; measured 0.15 s
 #: at ``N = 294`` on diabetes, about 0.13 ms a gradient) plus an ``O(N^3)`` eigendecomposition, and a
-#: start computes at most ``MAX_HESSIANS = 32`` of them: at ``N = 400`` that is at most about
-#: ``51,000`` gradient evaluations, some 30 times the L-BFGS-B budget's.  Larger units are searched by
-#: L-BFGS-B alone, and each start says why no polish was tried.
+#: start computes at most ``POLISH_HESSIANS = 4`` of them (and only near a stationary point,
+#: ``POLISH_GATE``): at ``N = 400`` that is at most ``6,400`` gradient evaluations, about four times the
+#: L-BFGS-B budget's.  Larger units are searched by L-BFGS-B alone, and each start says why no polish
+#: was tried.
 POLISH_MAX_PARAMS = 400
 
 #: Most starts one run may have.  Every start keeps its row in the report (a ``StartResult``, about

@@ -91,7 +91,7 @@ from resnet_lemmas.numerics.certificates.main_theorem import certify_end_point, 
 from resnet_lemmas.numerics.certificates.local_minimum import (CERTIFIED, ESCAPED, PARAM_NORM_CAP, SADDLE,
                                                              STATIONARITY_RTOL)
 from resnet_lemmas.numerics.models.residual import ResNetProblem
-from resnet_lemmas.numerics.solvers.search import (MAX_HESSIANS, local_minimum_from_seed,
+from resnet_lemmas.numerics.solvers.search import (POLISH_HESSIANS, local_minimum_from_seed,
                                                    polished_local_minimum, start_point, start_seeds)
 from resnet_lemmas.numerics.verify.defaults import (GTOL, LONG_RUN_SECONDS, MAX_RESTARTS, MAXITER,
                                                     NOTE_RUN_SECONDS, POLISH_MAX_PARAMS, REQUIRE_MINIMA,
@@ -603,9 +603,9 @@ def verify(residual, X, y, loss="squared", *, restarts: int = RESTARTS, seed: in
         monitor = _Monitor(problem, comps)
         per_evaluation = _measure_evaluation(monitor, problem, seed, init_scale)
         polish = problem.n_params <= POLISH_MAX_PARAMS
-        # a polished start may also compute up to MAX_HESSIANS dense Hessians of 4 N gradient
+        # a polished start may also compute up to POLISH_HESSIANS dense Hessians of 4 N gradient
         # evaluations each (the difference Hessian's cost; counted even for units with an exact one)
-        hessian_evaluations = MAX_HESSIANS * 4 * problem.n_params if polish else 0
+        hessian_evaluations = POLISH_HESSIANS * 4 * problem.n_params if polish else 0
         estimate = restarts * (maxiter + hessian_evaluations) * per_evaluation
         how = (f"{restarts:,} restarts x (up to {maxiter:,} iterations"
                + (f" + up to {hessian_evaluations:,} gradients for the polish's Hessians" if polish else "")

@@ -128,3 +128,32 @@ def test_refinement_is_replayable(losses):
     a = refined_local_minimum(problem, 4, maxiter=80, norm_cap=1e3, newton_rtol=1e-9)
     b = refined_local_minimum(problem, 4, maxiter=80, norm_cap=1e3, newton_rtol=1e-9)
     assert a.F == b.F and np.array_equal(a.theta, b.theta) and a.message == b.message
+
+
+def test_the_polish_starts_only_near_a_stationary_point(losses):
+    """verify's search: after 18 L-BFGS-B iterations the point is far from stationary (relative gradient
+    above POLISH_GATE), so no Hessian is computed and the message says why; with the full budget the
+    run reaches the gate and is polished."""
+    from resnet_lemmas.numerics.solvers import search
+
+    problem = problem_for(losses, "squared")
+    early = search.polished_local_minimum(problem, 1, maxiter=20, newton_rtol=1e-9, norm_cap=1e3)
+    assert "no polish: relative gradient" in early.message and early.newton_nit == 0
+    assert search._relative_gradient(problem, problem.pack(early.w, early.V, early.theta)) > search.POLISH_GATE
+    full = search.polished_local_minimum(problem, 1, maxiter=3000, newton_rtol=1e-9, norm_cap=1e3)
+    assert "polish:" in full.message
+
+
+def test_the_polish_stops_when_its_hessians_are_spent(losses):
+    """refine with a budget of one Hessian: the first curvature test uses it (a negative-curvature step
+    may follow), no Newton step can be taken, and the notes say the budget was spent."""
+    from resnet_lemmas.numerics.solvers import search
+
+    problem = problem_for(losses, "squared")
+    start = search.local_minimum_from_seed(problem, 1, maxiter=3000)
+    x = problem.pack(start.w, start.V, start.theta)
+    fun = search._safe_fun_and_grad(problem)
+    _, _, newton_nit, _, notes = search.refine(problem, fun, x, used=0, maxiter=100, norm_cap=1e3,
+                                               newton_rtol=0.0, lbfgs_first=False, max_hessians=1)
+    assert newton_nit == 0
+    assert any(note.startswith("Hessian budget spent (1)") for note in notes)

@@ -362,9 +362,9 @@ def test_a_run_estimated_past_the_limit_is_refused_before_the_search(regression,
     monkeypatch.setattr(verify_run, "polished_local_minimum", lambda *a, **k: searched.append(1))
     monkeypatch.setattr(verify_run, "LONG_RUN_SECONDS", 1e-9)   # any run is "long" now
     X, y = regression
-    # N = 35 parameters: the polish's Hessians (at most 32 of 4 N gradients each) count in the estimate
+    # N = 35 parameters: the polish's Hessians (at most POLISH_HESSIANS = 4 of 4 N gradients each) count in the estimate
     with pytest.raises(ResourceLimitError, match=r"could take about .* restarts x \(up to 1,500 "
-                                                 r"iterations \+ up to 4,480 gradients for the polish's "
+                                                 r"iterations \+ up to 560 gradients for the polish's "
                                                  r"Hessians\) x .* ms per evaluation.*--yes") as info:
         verify(_mlp(), X, y, "squared", restarts=50_000, seed=0)
     assert info.value.estimate_seconds > 0 and not searched
