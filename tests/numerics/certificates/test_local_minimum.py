@@ -9,7 +9,7 @@ from resnet_lemmas.numerics.certificates.hessian import full_hessian
 from resnet_lemmas.numerics.data.synthetic import classification_data
 from resnet_lemmas.numerics.models.networks import MLPUnit
 from resnet_lemmas.numerics.models.residual import ResNetProblem
-from resnet_lemmas.numerics.solvers.search import refined_local_minimum
+from resnet_lemmas.numerics.solvers.search import refined_local_minimum, start_point
 from resnet_lemmas.numerics.witnesses.bad_saddle_at_zero import saddle_point
 from resnet_lemmas.numerics.witnesses.local_minima_beat_linear import sample_minimum_instance
 
@@ -155,3 +155,21 @@ def test_a_stationary_point_near_w_zero_is_not_certified():
     assert np.linalg.norm(m.w) < 1e-2 and m.converged
     cert = lm.certify_local_minimum(problem, m.w, m.V, m.theta)
     assert cert.status == lm.UNCONVERGED and "near w = 0" in cert.message
+
+
+def test_a_user_unit_far_from_stationary_is_refused_without_a_hessian(monkeypatch):
+    """A unit without an exact Hessian (any user unit) at a start point: the gradient alone shows it is
+    not stationary (more than twice the tolerance), so the 4 N-gradient difference Hessian is never
+    computed; at a certified point of the same unit it is (tests/numerics/verify)."""
+    from resnet_lemmas.numerics.certificates import hessian
+    from resnet_lemmas.numerics.verify.user_units import load_unit
+    from resnet_lemmas.proofs.losses import get_loss
+
+    unit = load_unit("examples/numpy_unit.py:diabetes_sin_unit")
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 10))
+    problem = ResNetProblem(unit, X, X @ rng.normal(size=X.shape[1]), get_loss("squared"))
+    assert not hessian.has_exact_hessian(problem)
+    monkeypatch.setattr(lm, "full_hessian", lambda *a, **k: pytest.fail("Hessian computed"))
+    cert = lm.certify_local_minimum(problem, *start_point(problem, 0))
+    assert cert.status == lm.UNCONVERGED and "no Hessian computed" in cert.message
