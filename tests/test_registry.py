@@ -104,9 +104,16 @@ def test_experiments_state_no_theorem_but_describe_themselves(registered):
 
 
 def _covering(relations):
-    """A report of a stationarity_consequences witness whose claims evaluate only ``relations``."""
+    """A report of a stationarity_consequences witness whose claims evaluate only ``relations`` (as the
+    bridge's claim builders mark them), plus a claim that merely quotes the other relation's text."""
+    indices = {"c = 0": 0, "E[l'(p) x] = 0": 1}
+
     def one(seed):
-        return InstanceResult(seed, claims=[Claim(f"{label} [0]", 0.0, "=", 0.0) for label in relations])
+        claims = [Claim(f"{label} [0]", 0.0, "=", 0.0, evaluates=(("stationarity_consequences", indices[label]),))
+                  for label in relations]
+        claims += [Claim(f"{label}: consistency of two slacks", 0.0, "=", 0.0) for label in indices
+                   if label not in relations]
+        return InstanceResult(seed, claims=claims)
     return run_witness("stationarity_consequences", 0, 2, "none", one, n_jobs=1)
 
 
@@ -116,7 +123,8 @@ def test_a_witness_that_never_evaluates_a_relation_of_the_conclusion_fails():
     assert report.uncovered == ["E[l'(p) x] = 0"] and report.relations["evaluated"] == ["c = 0"]
     assert report.status == "failed" and not report.ok
     payload = report.to_json()
-    assert "claim_labels" not in payload and payload["uncovered"] == ["E[l'(p) x] = 0"]
+    assert "claim_labels" not in payload and "claim_relations" not in payload
+    assert payload["uncovered"] == ["E[l'(p) x] = 0"]
     json.dumps(payload)
 
 

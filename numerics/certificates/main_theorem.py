@@ -134,6 +134,13 @@ def check_point(problem, w, V, theta, linear: BenchmarkResult | None = None) -> 
 
 
 # -- claims at certified local minima -------------------------------------------------------------------
+#: The most a closed bracket may be excused beyond rounding by its solver's certified remainder
+#: ``||grad||^2 / lambda_min``, relative to ``1 + |value|`` (:func:`bracket_claim`): seven orders above the
+#: largest remainder measured on the witnesses' closed brackets (3e-19, 57 brackets, seed 0), far below
+#: any difference the theorem's comparisons resolve.
+BRACKET_RESOLUTION = 1e-12
+
+
 def bracket_claim(label: str, bench: BenchmarkResult, n: int) -> Claim | None:
     """``upper = lower`` for a benchmark whose bracket must close (``bench.tight``: converged, and its
     dual point needed only a tiny correction), or ``None`` when it has no such certificate (the width
@@ -142,7 +149,12 @@ def bracket_claim(label: str, bench: BenchmarkResult, n: int) -> Claim | None:
         return None
     allowance = {"rounding": rounding_tolerance(bench.value, bench.lower, n=n)}
     if np.isfinite(bench.suboptimality_bound) and bench.suboptimality_bound > 0:
-        allowance["solver ||grad||^2 / lambda_min"] = float(bench.suboptimality_bound)
+        # the solver's certified remainder excuses a width only up to a fixed resolution: a loosened
+        # solver tolerance widens the remainder, and with it every comparison against the bracket
+        # (red team: GTOL 1e-10 -> 1e-4 verified); measured on closed brackets: at most 3e-19 relative
+        cap = BRACKET_RESOLUTION * (1.0 + abs(bench.value))
+        allowance[f"solver ||grad||^2 / lambda_min (at most {BRACKET_RESOLUTION:g} (1 + |value|))"] = \
+            float(min(bench.suboptimality_bound, cap))
     return Claim(label, bench.value, "=", bench.lower, allowance)
 
 

@@ -26,6 +26,7 @@ conclusion.
 """
 from __future__ import annotations
 
+import dataclasses
 import importlib
 from dataclasses import dataclass, field
 
@@ -175,19 +176,21 @@ def _claim_relation(relation: str) -> str:
     return {"<": "<=", ">": ">="}.get(relation, relation)
 
 
-def as_claim(relation: Relation, allowance: dict | None = None, suffix: str = "") -> Claim:
+def as_claim(relation: Relation, allowance: dict | None = None, suffix: str = "",
+             evaluates: tuple = ()) -> Claim:
     """An evaluated scalar relation (:func:`evaluate`) as a :class:`Claim` with the witness's ``allowance``
-    (name -> certified error bound); label: the printed relation + ``suffix``."""
+    (name -> certified error bound); label: the printed relation + ``suffix``; ``evaluates``: the
+    ``(lemma, index)`` it is (set by :func:`claim`)."""
     if np.size(relation.lhs) != 1 or np.size(relation.rhs) != 1:
         raise BridgeError(f"{relation.label!r} compares arrays; use component_claims")
     return Claim(relation.label + suffix, float(relation.lhs), _claim_relation(relation.relation),
-                 float(relation.rhs), dict(allowance or {}))
+                 float(relation.rhs), dict(allowance or {}), evaluates=tuple(evaluates))
 
 
 def claim(lemma: str, index: int, values, allowance: dict | None = None, suffix: str = "") -> Claim:
     """The scalar relation ``index`` of the lemma's conclusion at ``values`` as a :class:`Claim` with the
     witness's ``allowance`` (name -> certified error bound); label: the printed relation + ``suffix``."""
-    return as_claim(evaluate(lemma, index, values), allowance, suffix)
+    return as_claim(evaluate(lemma, index, values), allowance, suffix, evaluates=((lemma, index),))
 
 
 def _index_text(idx: tuple) -> str:
@@ -214,7 +217,7 @@ def component_claims(lemma: str, index: int, values, allowance: dict | None = No
     for idx in np.ndindex(*shape):
         tag = f" [{_index_text(idx)}]" if idx else ""
         out.append(Claim(f"{rel.label}{suffix}{tag}", float(lhs[idx]), relation, float(rhs[idx]),
-                         {name: float(v[idx]) for name, v in allow.items()}))
+                         {name: float(v[idx]) for name, v in allow.items()}, evaluates=((lemma, index),)))
     return out
 
 
@@ -223,7 +226,8 @@ def largest_claim(lemma: str, index: int, values, allowance: dict | None = None,
     0`` within ``allowance`` (:meth:`Claim.from_relation`), labelled ``<printed relation><suffix>
     (largest component)``: for a relation with one allowance for every component."""
     rel = evaluate(lemma, index, values)
-    return Claim.from_relation(rel, allowance, label=f"{rel.label}{suffix} (largest component)")
+    return dataclasses.replace(Claim.from_relation(rel, allowance, label=f"{rel.label}{suffix} (largest component)"),
+                               evaluates=((lemma, index),))
 
 
 def _linear_in(expr, names: frozenset) -> bool:
@@ -263,10 +267,10 @@ def along(lemma: str, index: int, projections, allowance: dict | None = None, su
     return claim(lemma, index, values, allowance, suffix)
 
 
-def coverage(lemma: str, labels, unevaluated: dict | None = None, relations: tuple | None = None) -> dict:
-    """Which relations of the lemma's conclusion a witness run evaluated.  ``labels``: the labels of the claims
-    it evaluated (a claim evaluates relation ``i`` when its label starts with the relation as printed, as every
-    claim built here does); ``unevaluated``: ``{index: reason}`` for the relations the witness declares it does
+def coverage(lemma: str, evaluated, unevaluated: dict | None = None, relations: tuple | None = None) -> dict:
+    """Which relations of the lemma's conclusion a witness run evaluated.  ``evaluated``: the indices of the
+    relations its claims evaluated (``Claim.evaluates``, set only by this module's claim builders: a label
+    that quotes a relation it does not test does not count); ``unevaluated``: ``{index: reason}`` for the relations the witness declares it does
     not evaluate (a relation about expectations a run cannot produce ...).  Returns ``{"evaluated": [...],
     "not evaluated": {relation: reason}, "missing": [...]}`` (relations as printed); a declared index that is
     not a relation of the conclusion raises :class:`~resnet_lemmas.bridge.BridgeError`.  ``relations``: as
@@ -277,10 +281,10 @@ def coverage(lemma: str, labels, unevaluated: dict | None = None, relations: tup
     if unknown:
         raise BridgeError(f"lemma {lemma}: the witness declares relations {unknown} not evaluated, but its "
                           f"conclusion has {len(compiled)} relations")
-    labels = tuple(labels)
+    evaluated = {int(i) for i in evaluated}
     out = {"evaluated": [], "not evaluated": {}, "missing": []}
     for conj in compiled:
-        if any(label.startswith(conj.label) for label in labels):
+        if conj.index in evaluated:
             out["evaluated"].append(conj.label)
         elif conj.index in declared:
             out["not evaluated"][conj.label] = declared[conj.index]

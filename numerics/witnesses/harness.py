@@ -32,6 +32,10 @@ class Claim:
     relation: str
     rhs: float
     allowance: dict = field(default_factory=dict)
+    #: ``((lemma, index), ...)``: the relations of a lemma's conclusion this claim evaluates, set only by
+    #: the bridge's claim builders (``numerics/witnesses/_statement.py``); relation coverage reads it,
+    #: never the label (a label may quote a relation it does not test)
+    evaluates: tuple = field(default=(), compare=False, repr=False)
 
     def __post_init__(self):
         if self.relation not in RELATIONS:
@@ -150,6 +154,7 @@ class WitnessReport:
     outcome: str = ""
     minimum_checked: int = 1
     claim_labels: frozenset = field(default=frozenset(), repr=False)
+    claim_relations: frozenset = field(default=frozenset(), repr=False)
     relations: dict = field(default_factory=dict)
     uncovered: list = field(default_factory=list)
 
@@ -179,7 +184,7 @@ class WitnessReport:
 
     def to_json(self) -> dict:
         out = asdict(self)
-        del out["claim_labels"]
+        del out["claim_labels"], out["claim_relations"]
         out["status"] = self.status
         out["checked"] = self.checked
         out["worst_margin"] = float(self.worst_margin) if np.isfinite(self.worst_margin) else None
@@ -291,4 +296,5 @@ def run_witness(name: str, seed: int, instances: int, tolerance: str,
                          unchecked=len(results) - len(checked),
                          outcome=outcome(results) if outcome else "",
                          minimum_checked=minimum_checked,
-                         claim_labels=frozenset(c.label for r in results for c in r.claims))
+                         claim_labels=frozenset(c.label for r in results for c in r.claims),
+                         claim_relations=frozenset(e for r in results for c in r.claims for e in c.evaluates))

@@ -61,7 +61,8 @@ def cover_relations(registered, report) -> None:
 
     declared = getattr(registered.witness_module, "UNEVALUATED", {})
     lemma = getattr(registered, "lemma", None)
-    report.relations = _statement.coverage(registered.name, report.claim_labels, declared,
+    evaluated = {index for lemma_name, index in report.claim_relations if lemma_name == registered.name}
+    report.relations = _statement.coverage(registered.name, evaluated, declared,
                                            conclusion_tuple(lemma.conclusion) if lemma is not None else None)
     report.uncovered = list(report.relations["missing"])
 

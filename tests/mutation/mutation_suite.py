@@ -245,6 +245,13 @@ MUTANTS: tuple[Mutant, ...] = (
             "        result.lower, result.lower_message, result.dual_correction = result.value, message, 0.0\n"),
            ("local_minima_beat_linear",), "the feature benchmark stopped after one iteration and its "
            "bracket's lower end set to the primal value (the bracket closes trivially)", "conclusive share"),
+    Mutant("bound_claim_dropped_quoted", "numerics/witnesses/approximate_stationarity_bound.py",
+           "    claims = [_worst_claim(index, columns, fast_sides[index], tol, everywhere) for index in fast_sides]\n",
+           "    claims = [_worst_claim(index, columns, fast_sides[index], tol, everywhere) for index in fast_sides\n"
+           "              if index != BOUND]\n",
+           ("approximate_stationarity_bound",), "the witness stops claiming the section-4 bound at its worst "
+           "points, while a consistency claim still quotes the relation's text (coverage by label prefix "
+           "counted it as evaluated)", "numeric witness claim"),
     Mutant("dual_not_a_mean", "numerics/certificates/convex_benchmarks.py",
            "        D = -total / n\n", "        D = -total\n",
            ("feature_benchmark_reached",), "the 1/n of the Fenchel dual value dropped", "benchmark bracket"),
@@ -425,6 +432,7 @@ OLD_EDITS = {
 }
 #: Mutants without a counterpart before issue 10, and why (the check they break did not exist).
 NO_OLD_COUNTERPART = {
+    "bound_claim_dropped_quoted": "no relation coverage (the old witnesses did not evaluate the conclusion)",
     "feature_solver_stopped": "no F_feat bracket (the old check compared with the solver's value plus a "
                               "gradient slack)",
     "feature_solver_stopped_dual_is_primal": "no Fenchel dual lower bound",

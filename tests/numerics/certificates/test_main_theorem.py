@@ -145,3 +145,18 @@ def test_the_main_witness_does_not_check_a_point_whose_bracket_is_open(rng):
     assert conclusion_claims(1.0, 0.0, feat, lin, 10)
     assert conclusion_claims(1.2, 0.0, dc_replace(feat, value=1.3, converged=False), lin, 10) == []
     assert conclusion_claims(1.0, 0.0, feat, dc_replace(lin, converged=False), 10) == []
+
+
+def test_a_solver_remainder_excuses_a_bracket_only_up_to_a_fixed_resolution(rng):
+    """Red team: with the solver tolerance loosened, ||grad||^2 / lambda_min grows and an open-looking
+    bracket closed by that excuse; the excuse is capped at BRACKET_RESOLUTION (1 + |value|)."""
+    from dataclasses import replace as dc_replace
+
+    bench = _benchmark(rng, 1.0)
+    wide = dc_replace(bench, lower=1.0 - 1e-8, suboptimality_bound=1e-8)   # a 1e-8 bracket, "excused"
+    claim = mt.bracket_claim("F_feat bracket", wide, 10)
+    assert claim.margin < 0
+    solver = [v for k, v in claim.allowance.items() if k.startswith("solver")]
+    assert solver == [mt.BRACKET_RESOLUTION * (1.0 + 1.0)]
+    closed = dc_replace(bench, lower=1.0 - 1e-13, suboptimality_bound=1e-13)
+    assert mt.bracket_claim("F_feat bracket", closed, 10).margin >= 0      # a closed bracket passes

@@ -127,7 +127,7 @@ def test_margins_at_many_points_are_the_harness_margins():
 
 def test_coverage_names_the_relations_a_run_never_evaluated():
     labels = [c.label for c in statement.conjuncts("zero_w_case")]
-    out = statement.coverage("zero_w_case", [labels[0] + " (at w = 0)"], {1: "a reason"})
+    out = statement.coverage("zero_w_case", [0], {1: "a reason"})
     assert out == {"evaluated": [labels[0]], "not evaluated": {labels[1]: "a reason"},
                    "missing": [labels[2], labels[3]]}
     with pytest.raises(BridgeError, match=r"declares relations \[7\] not evaluated"):
