@@ -59,6 +59,7 @@ from __future__ import annotations
 import numpy as np
 
 from resnet_lemmas.numerics.certificates.convex_benchmarks import linear_benchmark
+from resnet_lemmas.numerics.certificates.derivatives import derivative_allowance, directional_derivatives
 from resnet_lemmas.numerics.certificates.stationarity_bound import (batched_terms, model_gradients,
                                                                     sample_points)
 from resnet_lemmas.numerics.data.instances import sample_instance
@@ -80,7 +81,9 @@ TOLERANCE = (f"the lemma's relations compiled by the bridge at independently com
              "from loss values, E[D_l] by its definition, the gradients by the model), within "
              f"{ROUNDING_FACTOR:g} n eps (1 + magnitudes of the terms summed: l(p), l(u^T x), l'(p)(u^T x - p), "
              "the model's first-order term entrywise, the bound, the predictions times |l'| + |l''||u^T x - p|): "
-             "float64 rounding of means of n terms; at u = u* also the rounding of F_lin")
+             "float64 rounding of means of n terms; at u = u* also the rounding of F_lin; the loss kernel's "
+             "l' (shared by both sides of the identity) against a derivative extrapolated from loss values, "
+             "within 10 x its error estimate + 1e3 eps (|E l| + |E[l' v]| + 1)")
 
 
 def _worst_claim(index: int, columns: dict, fast_sides, allowance, keep, suffix: str = "") -> Claim:
@@ -95,6 +98,31 @@ def _worst_claim(index: int, columns: dict, fast_sides, allowance, keep, suffix:
 
 def _at(columns: dict, j: int) -> dict:
     return {name: value[j] if np.ndim(value) else value for name, value in columns.items()}
+
+
+def _loss_derivative_claim(problem, Fx, w, V, rng) -> Claim | None:
+    """``E[l'(p; y) v] = d/dt E l(p + t v; y)`` at the predictions ``p`` of the point ``(w, V)`` along a
+    random ``v``, the right side extrapolated from loss *values* (:func:`directional_derivatives`).  The
+    identity's sides share the loss kernel's ``l'`` (the model's gradients and the Bregman term both use
+    it), so a wrong ``l'`` cancels there (red team 2); this checks the kernel itself.  Allowance: the
+    extrapolation's error estimate and rounding (:func:`derivative_allowance`).  ``None`` where a loss
+    value overflows."""
+    p = problem.X @ w + Fx @ (V.T @ w)
+    v = rng.normal(size=p.size)
+    y = problem.y
+    with np.errstate(over="ignore", invalid="ignore"):
+        analytic = float(np.mean(problem.loss.grad(p, y) * v))
+        F0 = float(np.mean(problem.loss.value(p, y)))
+        if not (np.isfinite(analytic) and np.isfinite(F0)):
+            return None
+        try:
+            est, err = directional_derivatives(
+                lambda P: np.mean(problem.loss.value(P, y[None, :]), axis=1), p, v[None, :])
+        except ValueError:      # a value overflowed along the steps
+            return None
+    return Claim("E[l'(p; y) v] (loss kernel) = d/dt E l(p + t v; y) (extrapolated from loss values; a check "
+                 "of the kernel both sides of the identity use, not in the conclusion)", analytic, "=",
+                 float(est[0]), derivative_allowance(float(err[0]), F0, analytic))
 
 
 def one(seed: int) -> InstanceResult:
@@ -119,6 +147,7 @@ def one(seed: int) -> InstanceResult:
                       "grad_w": t.grad_w, "c": t.c, "grad_V": t.grad_V, "eps_stat": eps, "tol": tol,
                       "gap": t.gap, "bound": t.bound, "eps_bound": eps_bound,
                       "first_order": t.first_order})
+    derivative_claim = _loss_derivative_claim(problem, Fx, W[0], Vs[0], rng)
     columns = {name: np.concatenate([part[name] for part in parts]) for name in parts[0]}
     fast = {name: columns.pop(name) for name in ("tol", "gap", "bound", "eps_bound", "first_order")}
     tol = fast["tol"]
@@ -137,6 +166,7 @@ def one(seed: int) -> InstanceResult:
     fast_sides = {IDENTITY: (fast["gap"], fast["first_order"] - columns["E_bregman_u"]),
                   BOUND: (fast["gap"], fast["bound"]), EPS_BOUND: (fast["gap"], fast["eps_bound"])}
     claims = [_worst_claim(index, columns, fast_sides[index], tol, everywhere) for index in fast_sides]
+    claims += [derivative_claim] if derivative_claim is not None else []
     # convexity (a step of the proof, not a relation of the conclusion), from the fast path
     bregman_margin = np.where(everywhere, columns["E_bregman_u"] + tol, np.inf)
     j = int(np.argmin(bregman_margin))

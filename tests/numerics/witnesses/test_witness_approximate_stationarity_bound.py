@@ -161,3 +161,22 @@ def test_a_wrong_model_gradient_fails_the_identity(monkeypatch, failing):
 
     monkeypatch.setattr(wit, "model_gradients", missing_term)
     _assert_identity_fails_everywhere(wit.witness(seed=3, instances=3), failing, 3)
+
+
+def test_a_wrong_loss_derivative_kernel_fails_the_extrapolated_check(monkeypatch):
+    """Red team 2: l' evaluated at p rounded to float32 is shared by both sides of the identity, so only
+    the kernel check (l' against a derivative extrapolated from loss values) can see it."""
+    from resnet_lemmas.numerics.data.instances import sample_instance
+
+    problem = sample_instance(3757552657).problem
+    rng = np.random.default_rng(0)
+    theta = problem.unit.init(rng)
+    Fx = problem.features(theta)
+    w, V = rng.normal(size=problem.d), rng.normal(size=(problem.d, problem.k))
+    good = wit._loss_derivative_claim(problem, Fx, w, V, np.random.default_rng(1))
+    assert good is not None and good.margin >= 0
+    exact = type(problem.loss).grad
+    monkeypatch.setattr(type(problem.loss), "grad",
+                        lambda self, p, y: exact(self, np.asarray(p, dtype=np.float32).astype(float), y))
+    bad = wit._loss_derivative_claim(problem, Fx, w, V, np.random.default_rng(1))
+    assert bad.margin < 0 and "loss kernel" in bad.label
