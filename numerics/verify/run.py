@@ -485,6 +485,16 @@ def _check_user_vjp(problem, unit, seed) -> str:
     return message
 
 
+def _user_vjp_at(problem, unit, theta, seed) -> str:
+    """``""`` when the unit has no user-supplied ``vjp`` or it is the derivative of the unit at ``theta``
+    (:func:`~.user_units.check_vjp`); otherwise why not (for a start certified there)."""
+    if getattr(unit, "vjp_source", "") != "user" or problem.q == 0:
+        return ""
+    passed, message = check_vjp(unit, problem.X, theta, np.random.default_rng(seed))
+    return "" if passed else (f"the unit's vjp is wrong at this certified point: {message}; the certificate "
+                              "rests on it")
+
+
 def _check_targets(loss, y) -> None:
     """``loss.check_targets(y)``, with the usual mistake named: 0/1 labels for a margin loss."""
     from resnet_lemmas.proofs.losses import LossError
@@ -644,10 +654,17 @@ def verify(residual, X, y, loss="squared", *, restarts: int = RESTARTS, seed: in
                          if norm_w > 0 else float("inf"))
             status = _start_status(res.F, lin.value, problem.n, monitor.violations, end.status, end.ok,
                                    lin.suboptimality_bound, claims_checked=bool(end.claims))
+            vjp_at_end = _user_vjp_at(problem, unit, res.theta, start_seed) if status == "local minimum" else ""
+            if vjp_at_end:
+                # a certified minimum rests on the gradient in theta: a user's vjp that is wrong here (it
+                # was checked at the first start's theta only) makes the certificate worthless
+                status = "violation"
             cause = stop_cause(res, maxiter)
             polish_note = _polish_note(res, problem.n_params, polish)
             message = _start_message(status, res, pc, monitor, lin, maxiter, cause, scaling,
                                      end.certificate.message)
+            if vjp_at_end:
+                message = f"violation: {vjp_at_end}"
             if status != "local minimum":
                 message += f" ({polish_note})"
             starts.append(StartResult(

@@ -475,3 +475,25 @@ def test_units_above_the_polish_limit_say_why_no_polish_was_tried(regression, mo
     assert report.settings["polish"] is False
     assert start.polish.startswith("no polish tried: N = d + d k + q = 10 parameters > 5")
     assert start.polish in start.message
+
+
+def test_a_user_vjp_wrong_at_a_certified_minimum_makes_it_a_violation(regression_200, monkeypatch):
+    """Red team 2: a user's vjp was checked at the first start's theta only; a certified minimum rests on
+    the gradient in theta there, so the vjp is checked again at every certified end point."""
+    from resnet_lemmas.numerics.verify import run as verify_run
+
+    class SinUnitWrongVjp(SinUnit):
+        def vjp(self, X, theta, G):
+            return 1.5 * super().vjp(X, theta, G)
+
+    X, y = regression_200
+    assert "vjp is wrong" in verify_run._user_vjp_at(
+        verify_run.ResNetProblem(verify_run.adapt_unit(SinUnitWrongVjp(3)), X, y, get_loss("squared")),
+        verify_run.adapt_unit(SinUnitWrongVjp(3)), SinUnit(3).theta0, 0)
+    # the right unit, its end-point check made to fail: the certified start becomes a violation
+    monkeypatch.setattr(verify_run, "_user_vjp_at", lambda *a: "the unit's vjp is wrong at this certified "
+                                                                "point: planted")
+    report = verify(SinUnit(3), X, y, "squared", restarts=1, seed=1)
+    (start,) = report.starts
+    assert start.status == "violation" and "planted" in start.message
+    assert report.verdict == "violated" and not report.ok
