@@ -21,16 +21,24 @@ def run_with_timeout(fn: Callable, seconds: float | None, what: str):
         return fn()
     if threading.current_thread() is threading.main_thread() and hasattr(signal, "SIGALRM") \
             and signal.getitimer(signal.ITIMER_REAL)[0] == 0:
+        fired = []
+
         def _alarm(signum, frame):
+            fired.append(True)
             raise SimplificationTimeout(f"SymPy did not finish {what} within {seconds:g} s")
 
         previous = signal.signal(signal.SIGALRM, _alarm)
-        signal.setitimer(signal.ITIMER_REAL, seconds)
+        # the alarm repeats every 10 ms after the first: SymPy catches Exception in places, and a
+        # timeout swallowed there would let the computation run on; it is raised again until it escapes
+        signal.setitimer(signal.ITIMER_REAL, seconds, 0.01)
         try:
-            return fn()
+            value = fn()
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)
+        if fired:       # swallowed every time, yet the budget was spent: still a timeout
+            raise SimplificationTimeout(f"SymPy did not finish {what} within {seconds:g} s")
+        return value
     box: dict = {}
 
     def _target():
