@@ -1,6 +1,7 @@
 """The verification procedure on users' units: verdicts, margins, seeds, and that every check can fail."""
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
@@ -497,3 +498,58 @@ def test_a_user_vjp_wrong_at_a_certified_minimum_makes_it_a_violation(regression
     (start,) = report.starts
     assert start.status == "violation" and "planted" in start.message
     assert report.verdict == "violated" and not report.ok
+
+
+class ZeroInitTanh:
+    """``f(x) = C tanh(A x)`` without biases, initialised at ``theta = 0`` (a zero-initialised residual
+    branch): ``theta = 0`` is stationary with ``F = F_lin`` and a zero Hessian in ``theta``, yet a
+    saddle (its descent is of fourth order), so it passes the second-order test (red team 3)."""
+
+    def __init__(self, d=3, k=1, m=2):
+        self.d, self.k, self.m = d, k, m
+        self.theta0 = np.zeros(m * d + k * m)
+
+    def init(self, rng, scale=1.0):
+        return np.zeros(self.m * self.d + self.k * self.m)
+
+    def _split(self, theta):
+        return theta[:self.m * self.d].reshape(self.m, self.d), theta[self.m * self.d:].reshape(self.k, self.m)
+
+    def __call__(self, X, theta):
+        A, C = self._split(theta)
+        return np.tanh(X @ A.T) @ C.T
+
+    def vjp(self, X, theta, G):
+        A, C = self._split(theta)
+        h = np.tanh(X @ A.T)
+        dZ = (G @ C) * (1 - h * h)
+        return np.concatenate([(dZ.T @ X).ravel(), (G.T @ h).ravel()])
+
+
+def test_a_degenerate_saddle_at_a_zero_initialised_branch_is_not_counted_as_a_minimum():
+    rng = np.random.default_rng(5)
+    X = rng.normal(size=(60, 3))
+    y = X[:, 0] ** 3 + X[:, 1] * X[:, 2] + 0.1 * rng.normal(size=60)
+    report = verify(ZeroInitTanh(), X, y, "squared", restarts=2, maxiter=300, seed=0)
+    assert report.certified_minima == 0 and report.verdict == "too few minima" and not report.ok
+    for start in report.starts:
+        assert start.certificate == SADDLE and "descent probe" in start.certificate_message
+
+
+def test_a_wrong_curvature_in_the_certificate_is_a_violation(regression_200, monkeypatch):
+    """Red team 3: verify compared the certificate's curvature with nothing; a Hessian code off by a
+    factor now fails the independent estimate (derivatives of the gradient along the eigenvectors)."""
+    from resnet_lemmas.numerics.certificates import local_minimum as lm
+
+    original = lm.certify_local_minimum
+
+    def doubled(*args, **kwargs):
+        cert = original(*args, **kwargs)
+        return dataclasses.replace(cert, curvature=2.0 * cert.curvature, top_curvature=2.0 * cert.top_curvature)
+
+    monkeypatch.setattr(lm, "certify_local_minimum", doubled)
+    X, y = regression_200
+    report = verify(SinUnit(3), X, y, "squared", restarts=1, seed=1)
+    (start,) = report.starts
+    assert start.status == "violation" and report.verdict == "violated"
+    assert any("d^T H d" in c["label"] and c["margin"] < 0 for c in start.claims)
