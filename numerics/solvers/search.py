@@ -199,6 +199,11 @@ def refined_local_minimum(problem, seed: int, *, maxiter: int, norm_cap: float, 
         with np.errstate(over="ignore", invalid="ignore"):
             scale = gradient_scale(problem, w, V, theta)
         converged = float(np.linalg.norm(flat_grad)) <= newton_rtol * scale
+    return _local_minimum(x, w, V, theta, g, converged, used, seed, notes, escaped, newton_nit)
+
+
+def _local_minimum(x, w, V, theta, g, converged, used, seed, notes, escaped, newton_nit) -> LocalMinimum:
+    """The :class:`LocalMinimum` record of an end point ``x`` (packed) with its gradients ``g``."""
     return LocalMinimum(w=w, V=V, theta=theta, F=g.F,
                         grad_norm_w=float(np.linalg.norm(g.grad_w)),
                         grad_norm_V=float(np.linalg.norm(g.grad_V)),
@@ -361,12 +366,7 @@ def polished_local_minimum(problem, seed: int, *, init_scale: float = 1.0, gtol:
     flat_grad = np.concatenate((g.grad_w, g.grad_V.ravel(), g.grad_theta))
     finite = bool(np.isfinite(g.F) and np.all(np.isfinite(flat_grad)))
     converged = finite and float(np.max(np.abs(flat_grad), initial=0.0)) <= gtol
-    return LocalMinimum(w=w, V=V, theta=theta, F=g.F,
-                        grad_norm_w=float(np.linalg.norm(g.grad_w)),
-                        grad_norm_V=float(np.linalg.norm(g.grad_V)),
-                        grad_norm_theta=float(np.linalg.norm(g.grad_theta)),
-                        converged=converged, nit=used, seed=int(seed), message="; ".join(notes),
-                        param_norm=float(np.linalg.norm(x)), escaped=escaped, newton_nit=newton_nit)
+    return _local_minimum(x, w, V, theta, g, converged, used, seed, notes, escaped, newton_nit)
 
 
 def _relative_gradient(problem, x) -> float:

@@ -86,10 +86,8 @@ def test_search_stopped_above_linear_is_inconclusive_not_verified(regression):
     assert "raise maxiter" in start.message and "raise maxiter" in report.advice
 
 
-def test_wrong_loss_gradient_is_caught_at_the_visited_points(regression):
-    """A broken instance: the loss's derivative has the wrong constant, so the convexity inequality
-    ``F - E l(u^T x) <= E[r (p - u^T x)]`` the monitor checks is false at the start points."""
-    X, y = regression
+def _half_gradient_loss():
+    """The squared loss with a planted wrong derivative ``l' / 2`` (every other attribute right)."""
     squared = get_loss("squared")
 
     class HalfGradient:
@@ -103,7 +101,14 @@ def test_wrong_loss_gradient_is_caught_at_the_visited_points(regression):
         def grad(p, y):
             return 0.5 * squared.grad(p, y)
 
-    report = verify(_mlp(), X, y, HalfGradient(), restarts=1, seed=0, maxiter=50)
+    return HalfGradient()
+
+
+def test_wrong_loss_gradient_is_caught_at_the_visited_points(regression):
+    """A broken instance: the loss's derivative has the wrong constant, so the convexity inequality
+    ``F - E l(u^T x) <= E[r (p - u^T x)]`` the monitor checks is false at the start points."""
+    X, y = regression
+    report = verify(_mlp(), X, y, _half_gradient_loss(), restarts=1, seed=0, maxiter=50)
     (start,) = report.starts
     assert report.verdict == "violated" and start.status == "violation" and start.violations > 0
     assert start.convexity_margin < 0
@@ -446,20 +451,7 @@ def test_the_polish_never_turns_a_wrong_gradient_into_a_pass(regression_200):
     polish's Newton and curvature steps go through the monitor like every other point, so the
     violation is still found and the verdict is 'violated', whatever the end point's certificate."""
     X, y = regression_200
-    squared = get_loss("squared")
-
-    class HalfGradient:
-        name, targets, infimum_attained = "half_gradient", "real", True
-        convexity = squared.convexity
-        value = staticmethod(squared.value)
-        curvature = staticmethod(squared.curvature)
-        check_targets = staticmethod(squared.check_targets)
-
-        @staticmethod
-        def grad(p, y):
-            return 0.5 * squared.grad(p, y)
-
-    report = verify(SinUnit(3), X, y, HalfGradient(), restarts=2, seed=1)
+    report = verify(SinUnit(3), X, y, _half_gradient_loss(), restarts=2, seed=1)
     assert report.settings["polish"] is True
     assert report.verdict == "violated" and not report.ok
     for start in report.starts:
