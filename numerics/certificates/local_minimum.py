@@ -329,3 +329,47 @@ def curvature_claim(problem, w, V, theta, cert: LocalMinimumCertificate, label: 
                               key=lambda pair: pair[1])
     allowance = {"extrapolation": derivative_tolerance(error, slope, reported)}
     return Claim(label, reported, "=", estimate, allowance)
+
+
+def descent_probe(problem, w, V, theta, cert: LocalMinimumCertificate, seed: int, *, starts: int,
+                  iterations: int, radius: float = 1e-2) -> str:
+    """``""``, or how a point lower than the certified point ``z = (w, V, theta)`` was found near it.
+
+    The second-order test is a necessary condition: it cannot tell a minimum from a degenerate saddle
+    whose descent is of third or higher order (a zero-initialised residual branch at ``theta = 0``,
+    found by a red team, is stationary with a zero Hessian in ``theta``).  From ``starts`` points at
+    distance ``r = radius (1 + ||z||)`` in random directions (seeded by ``seed``), L-BFGS-B descends for
+    at most ``iterations`` iterations while it stays within ``2 r`` of ``z``; an iterate there with
+    ``F < F(z) - rounding of F`` (``cert.F_rounding``) shows that ``z`` is not a local minimum at that
+    scale.  It can only refuse a certificate, never grant one; a minimum whose basin is smaller than
+    ``2 r`` may be refused too (conservatively)."""
+    from scipy.optimize import minimize
+
+    from resnet_lemmas.numerics.certificates.bounds import rounding_tolerance
+    from resnet_lemmas.numerics.solvers.search import _safe_fun_and_grad
+
+    z = problem.pack(w, V, theta)
+    F0 = float(cert.F)
+    rounding = cert.F_rounding if np.isfinite(cert.F_rounding) else rounding_tolerance(F0, n=problem.n)
+    reach = radius * (1.0 + float(np.linalg.norm(z)))
+    fun = _safe_fun_and_grad(problem)
+    rng = np.random.default_rng([int(seed), 17])
+    for _ in range(starts):
+        d = rng.normal(size=z.size)
+        x0 = z + reach * d / np.linalg.norm(d)
+        best = [float(fun(x0)[0]), x0]
+
+        def inside(intermediate_result):
+            x = intermediate_result.x
+            if float(np.linalg.norm(x - z)) > 2.0 * reach:
+                raise StopIteration
+            if intermediate_result.fun < best[0]:
+                best[:] = [float(intermediate_result.fun), x.copy()]
+
+        with np.errstate(over="ignore", invalid="ignore"):
+            minimize(fun, x0, jac=True, method="L-BFGS-B", callback=inside,
+                     options={"maxiter": iterations, "gtol": 0.0, "ftol": 0.0})
+        if best[0] < F0 - rounding:
+            return (f"F = {best[0]:.10g} < F(end point) = {F0:.10g} - rounding {rounding:.2e} at distance "
+                    f"{np.linalg.norm(best[1] - z):.2e} (descent probe within {2 * reach:.2e})")
+    return ""

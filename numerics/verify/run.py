@@ -89,9 +89,10 @@ from resnet_lemmas.numerics.certificates.main_theorem import CLAIMS_TOLERANCE
 from resnet_lemmas.numerics.certificates.main_theorem import TOLERANCE as TOLERANCE_THEOREM
 from resnet_lemmas.numerics.certificates.main_theorem import certify_end_point, check_point, comparators
 from resnet_lemmas.numerics.certificates.local_minimum import (CERTIFIED, ESCAPED, PARAM_NORM_CAP, SADDLE,
-                                                             STATIONARITY_RTOL, curvature_claim)
+                                                             STATIONARITY_RTOL, curvature_claim,
+                                                             descent_probe)
 from resnet_lemmas.numerics.models.residual import ResNetProblem
-from resnet_lemmas.numerics.solvers.search import (POLISH_HESSIANS, _safe_fun_and_grad, local_minimum_from_seed,
+from resnet_lemmas.numerics.solvers.search import (POLISH_HESSIANS, local_minimum_from_seed,
                                                    polished_local_minimum, start_point, start_seeds)
 from resnet_lemmas.numerics.verify.defaults import (GTOL, LONG_RUN_SECONDS, MAX_RESTARTS, MAXITER,
                                                     NOTE_RUN_SECONDS, POLISH_MAX_PARAMS, REQUIRE_MINIMA,
@@ -453,7 +454,8 @@ def _certify(problem, res, lin):
             claim = curvature_claim(problem, res.w, res.V, res.theta, end.certificate, label=name, top=top)
             end.claims += [claim] if claim is not None else []
     if end.status == CERTIFIED:
-        lower = _descent_probe(problem, res, end.certificate, seed=res.seed)
+        lower = descent_probe(problem, res.w, res.V, res.theta, end.certificate, seed=res.seed,
+                              starts=PROBE_STARTS, iterations=PROBE_ITERATIONS, radius=PROBE_RADIUS)
         if lower:
             # the second-order test is a necessary condition: a degenerate saddle (a zero-initialised
             # branch at theta = 0, red team) passes it, and descent from nearby points shows it
@@ -463,45 +465,10 @@ def _certify(problem, res, lin):
     return end
 
 
-#: The descent probe at a certified end point (:func:`_descent_probe`): starts at distance
-#: ``PROBE_RADIUS (1 + ||z||)`` in random directions, each followed by at most ``PROBE_ITERATIONS``
-#: L-BFGS-B iterations while it stays within twice that distance.
+#: The descent probe's settings in verify (:func:`~..certificates.local_minimum.descent_probe`): starts at
+#: distance ``PROBE_RADIUS (1 + ||z||)`` in random directions, each followed by at most
+#: ``PROBE_ITERATIONS`` L-BFGS-B iterations while it stays within twice that distance.
 PROBE_STARTS, PROBE_RADIUS, PROBE_ITERATIONS = 4, 1e-2, 100
-
-
-def _descent_probe(problem, res, certificate, seed: int) -> str:
-    """``""``, or how a point lower than the end point ``z`` was found near it: from ``PROBE_STARTS``
-    points at distance ``r = PROBE_RADIUS (1 + ||z||)`` in random directions, L-BFGS-B descends while
-    it stays within ``2 r`` of ``z``; an iterate there with ``F < F(z) - rounding of F`` shows ``z`` is not
-    a local minimum at that scale.  It can only refuse a certificate: the second-order test cannot tell
-    a minimum from a degenerate saddle whose descent is of third or higher order."""
-    from scipy.optimize import minimize
-
-    z = problem.pack(res.w, res.V, res.theta)
-    F0 = float(certificate.F)
-    rounding = certificate.F_rounding if np.isfinite(certificate.F_rounding) else rounding_tolerance(F0, n=problem.n)
-    radius = PROBE_RADIUS * (1.0 + float(np.linalg.norm(z)))
-    fun = _safe_fun_and_grad(problem)
-    rng = np.random.default_rng([int(seed), 17])
-    for _ in range(PROBE_STARTS):
-        d = rng.normal(size=z.size)
-        x0 = z + radius * d / np.linalg.norm(d)
-        best = [float(fun(x0)[0]), x0]
-
-        def inside(intermediate_result):
-            x = intermediate_result.x
-            if float(np.linalg.norm(x - z)) > 2.0 * radius:
-                raise StopIteration
-            if intermediate_result.fun < best[0]:
-                best[:] = [float(intermediate_result.fun), x.copy()]
-
-        with np.errstate(over="ignore", invalid="ignore"):
-            minimize(fun, x0, jac=True, method="L-BFGS-B", callback=inside,
-                     options={"maxiter": PROBE_ITERATIONS, "gtol": 0.0, "ftol": 0.0})
-        if best[0] < F0 - rounding:
-            return (f"F = {best[0]:.10g} < F(end point) = {F0:.10g} - rounding {rounding:.2e} at distance "
-                    f"{np.linalg.norm(best[1] - z):.2e} (descent probe within {2 * radius:.2e})")
-    return ""
 
 
 def _start_status(F, F_lin, n, violations, certificate: str, claims_ok: bool,

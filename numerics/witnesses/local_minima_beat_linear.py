@@ -17,7 +17,8 @@ Sampling
     L-BFGS-B, exact-Hessian Newton and negative-curvature steps, at most ``MAXITER`` iterations in all),
     stopping after ``WANTED`` certified local minima.  Every end point is classified
     (:func:`~..certificates.local_minimum.certify_local_minimum`): certified local minimum, escaped to
-    infinity, unconverged, saddle.  The claims are evaluated at certified local minima only
+    infinity, unconverged, saddle (a point that passes the second-order test is also probed by short
+    descents from nearby points, :func:`~..certificates.local_minimum.descent_probe`).  The claims are evaluated at certified local minima only
     (:func:`conclusion_claims`); an instance without one is *unchecked*
     (counted, never a pass).  The report is ``inconclusive`` unless at least
     ``MINIMUM_CERTIFIED_SHARE`` of the instances (100 of the default 200) are checked.
@@ -42,6 +43,7 @@ Tolerance
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 
@@ -77,6 +79,10 @@ MAX_STARTS = 2
 WANTED = 1
 #: Iterations per search (L-BFGS-B, Newton and curvature steps together).
 MAXITER = 300
+#: The descent probe at each point that passes the second-order test (``local_minimum.descent_probe``):
+#: two short descents of at most 40 iterations from distance ``0.01 (1 + ||z||)``.  Measured (seed 0,
+#: first 40 instances): 37 certified points, none refused, 1.1 s of probing in all.
+PROBE_STARTS, PROBE_ITERATIONS = 2, 40
 #: The report is inconclusive unless this share of the instances has a certified local minimum.
 MINIMUM_CERTIFIED_SHARE = 0.5
 #: The second-order test must resolve negative curvature of this size relative to ``||S H S||_2``: the
@@ -171,6 +177,13 @@ def search_and_certify(problem, seed: int, *, max_starts: int, wanted: int, maxi
         point = refined_local_minimum(problem, start, maxiter=maxiter, norm_cap=local_minimum.PARAM_NORM_CAP,
                                       newton_rtol=local_minimum.STATIONARITY_RTOL)
         cert = certify_local_minimum(problem, point.w, point.V, point.theta)
+        if cert.certified:
+            # the second-order test is necessary, not sufficient: short descents from nearby points
+            # refuse a degenerate saddle (local_minimum.descent_probe)
+            lower = local_minimum.descent_probe(problem, point.w, point.V, point.theta, cert, seed=start,
+                                                starts=PROBE_STARTS, iterations=PROBE_ITERATIONS)
+            if lower:
+                cert = replace(cert, status=local_minimum.SADDLE, message=f"not a local minimum: {lower}")
         out.append((point, cert))
         certified += cert.certified
         if certified >= wanted:

@@ -172,3 +172,19 @@ def test_a_flipped_main_relation_fails_numerically(wrong_conclusion, failing):
     report = wit.witness(seed=1, instances=FEW)
     assert report.status == "failed"
     assert any(label.startswith("F(w, V, theta) >= F_feat(theta) + 1/100") for label in failing(report))
+
+
+def test_a_point_with_descent_nearby_is_not_counted_as_a_minimum(monkeypatch):
+    """The descent probe runs at every point that passes the second-order test (which a degenerate saddle
+    passes too); a point it refuses is a saddle, never a checked minimum."""
+    calls = []
+    monkeypatch.setattr(local_minimum, "descent_probe",
+                        lambda *a, **k: calls.append(1) or "F = 0 < F(end point) (descent probe, planted)")
+    for seed in instance_seeds(1, FEW):
+        problem = wit.sample_minimum_instance(seed).problem
+        points = wit.search_and_certify(problem, seed, max_starts=2, wanted=1, maxiter=wit.MAXITER)
+        assert all(cert.status != local_minimum.CERTIFIED for _, cert in points)
+        if calls:
+            break
+    assert calls, "no instance reached the second-order test"
+    assert any(cert.status == local_minimum.SADDLE and "planted" in cert.message for _, cert in points)
