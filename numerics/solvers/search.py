@@ -116,18 +116,36 @@ def local_minimum_from_seed(problem, seed: int, init_scale: float = 1.0, gtol: f
                        options={"gtol": gtol, "ftol": 0.0, "maxiter": int(maxiter),
                                 "maxfun": 2 * int(maxiter) + 100})
         x, nit, message = res.x, int(res.nit), str(res.message)
+    return _end_point(problem, x, seed=seed, nit=nit, notes=[message], gtol=gtol)
+
+
+def _end_point(problem, x, *, seed: int, nit: int, notes: list, gtol: float | None = None,
+               newton_rtol: float | None = None, escaped: bool = False, newton_nit: int = 0) -> LocalMinimum:
+    """The :class:`LocalMinimum` record of the packed end point ``x``: its gradients evaluated once, and
+    ``converged`` by the caller's test -- ``max_j |grad_j| <= gtol`` (L-BFGS-B's), or with ``newton_rtol``
+    the relative ``||grad F|| <= newton_rtol ||grad_abs||`` (:func:`~..certificates.hessian.gradient_scale`;
+    never for an escaped run)."""
     w, V, theta = (a.copy() for a in problem.unpack(x))
     with np.errstate(over="ignore", invalid="ignore"):
         g = problem.gradients(w, V, theta)
     flat_grad = np.concatenate((g.grad_w, g.grad_V.ravel(), g.grad_theta))
     finite = bool(np.isfinite(g.F) and np.all(np.isfinite(flat_grad)))
-    converged = finite and float(np.max(np.abs(flat_grad), initial=0.0)) <= gtol
+    if newton_rtol is None:
+        converged = finite and float(np.max(np.abs(flat_grad), initial=0.0)) <= gtol
+    else:
+        converged = False
+        if finite and not escaped:
+            from resnet_lemmas.numerics.certificates.hessian import gradient_scale
+
+            with np.errstate(over="ignore", invalid="ignore"):
+                scale = gradient_scale(problem, w, V, theta)
+            converged = float(np.linalg.norm(flat_grad)) <= newton_rtol * scale
     return LocalMinimum(w=w, V=V, theta=theta, F=g.F,
                         grad_norm_w=float(np.linalg.norm(g.grad_w)),
                         grad_norm_V=float(np.linalg.norm(g.grad_V)),
                         grad_norm_theta=float(np.linalg.norm(g.grad_theta)),
-                        converged=converged, nit=nit, seed=int(seed), message=message,
-                        param_norm=float(np.linalg.norm(x)))
+                        converged=converged, nit=nit, seed=int(seed), message="; ".join(notes),
+                        param_norm=float(np.linalg.norm(x)), escaped=escaped, newton_nit=newton_nit)
 
 
 def start_seeds(seed: int, restarts: int) -> list[int]:
@@ -176,40 +194,19 @@ def refined_local_minimum(problem, seed: int, *, maxiter: int, norm_cap: float, 
     ``maxiter`` bounds the iterations of all phases together (L-BFGS iterations, Newton and curvature
     steps).  ``converged`` means the relative test held at the returned point (the certificate of
     :mod:`~resnet_lemmas.numerics.certificates.local_minimum` re-checks it, with the curvature)."""
-    from resnet_lemmas.numerics.certificates.hessian import gradient_scale
-
     if maxiter < 1:
         raise ValueError(f"maxiter must be >= 1; got {maxiter}")
     x = problem.pack(*start_point(problem, seed, init_scale))
     fun = _safe_fun_and_grad(problem)
     if not np.isfinite(fun(x)[0]):
-        x, used, newton_nit, escaped = x, 0, 0, False
+        used, newton_nit, escaped = 0, 0, False
         notes = ["objective or gradient is not finite at the start point; not optimised"]
     else:
         x, used, newton_nit, escaped, notes = refine(problem, fun, x, used=0, maxiter=maxiter,
                                                      norm_cap=norm_cap, newton_rtol=newton_rtol,
                                                      lbfgs_gtol=lbfgs_gtol, rounds=rounds)
-    w, V, theta = (a.copy() for a in problem.unpack(x))
-    with np.errstate(over="ignore", invalid="ignore"):
-        g = problem.gradients(w, V, theta)
-    flat_grad = np.concatenate((g.grad_w, g.grad_V.ravel(), g.grad_theta))
-    finite = bool(np.isfinite(g.F) and np.all(np.isfinite(flat_grad)))
-    converged = False
-    if finite and not escaped:
-        with np.errstate(over="ignore", invalid="ignore"):
-            scale = gradient_scale(problem, w, V, theta)
-        converged = float(np.linalg.norm(flat_grad)) <= newton_rtol * scale
-    return _local_minimum(x, w, V, theta, g, converged, used, seed, notes, escaped, newton_nit)
-
-
-def _local_minimum(x, w, V, theta, g, converged, used, seed, notes, escaped, newton_nit) -> LocalMinimum:
-    """The :class:`LocalMinimum` record of an end point ``x`` (packed) with its gradients ``g``."""
-    return LocalMinimum(w=w, V=V, theta=theta, F=g.F,
-                        grad_norm_w=float(np.linalg.norm(g.grad_w)),
-                        grad_norm_V=float(np.linalg.norm(g.grad_V)),
-                        grad_norm_theta=float(np.linalg.norm(g.grad_theta)),
-                        converged=converged, nit=used, seed=int(seed), message="; ".join(notes),
-                        param_norm=float(np.linalg.norm(x)), escaped=escaped, newton_nit=newton_nit)
+    return _end_point(problem, x, seed=seed, nit=used, notes=notes, newton_rtol=newton_rtol, escaped=escaped,
+                      newton_nit=newton_nit)
 
 
 def refine(problem, fun, x, *, used: int, maxiter: int, norm_cap: float, newton_rtol: float,
@@ -336,16 +333,12 @@ def polished_local_minimum(problem, seed: int, *, init_scale: float = 1.0, gtol:
     polish's notes."""
     if maxiter < 1:
         raise ValueError(f"maxiter must be >= 1; got {maxiter}")
-    x = problem.pack(*start_point(problem, seed, init_scale))
+    first = local_minimum_from_seed(problem, seed, init_scale, gtol=gtol,
+                                    maxiter=int(maxiter) - min(POLISH_RESERVE, int(maxiter) // 10))
+    x, used, notes = problem.pack(first.w, first.V, first.theta), first.nit, [first.message]
     fun = _safe_fun_and_grad(problem)
     newton_nit, escaped = 0, False
-    if not np.isfinite(fun(x)[0]):
-        used, notes = 0, ["objective or gradient is not finite at the start point; not optimised"]
-    else:
-        first = int(maxiter) - min(POLISH_RESERVE, int(maxiter) // 10)
-        res = minimize(fun, x, jac=True, method="L-BFGS-B",
-                       options={"gtol": gtol, "ftol": 0.0, "maxiter": first, "maxfun": 2 * first + 100})
-        x, used, notes = res.x, int(res.nit), [str(res.message)]
+    if np.isfinite(first.F):    # else the start itself was not finite: nothing was optimised
         norm = float(np.linalg.norm(x))
         if not (np.all(np.isfinite(x)) and norm <= norm_cap):
             notes.append(f"no polish: ||params|| = {norm:.3g} > {norm_cap:g} (escaping to infinity)")
@@ -360,13 +353,8 @@ def polished_local_minimum(problem, seed: int, *, init_scale: float = 1.0, gtol:
                                                         lbfgs_gtol=gtol, lbfgs_first=False,
                                                         max_hessians=POLISH_HESSIANS)
             notes.append("polish: " + (", ".join(more) if more else "nothing to do"))
-    w, V, theta = (a.copy() for a in problem.unpack(x))
-    with np.errstate(over="ignore", invalid="ignore"):
-        g = problem.gradients(w, V, theta)
-    flat_grad = np.concatenate((g.grad_w, g.grad_V.ravel(), g.grad_theta))
-    finite = bool(np.isfinite(g.F) and np.all(np.isfinite(flat_grad)))
-    converged = finite and float(np.max(np.abs(flat_grad), initial=0.0)) <= gtol
-    return _local_minimum(x, w, V, theta, g, converged, used, seed, notes, escaped, newton_nit)
+    return _end_point(problem, x, seed=seed, nit=used, notes=notes, gtol=gtol, escaped=escaped,
+                      newton_nit=newton_nit)
 
 
 def _relative_gradient(problem, x) -> float:
