@@ -133,22 +133,6 @@ def test_a_fast_path_with_a_halved_bound_differs_from_the_bridge(rng):
     assert abs(relation.rhs - 0.5 * t.bound[0]) > t.tolerance(N)[0]
 
 
-class _PlantedDerivative:
-    """A loss whose ``l'`` is ``wrong(l')`` (values and curvature right): a planted bug in the fast path."""
-
-    def __init__(self, loss, wrong):
-        self.loss, self.wrong, self.name = loss, wrong, loss.name
-
-    def value(self, p, y):
-        return self.loss.value(p, y)
-
-    def grad(self, p, y):
-        return self.wrong(self.loss.grad(p, y))
-
-    def curvature(self, p, y):
-        return self.loss.curvature(p, y)
-
-
 def _identity_error(t):
     return np.abs(t.gap - (t.first_order - t.bregman))
 
@@ -159,7 +143,7 @@ PLANTED = {"l' doubled": lambda r: 2 * r, "l' zero": lambda r: 0 * r,
 
 @pytest.mark.parametrize("name", ["logistic", "squared", "poisson"])
 @pytest.mark.parametrize("planted", sorted(PLANTED))
-def test_a_wrong_derivative_in_the_bregman_term_breaks_the_identity(name, planted, rng):
+def test_a_wrong_derivative_in_the_bregman_term_breaks_the_identity(name, planted, rng, planted_derivative):
     """The finding the fix answers: with every term built from one r, the identity held for r = 2 l' or 0.
     Now only the Bregman term uses the loss's l' (the first-order term is the model's), so a wrong l' there
     moves it by E[(r - l') (q - p)]: far beyond the tolerance at every generic point."""
@@ -168,7 +152,7 @@ def test_a_wrong_derivative_in_the_bregman_term_breaks_the_identity(name, plante
     W, Vs, U = sample_points(rng, 50, D, K)
     right = _terms(X, y, Fx, loss, W, Vs, U)
     assert np.all(_identity_error(right) <= right.tolerance(N))
-    wrong = _terms(X, y, Fx, loss, W, Vs, U, loss_for_terms=_PlantedDerivative(loss, PLANTED[planted]))
+    wrong = _terms(X, y, Fx, loss, W, Vs, U, loss_for_terms=planted_derivative(loss, PLANTED[planted]))
     broken = _identity_error(wrong) > 1e6 * wrong.tolerance(N)
     assert broken.mean() > 0.9, (planted, np.sort(_identity_error(wrong) / wrong.tolerance(N))[:5])
 

@@ -86,22 +86,6 @@ def test_a_flipped_sign_in_the_identity_fails(wrong_conclusion, failing):
     assert report.status == "failed" and any(failed.startswith(label) for failed in failing(report))
 
 
-class _PlantedDerivative:
-    """The instance's loss with ``l'`` replaced by ``wrong(l')`` (values and curvature right)."""
-
-    def __init__(self, loss, wrong):
-        self.loss, self.wrong, self.name = loss, wrong, loss.name
-
-    def value(self, p, y):
-        return self.loss.value(p, y)
-
-    def grad(self, p, y):
-        return self.wrong(self.loss.grad(p, y))
-
-    def curvature(self, p, y):
-        return self.loss.curvature(p, y)
-
-
 def _identity_label():
     return statement.conjunct("approximate_stationarity_bound", wit.IDENTITY).label
 
@@ -123,13 +107,13 @@ PLANTED = {"doubled": lambda r: 2 * r, "zero": lambda r: 0 * r, "bregman_sign": 
 
 
 @pytest.mark.parametrize("planted", sorted(PLANTED))
-def test_a_wrong_derivative_in_the_fast_path_fails_the_identity(planted, monkeypatch, failing):
+def test_a_wrong_derivative_in_the_fast_path_fails_the_identity(planted, monkeypatch, failing, planted_derivative):
     """r -> 2 r, r -> 0 and the Bregman term's l' (q - p) with the wrong sign: before the first-order term
     came from the model, the identity held for each (only E[D_l] >= 0 could fail)."""
     real = stationarity_bound.batched_terms
 
     def planted_terms(X, y, Fx, loss, *rest):
-        return real(X, y, Fx, _PlantedDerivative(loss, PLANTED[planted]), *rest)
+        return real(X, y, Fx, planted_derivative(loss, PLANTED[planted]), *rest)
 
     monkeypatch.setattr(wit, "batched_terms", planted_terms)
     _assert_identity_fails_everywhere(wit.witness(seed=3, instances=3), failing, 3)
