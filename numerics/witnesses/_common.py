@@ -306,6 +306,20 @@ def componentwise(label: str, lhs, rhs, allowances: dict) -> list[Claim]:
     return out
 
 
+def gradient_claims(gradient: str, run: int, fun, x, directions, grad, scales) -> list[Claim]:
+    """``gradient . v = D_v F`` along each row ``v`` of ``directions`` at ``x``, the right side
+    extrapolated from ``fun`` (:func:`checked_derivatives` with the step ``scales``), one claim per
+    direction labelled ``"<gradient> . v = D_v F (run <run>, direction <j>)"``, then the
+    :func:`resolution_claim` of their allowances.  Raises ``ValueError`` where ``fun`` overflows within
+    the steps."""
+    F0, est, allowances = checked_derivatives(fun, x, directions, directions @ grad, scales)
+    claims = [Claim(f"{gradient} . v = D_v F (run {run}, direction {j})", float(est[j]), "=",
+                    float(directions[j] @ grad), allow) for j, allow in enumerate(allowances)]
+    claims.append(resolution_claim(max(a["extrapolation"] / ((abs(F0) + 1.0) * sc + abs(e))
+                                       for a, e, sc in zip(allowances, est, scales))))
+    return claims
+
+
 def resolution_claim(ratio: float) -> Claim:
     """``largest extrapolation allowance / scale <= DERIVATIVE_RESOLUTION`` (:data:`DERIVATIVE_RESOLUTION`)."""
     return Claim(f"derivative allowances resolve relative errors of {DERIVATIVE_RESOLUTION:g}",

@@ -41,8 +41,8 @@ from resnet_lemmas.numerics.certificates.derivatives import ERROR_FACTOR, ROUNDI
 from resnet_lemmas.numerics.data.synthetic import data_for_loss
 from resnet_lemmas.numerics.models.multiblock import MultiBlockProblem, last_block_slack, local_minimum
 from resnet_lemmas.numerics.witnesses._common import (DERIVATIVE_RESOLUTION, ROUNDING_FACTOR,
-                                                      checked_derivatives, prediction_scales,
-                                                      resolution_claim, rounding)
+                                                      gradient_claims, prediction_scales,
+                                                      rounding)
 from resnet_lemmas.numerics.witnesses.harness import Claim, InstanceResult, run_witness
 from resnet_lemmas.proofs.losses import LOSSES, get_loss
 
@@ -96,12 +96,7 @@ def one(seed: int) -> InstanceResult:
         directions /= np.linalg.norm(directions, axis=1, keepdims=True)
         fun = lambda Z: np.array([problem.objective(z) for z in Z])  # noqa: E731
         scales = prediction_scales(lambda z: problem.forward(z)[0], flat, directions)
-        F0, est, allowances = checked_derivatives(fun, flat, directions, directions @ grad, scales)
-        for j, allow in enumerate(allowances):
-            claims.append(Claim(f"grad F . v = D_v F (run {i}, direction {j})", float(est[j]), "=",
-                                float(directions[j] @ grad), allow))
-        claims.append(resolution_claim(max(a["extrapolation"] / ((abs(F0) + 1.0) * sc + abs(e))
-                                           for a, e, sc in zip(allowances, est, scales))))
+        claims += gradient_claims("grad F", i, fun, flat, directions, grad, scales)
         grad_norm = float(np.linalg.norm(grad))
         runs.append({"F_minus_F_lin": F - lin.value, "grad_norm": grad_norm,
                      "stationary": bool(grad_norm <= STATIONARY_TOLERANCE * (1.0 + abs(F)))})
