@@ -497,7 +497,7 @@ def _start_status(F, F_lin, n, violations, certificate: str, claims_ok: bool,
 def _check_user_vjp(problem, unit, seed) -> str:
     """A user-supplied ``vjp`` must be the derivative of the unit (:func:`~.user_units.check_vjp` at
     the first start's ``theta``); torch's autograd and the numeric vjp are not re-checked."""
-    if getattr(unit, "vjp_source", "") != "user" or problem.q == 0:
+    if not _has_user_vjp(problem, unit):
         return ""
     _, _, theta = start_point(problem, start_seeds(seed, 1)[0])
     passed, message = check_vjp(unit, problem.X, theta, np.random.default_rng(seed))
@@ -508,10 +508,15 @@ def _check_user_vjp(problem, unit, seed) -> str:
     return message
 
 
+def _has_user_vjp(problem, unit) -> bool:
+    """The unit's ``vjp`` is the user's own (torch's autograd and the numeric vjp are not re-checked)."""
+    return getattr(unit, "vjp_source", "") == "user" and problem.q > 0
+
+
 def _user_vjp_at(problem, unit, theta, seed) -> str:
     """``""`` when the unit has no user-supplied ``vjp`` or it is the derivative of the unit at ``theta``
     (:func:`~.user_units.check_vjp`); otherwise why not (for a start certified there)."""
-    if getattr(unit, "vjp_source", "") != "user" or problem.q == 0:
+    if not _has_user_vjp(problem, unit):
         return ""
     passed, message = check_vjp(unit, problem.X, theta, np.random.default_rng(seed))
     return "" if passed else (f"the unit's vjp is wrong at this certified point: {message}; the certificate "

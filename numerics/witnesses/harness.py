@@ -134,9 +134,9 @@ class WitnessReport:
     is ``completed`` when it ran and its sanity claims held (``failed`` otherwise), and ``outcome``
     says what it found (found / not found, counts, best excess, over what space).
 
-    ``claim_labels`` are the labels of every claim evaluated (not in the JSON); ``check`` compares them with
-    the relations of the lemma's conclusion (``relations``: evaluated, declared not evaluated with the
-    reason, missing) and a conclusive report with a relation that no claim evaluated and that the witness
+    ``claim_relations`` are the ``(lemma, index)`` relations the claims evaluated (``Claim.evaluates``; not
+    in the JSON); ``check`` compares them with the relations of the lemma's conclusion (``relations``:
+    evaluated, declared not evaluated with the reason, missing) and a conclusive report with a relation that no claim evaluated and that the witness
     does not declare (``uncovered``) fails: a witness that stopped evaluating part of the statement is no
     longer evidence for it.
     """
@@ -153,7 +153,6 @@ class WitnessReport:
     unchecked: int = 0
     outcome: str = ""
     minimum_checked: int = 1
-    claim_labels: frozenset = field(default=frozenset(), repr=False)
     claim_relations: frozenset = field(default=frozenset(), repr=False)
     relations: dict = field(default_factory=dict)
     uncovered: list = field(default_factory=list)
@@ -184,7 +183,7 @@ class WitnessReport:
 
     def to_json(self) -> dict:
         out = asdict(self)
-        del out["claim_labels"], out["claim_relations"]
+        del out["claim_relations"]
         out["status"] = self.status
         out["checked"] = self.checked
         out["worst_margin"] = float(self.worst_margin) if np.isfinite(self.worst_margin) else None
@@ -296,5 +295,4 @@ def run_witness(name: str, seed: int, instances: int, tolerance: str,
                          unchecked=len(results) - len(checked),
                          outcome=outcome(results) if outcome else "",
                          minimum_checked=minimum_checked,
-                         claim_labels=frozenset(c.label for r in results for c in r.claims),
                          claim_relations=frozenset(e for r in results for c in r.claims for e in c.evaluates))
