@@ -206,12 +206,13 @@ def _feature_stationarity(problem, w, V, theta) -> float:
 
 
 def certify_local_minimum(problem, w, V, theta, *, stationarity_rtol: float | None = None,
-                          curvature_rtol: float | None = None,
-                          norm_cap: float | None = None) -> LocalMinimumCertificate:
+                          curvature_rtol: float | None = None, norm_cap: float | None = None,
+                          probe: tuple | None = None) -> LocalMinimumCertificate:
     """Classify the point ``(w (d,), V (d, k), theta (q,))`` of ``problem`` (a ``ResNetProblem``) as a
     certified local minimum, escaped, unconverged or saddle (module docstring).  Tolerances default to
     the module's constants, read at call time; ``curvature_rtol`` to the square root of the point's
-    relative gradient (module docstring)."""
+    relative gradient (module docstring).  ``probe = (starts, iterations, seed)``: a point that passes
+    the second-order test is also probed by :func:`descent_probe`, and is a saddle if it finds descent."""
     stationarity_rtol = STATIONARITY_RTOL if stationarity_rtol is None else stationarity_rtol
     norm_cap = PARAM_NORM_CAP if norm_cap is None else norm_cap
     if not (stationarity_rtol > 0 and norm_cap > 0):
@@ -285,9 +286,15 @@ def certify_local_minimum(problem, w, V, theta, *, stationarity_rtol: float | No
             f"small for that to bound c = grad_V^T w / ||w||^2 and E[r x] = grad_w - V c (relative bound "
             f"{transfer:.1e} > {FEATURE_RTOL:g}); there the curvature that makes such points saddles has "
             "the size of c, below what the second-order test resolves (design section 5)"))
-    return LocalMinimumCertificate(CERTIFIED, **base, message=(
+    certified = LocalMinimumCertificate(CERTIFIED, **base, message=(
         f"certified local minimum: ||z|| = {param_norm:.3g}, relative gradient {grad_norm / scale:.1e} "
         f"<= {stationarity_rtol:g}, lambda_min(S H S) = {lam:.3e} >= -{tol:.3e}"))
+    if probe is not None:
+        starts, iterations, seed = probe
+        lower = descent_probe(problem, w, V, theta, certified, seed=seed, starts=starts, iterations=iterations)
+        if lower:
+            return LocalMinimumCertificate(SADDLE, **base, message=f"not a local minimum: {lower}")
+    return certified
 
 
 #: Initial step of the extrapolated second derivative of :func:`curvature_claim` and its number of

@@ -18,7 +18,8 @@ Sampling
     stopping after ``WANTED`` certified local minima.  Every end point is classified
     (:func:`~..certificates.local_minimum.certify_local_minimum`): certified local minimum, escaped to
     infinity, unconverged, saddle (a point that passes the second-order test is also probed by short
-    descents from nearby points, :func:`~..certificates.local_minimum.descent_probe`).  The claims are evaluated at certified local minima only
+    descents from nearby points, :func:`~..certificates.local_minimum.descent_probe`).  The claims are
+    evaluated at certified local minima only
     (:func:`conclusion_claims`); an instance without one is *unchecked*
     (counted, never a pass).  The report is ``inconclusive`` unless at least
     ``MINIMUM_CERTIFIED_SHARE`` of the instances (100 of the default 200) are checked.
@@ -43,7 +44,6 @@ Tolerance
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 
 import numpy as np
 
@@ -176,14 +176,10 @@ def search_and_certify(problem, seed: int, *, max_starts: int, wanted: int, maxi
         # the certificate's tolerances, read at call time: the search stops where the certificate tests
         point = refined_local_minimum(problem, start, maxiter=maxiter, norm_cap=local_minimum.PARAM_NORM_CAP,
                                       newton_rtol=local_minimum.STATIONARITY_RTOL)
-        cert = certify_local_minimum(problem, point.w, point.V, point.theta)
-        if cert.certified:
-            # the second-order test is necessary, not sufficient: short descents from nearby points
-            # refuse a degenerate saddle (local_minimum.descent_probe)
-            lower = local_minimum.descent_probe(problem, point.w, point.V, point.theta, cert, seed=start,
-                                                starts=PROBE_STARTS, iterations=PROBE_ITERATIONS)
-            if lower:
-                cert = replace(cert, status=local_minimum.SADDLE, message=f"not a local minimum: {lower}")
+        # the second-order test is necessary, not sufficient: short descents from nearby points refuse a
+        # degenerate saddle (local_minimum.descent_probe)
+        cert = certify_local_minimum(problem, point.w, point.V, point.theta,
+                                     probe=(PROBE_STARTS, PROBE_ITERATIONS, start))
         out.append((point, cert))
         certified += cert.certified
         if certified >= wanted:
