@@ -52,11 +52,12 @@ from .calculus import NoRule, diff, substitute, substitute_scalar
 from .matrix import matrix_lam, translate
 from .normal_form import NOTHING, Assume, IdentityFailure, equal, expr_key, is_zero, normal
 from .rules import by_telescoping, interchange, pull_out_of_mean, telescope
+from .stream import Stream
 from .terms import (SEQ, Expr, IndexAlgebraError, Lam, Quotient, Tensor, as_expr, constant_in, delta,
                     ell, ell_p, ell_pp, expect, index, inv, mean, opnorm, rename, sqrt, sum_over, zero)
 
 #: The trusted modules (a test keeps their size auditable).
-TRUSTED_FILES = ("terms.py", "normal_form.py", "calculus.py", "rules.py", "matrix.py")
+TRUSTED_FILES = ("terms.py", "normal_form.py", "calculus.py", "rules.py", "matrix.py", "stream.py")
 
 #: Every trusted rule, by name, with its statement; tests/proofs/indexed/test_indexed_soundness.py
 #: holds a false use of each that must be refused (a new rule without one fails the suite).
@@ -84,6 +85,10 @@ TRUSTED_RULES = {
     "interchange": "sum_i sum_j X = sum_j sum_i X for independent ranges",
     "telescope": "sum_{t=lo}^{hi} (A_t - A_{t+1}) = A_lo - A_{hi+1}",
     "translate": "named matrix expressions: (A B)[i,j] = sum_l A[i,l] B[l,j], (A^T)[i,j] = A[j,i], ...",
+    "delta_disjoint": "delta(a, b) = 0 when the ranges of a and b provably do not meet",
+    "expect_deterministic": "E[M] = M when every tensor of M is deterministic (or predictable at step 1)",
+    "expect_sample": "E[G(P_s, X_s)] = (1/n) sum_j E[G(P_s, pop_j)]: the sample of step s is uniform and "
+                     "independent of what is predictable at s",
 }
 
 __all__ = [
@@ -91,5 +96,6 @@ __all__ = [
     "Assume", "NOTHING", "as_expr", "constant_in", "delta", "ell", "ell_p", "ell_pp", "expect",
     "index", "inv", "mean", "opnorm", "rename", "sqrt", "sum_over", "zero", "diff", "substitute",
     "substitute_scalar", "equal", "expr_key", "is_zero", "normal", "by_telescoping", "interchange",
-    "pull_out_of_mean", "telescope", "matrix_lam", "translate", "TRUSTED_FILES", "TRUSTED_RULES",
+    "pull_out_of_mean", "telescope", "matrix_lam", "translate", "Stream", "TRUSTED_FILES",
+    "TRUSTED_RULES",
 ]

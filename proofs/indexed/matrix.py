@@ -16,8 +16,8 @@ from typing import Mapping
 import sympy as sp
 
 from ..linalg import inner, norm, opnorm
-from .terms import (Expr, IndexAlgebraError, Lam, Quotient, as_expr, delta, fresh, function, index,
-                    sum_over, zero)
+from .terms import (Expr, IndexAlgebraError, Lam, Quotient, as_expr, constant_in, delta, fresh, function,
+                    index, sum_over, zero)
 
 
 def _dims(expr) -> list:
@@ -64,9 +64,13 @@ def _tr(expr, out, table) -> Quotient:
     if isinstance(expr, sp.MatrixSymbol):
         raise IndexAlgebraError(f"no definition for the named quantity {expr}")
     if isinstance(expr, (sp.MatAdd, sp.Add)):
-        total = Quotient(zero(*out))
-        for arg in expr.args:
-            total = total + _tr(arg, out if _dims(arg) else (), table)
+        parts = [_tr(arg, out if _dims(arg) else (), table) for arg in expr.args]
+        # a table entry free in an outer index (a family member at step t) makes its summands depend on
+        # t; a summand that does not is the same for every t (constant_in broadcasts it)
+        outer = frozenset().union(*(q.num.free for q in parts)) - frozenset(out)
+        total = Quotient(zero(*out, *outer))
+        for q in parts:
+            total = total + Quotient(constant_in(q.num, *(outer - q.num.free)), q.dens)
         return total
     if isinstance(expr, sp.Transpose):
         return _tr(expr.arg, tuple(reversed(out)), table)

@@ -17,6 +17,7 @@ their definitions, hypothesis values of *derived* quantities replace them first,
 """
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Mapping
 
 import sympy as sp
@@ -25,8 +26,9 @@ from .. import expressions as ex
 from .calculus import diff, substitute, substitute_scalar
 from .matrix import _coefficient, _dims, matrix_lam, translate
 from .normal_form import Assume, equal
-from .terms import (SEQ, Lam, Quotient, Tensor, as_expr, constant_in, delta, ell, ell_p, ell_pp,
-                    expect, index, indices_in, mean, rename, sum_over, zero)
+from .stream import Stream
+from .terms import (SEQ, Expr, Lam, Quotient, Tensor, as_expr, constant_in, delta, ell, ell_p, ell_pp,
+                    expect, index, mean, rename, sum_over, zero)
 
 d, k, n, q = ex.d, ex.k, ex.n, ex.q
 m = sp.Symbol("m", integer=True, positive=True)  # = proofs.lemmas.vector_outputs.m (same symbol)
@@ -113,58 +115,104 @@ def vector_model():
     return definitions, variables
 
 
-# -- the SGD stream at symbolic T: z_t, g_t in R^D (D = 2d), comparator z* ------------------------
+# -- the SGD stream at symbolic (T, n, d): sgd_regret's finite model ---------------------------------
 T = sp.Symbol("T", integer=True, positive=True)   # the horizon as an integer (sum_{t=1}^T)
-z_t = Tensor("z", (SEQ, m))                        # iterates z_1 .. z_{T+1} (D is sgd_regret's m)
-g_t = Tensor("g", (SEQ, m))                        # stochastic gradients
-zs_t = Tensor("zs", (m,))                          # the comparator z* = (u*, 0)
-t_idx = index("t", lo=1, hi=T)
+t_idx = index("t", lo=1, hi=T)                     # the steps 1..T
+D2 = 2 * d                                         # z = (u, w) and psi_t(x) = (x, phi_t(x)) in R^{2d}
+z_t = Tensor("z", (SEQ, D2))      # iterates z_1 .. z_{T+1}: predictable (z_s from the samples before s)
+rho_t = Tensor("rho", (SEQ,))     # projection factors rho_{s}: predictable (from the samples before s)
+phi_t = Tensor("phi", (SEQ, n, d))  # features x_j + V_s f_{theta_s}(x_j) of iterate s: predictable
+us_t = Tensor("us", (d,))         # the comparator u* (deterministic)
+X_s = Tensor("X", (SEQ, d))       # x_{i_s}, y_{i_s} and phi_s(x_{i_s}): the sample of step s
+Y_s = Tensor("Y", (SEQ,))
+Phi_s = Tensor("Phi", (SEQ, d))
+STREAM = Stream(lo=1, hi=T, deterministic=(x_t, y_t, us_t), predictable=(z_t, rho_t, phi_t),
+                sampled=((X_s, x_t), (Y_s, y_t), (Phi_s, phi_t)))
 
 
-def sq_dist(step, shift=0):
-    """``||z_s - z*||^2`` (``shift``: ``z_s - eta g_s - z*`` with ``shift = eta``)."""
-    e = index("e", m)
-    free = set(indices_in(step))
-    gap = z_t[step, e] - constant_in(zs_t[e], *free) - shift * g_t[step, e]
-    return sum_over(gap * gap, e)
+def _block(first: Expr, second: Expr, e, a) -> Expr:
+    """The 2d-vector ``(first, second)`` at component ``e``: ``sum_a [delta(e, a) first_a + delta(e, a +
+    d) second_a]`` (``first``, ``second`` free in ``a``)."""
+    free = first.free | second.free
+    return sum_over(constant_in(delta(e, a) * first, *free) + constant_in(delta(e, a + d) * second, *free), a)
+
+
+def sgd_stream(t=t_idx):
+    """Index expressions of one step ``t`` of the stream (``e`` over ``0..2d-1``):
+    ``z*``, ``psi_t`` at the sample and at point ``j``, the predictions, ``g_t`` and ``z_t - eta g_t``."""
+    from ..lemmas import sgd_regret as sg
+
+    e, a = index("e", D2), index("a", d)
+    zs = _block(us_t[a], zero(a), e, a)                                  # z* = (u*, 0)
+    psi = _block(X_s[t, a], Phi_s[t, a], e, a)                           # psi_t(x_{i_t})
+    psi_j = _block(x_t[j, a], phi_t[t, j, a], e, a)                      # psi_t(x_j)
+    pred = sum_over(z_t[t, e] * psi, e)                                  # z_t^T psi_t(x_{i_t})
+    comp = sum_over(constant_in(zs, t) * psi, e)                         # z*^T psi_t(x_{i_t})
+    slope = ell_p(pred, Y_s[t])
+    grad = slope * psi                                                   # g_t[e]
+    return dict(e=e, zs=zs, psi=psi, psi_j=psi_j, pred=pred, comp=comp, slope=slope, grad=grad,
+                pred_j=sum_over(z_t[t, e] * psi_j, e), step=z_t[t, e] - sg.eta * grad)
+
+
+def sgd_sq(vector: Expr, e) -> Expr:
+    return sum_over(vector * vector, e)
 
 
 def sgd_model():
-    """Definitions of ``sgd_regret``'s expectations at symbolic ``T`` (``E`` is :func:`~.terms.expect`,
-    the expectation over the stream, a linear operator).  ``sgd_regret.T_steps`` is a real symbol;
-    here the horizon is the integer :data:`T` (the kernel should identify the two)."""
+    """Definitions of ``sgd_regret``'s named quantities at symbolic ``(T, n, d)``: ``E`` is the
+    expectation over the stream (:data:`STREAM`), means over ``t`` are ``(1/T) sum_t``."""
     from ..lemmas import sgd_regret as sg
 
-    e = index("e", m)
-    eta, t = sg.eta, t_idx
-    gap = z_t[t, e] - constant_in(zs_t[e], t)
-    per_step = {
-        sg.E_lin: expect(sum_over(g_t[t, e] * gap, t, e) / T),
-        sg.E_pre: expect(sum_over(sq_dist(t) - sq_dist(t, eta), t) / (2 * eta * T)),
-        sg.E_post: expect(sum_over(sq_dist(t) - sq_dist(t + 1), t) / (2 * eta * T)),
-        sg.E_tele: expect((sq_dist(1) - sq_dist(T + 1)) / (2 * eta * T)),
-        sg.E_gsq: expect(sum_over(g_t[t, e] * g_t[t, e], t, e) / T),
+    s, t, eta = sgd_stream(), t_idx, sg.eta
+    e, zs = s["e"], s["zs"]
+    gap_t = z_t[t, e] - constant_in(zs, t)
+    y_t_gap = s["step"] - constant_in(zs, t)
+    next_gap = z_t[t + 1, e] - constant_in(zs, t)
+    last_gap = z_t[T + 1, e] - zs
+    loss_p, loss_q = ell(s["pred"], Y_s[t]), ell(s["comp"], Y_s[t])
+    c = 1 / (2 * eta * T)
+    values = {
+        sg.AvgRisk: expect(sum_over(mean(ell(s["pred_j"], y_t[j]), j), t) / T),
+        sg.CompLoss: mean(ell(sum_over(us_t[i] * x_t[j, i], i), y_t[j]), j),
+        sg.E_regret: expect(sum_over(loss_p - loss_q, t) / T),
+        sg.E_lin: expect(sum_over(s["grad"] * gap_t, t, e) / T),
+        sg.E_bregman_sgd: expect(sum_over(loss_q - loss_p - s["slope"] * (s["comp"] - s["pred"]), t) / T),
+        sg.E_pre: expect(sum_over(sgd_sq(gap_t, e) - sgd_sq(y_t_gap, e), t) * c),
+        sg.E_post: expect(sum_over(sgd_sq(gap_t, e) - sgd_sq(next_gap, e), t) * c),
+        sg.E_tele: expect((sgd_sq(z_t[1, e] - zs, e) - sgd_sq(last_gap, e)) * c),
+        sg.E_gsq: expect(sum_over(s["grad"] * s["grad"], t, e) / T),
     }
-    definitions = {name: Lam((), value) for name, value in per_step.items()}
-    definitions[sg.z_star] = Lam((e,), zs_t[e])
+    definitions = {name: Lam((), value) for name, value in values.items()}
+    definitions[sg.z_star] = Lam((e,), zs)
     definitions[sg.z_1] = Lam((e,), z_t[1, e])
     return definitions
 
 
 def sgd_symbolic_context():
-    """``sgd_regret``'s expectations at symbolic ``(T, m)`` as a kernel context: :func:`sgd_model`, the
-    horizon ``T_steps`` as the size ``T``, and the telescoping sequence ``A_s = E||z_s - z*||^2 / (2 eta
-    T)`` over ``s = 1..T+1`` (an untrusted hint: the rule checks the instance).  Enough for the pathwise
-    steps (per-step identity, telescoping, step size), not for the whole theorem (docs/trust.md)."""
+    """``sgd_regret``'s finite model at symbolic ``(T, n, d)`` as a kernel context: :func:`sgd_model`, the
+    stream :data:`STREAM`, the horizon ``T_steps`` as the size ``T``, the families of its hypotheses at
+    step ``t`` (features and slopes at the sample; the projection ``(rho_{t+1}, z_t - eta g_t,
+    z_{t+1})``, whose model is ``z_{t+1} = rho_{t+1} (z_t - eta g_t)``), the Bregman pairs, and the
+    telescoping sequence ``A_s = E||z_s - z*||^2 / (2 eta T)`` (an untrusted hint: the rule checks it)."""
     from ..kernel.sizes import SymbolicContext
     from ..lemmas import sgd_regret as sg
 
-    ctx = SymbolicContext("all sizes (T, m)", (T, m))
+    ctx = SymbolicContext("all sizes (T, n, d)", (T, n, d))
+    ctx.stream = STREAM
     for name, lam in sgd_model().items():
         ctx.define(name, lam)
     ctx.define_size(sg.T, T)
-    s = index("s", lo=1, hi=T + 1)
-    ctx.define_sequence(Lam((s,), expect(sq_dist(s)) * (1 / (2 * sg.eta * T))), t_idx)
+    s, t = sgd_stream(), t_idx
+    e = s["e"]
+    ctx.define_family("t and x", t, (Lam((e,), s["psi"]),))
+    ctx.define_family("t and x in the run", t, (Lam((), s["slope"]),))
+    ctx.define_family("t and history", t, (Lam((), rho_t[t + 1]), Lam((e,), s["step"]),
+                                           Lam((e,), z_t[t + 1, e])))
+    ctx.define_pairs(sg._bregman_pairs, lambda: (s["comp"], s["pred"], Y_s[t], True))
+    ctx.samples = SimpleNamespace(stream=s, t=t)
+    step = index("s", lo=1, hi=T + 1)
+    ctx.define_sequence(Lam((step,), expect(sgd_sq(z_t[step, e] - constant_in(s["zs"], step), e))
+                            * (1 / (2 * sg.eta * T))), t)
     return ctx
 
 
@@ -292,6 +340,7 @@ def prove_identity(lhs, rhs, table: Mapping = DEFINITIONS, variables: Mapping = 
 __all__ = ["DEFINITIONS", "VARIABLES", "vector_model", "symbolic_context", "vector_symbolic_context",
            "sgd_symbolic_context",
            "linear_pairs", "lemma_definitions", "sgd_model",
-           "prove_identity", "sq_dist", "z_t", "g_t", "zs_t", "t_idx", "T",
+           "prove_identity", "sgd_stream", "sgd_sq", "STREAM", "z_t", "rho_t", "phi_t", "us_t", "X_s",
+           "Y_s", "Phi_s", "t_idx", "T",
            "w_t", "V_t", "a_t", "b_t", "u_t", "theta_t", "x_t", "y_t", "f_t", "J_t", "W_t", "A_t",
            "B_t", "Y_t", "d", "k", "n", "q", "m", "F", "p", "phi", "res", "ell_pp"]

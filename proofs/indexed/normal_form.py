@@ -14,7 +14,10 @@ an identity valid at every size:
             matrix is refused (it may not exist);
 * unused:   ``sum_{j in lo..hi} X = (hi - lo + 1) X`` when ``j`` occurs nowhere in ``X``;
 * expect:   ``E[sum_i c_i sum_{D_i} M_i] = sum_i c_i sum_{D_i} E[M_i]``, ``E[1] = 1`` (coefficients and
-            index ranges are deterministic; only tensors may be random).
+            index ranges are deterministic; only tensors may be random); with a declared sample stream
+            (``Assume.stream``), ``E`` of a deterministic monomial and the independence of the sample of
+            step ``s`` from the past (:mod:`.stream`);
+* disjoint: ``delta(a, b) = 0`` when the ranges of ``a`` and ``b`` provably do not meet.
 
 Canonical labelling: dummies are ranked by a signature that does not depend on their names (their
 range and the slots they occupy, refined once by their neighbours); the labelling is the minimum key
@@ -39,9 +42,10 @@ from functools import lru_cache
 import sympy as sp
 
 from .display import render, shape
+from .stream import expect_rule
 from .terms import (Delta, Expr, Fn, IndexAlgebraError, Lam, Quotient, Ten, Term, _rename_factor,
-                    as_expr, bind_into, dependency_order, factor_indices, indices_in, key_of, rename,
-                    within)
+                    as_expr, bind_into, bounds, dependency_order, factor_indices, indices_in, key_of,
+                    rename, within)
 
 #: Budget of one normal form: monomials produced and labellings tried per monomial.  Exceeding it raises
 #: (deterministically) instead of running for minutes; the paper's identities need far less.
@@ -62,6 +66,7 @@ class Assume:
 
     nonzero: tuple = ()
     invertible: tuple = ()
+    stream: object = None   # a :class:`~.stream.Stream`: the rules of E over an i.i.d. sample stream
 
 
 NOTHING = Assume()
@@ -86,7 +91,17 @@ def _step(term: Term, assume: Assume, depth: int):
             return [Term(term.coef, rest, term.dummies)]
         if gap.is_number:          # delta(t, t + 1) = delta(0, 1) = 0
             return []
-        for j, e in ((a, b), (b, a)):
+        ra, rb = bounds(a), bounds(b)
+        if ra and rb and any(sp.expand(lo - hi - 1).is_nonnegative for lo, hi in ((rb[0], ra[1]),
+                                                                                   (ra[0], rb[1]))):
+            return []              # disjoint ranges: delta(a, b + d) = 0 for a, b in 0..d-1
+        for p, q in ((a, b), (b, a)):   # delta(j + c, q) = delta(j, q - c) for an integer offset c
+            js = [x for x in indices_in(p) if x in term.dummies]
+            j = js[0] if len(js) == 1 else None
+            offset = sp.expand(p - j) if j is not None else None
+            if j is None or offset.atoms(sp.Idx) or not offset.is_integer:
+                continue
+            e = sp.expand(q - offset)
             if (j in term.dummies and j not in range_deps and j not in indices_in(e)
                     and within(e, j.lower, j.upper)):
                 kept = tuple(x for x in term.dummies if x != j)  # e may be one of them: no renaming
@@ -94,6 +109,9 @@ def _step(term: Term, assume: Assume, depth: int):
     for pos, f in enumerate(facs):
         if isinstance(f, Fn) and f.name == "expect":
             linear = _expect_linear(term, pos)
+            if linear is None and assume.stream is not None:
+                linear = expect_rule(assume.stream, term, pos,
+                                     lambda body: normal(body, assume, depth + 2))
             if linear is not None:
                 return linear
     sqrts = {}

@@ -31,7 +31,7 @@ from .zero import prove_zero, require_real, sign_nonnegative
 TRUSTED_FILES = ("errors.py", "zero.py", "context.py", "hypotheses.py", "env.py", "rules.py",
                  "proof.py", "theorem.py", "sizes.py", "atoms/__init__.py", "atoms/squares.py",
                  "atoms/convexity.py", "atoms/norms.py", "atoms/infimum.py", "atoms/bounds.py",
-                 "atoms/projection.py")
+                 "atoms/projection.py", "atoms/pathwise.py")
 
 __all__ = [
     "Bound", "Cases", "Certificate", "Chain", "Cite", "Context", "ConvexLoss", "DEFAULT_TIMEOUT",

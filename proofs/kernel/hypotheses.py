@@ -262,8 +262,7 @@ class Bound(Hypothesis):
     def mentions(self, ctx):
         if ctx.symbolic:
             if self.family is not None:
-                raise KernelError(f"hypothesis {self.name!r}: a bound over a family has no instances "
-                                  f"at {ctx.label}")
+                return ctx.family_components(self.family)
             return ctx.free_components(_gap(self.template))
         out = set()
         for bound in self.bounds(ctx):
@@ -324,6 +323,8 @@ class Projection(Hypothesis):
         return {rho: sp.ImmutableMatrix(ctx.instantiate(y)).expand() for rho, y in ctx.families[self.family]}
 
     def mentions(self, ctx):
+        if ctx.symbolic:
+            return ctx.family_components(self.family)
         out = set()
         for rho, y in self.pairs(ctx).items():
             out |= {rho} | set().union(*(sp.sympify(e).free_symbols for e in y))

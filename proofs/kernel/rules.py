@@ -143,7 +143,7 @@ def atom_kinds(atom, ctx: Context) -> set:
             if hasattr(value, "certify"):
                 todo.append(value)
         terms = getattr(item, "terms", None)
-        if callable(terms):
+        if callable(terms) and not ctx.symbolic:
             todo += [nested for _, nested in terms(ctx)]
     return kinds
 

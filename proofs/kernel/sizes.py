@@ -39,7 +39,7 @@ from ..indexed.normal_form import (Assume, IdentityFailure, _declared_nonzero, _
                                    expr_key, normal)
 from ..indexed.rules import by_telescoping
 from ..indexed.terms import (Delta, Expr, Fn, IndexAlgebraError, Lam, Quotient, Ten, Tensor, as_expr,
-                             ell, ell_p, expect, index, sqrt, sum_over, zero)
+                             constant_in, ell, ell_p, expect, index, rename, sqrt, sum_over, zero)
 from .context import is_name
 from .errors import KernelError
 
@@ -76,6 +76,7 @@ class SymbolicContext:
     symbolic = True
     loss = None
     samples = None
+    stream = None    # a :class:`~..indexed.stream.Stream`: the randomness of E (the model's, trusted)
 
     def __init__(self, label: str, dims):
         self.label, self.dims = label, tuple(dims)
@@ -135,6 +136,26 @@ class SymbolicContext:
         ``sum_t (A_t - A_{t+1}) - (A_lo - A_{hi+1})`` holds by telescoping (the rule checks it for the
         given ``A``, which is therefore not trusted)."""
         self.sequences.append((sequence, t))
+
+    def define_family(self, label: str, step, members: tuple) -> None:
+        """The family ``label`` at symbolic sizes: one member per value of the step index ``step`` (and
+        per stream), a tuple of :class:`Lam` (one per placeholder of the hypotheses over it) whose only
+        free index is ``step``.  Part of the model, like a definition: every such value is an instance."""
+        if label in self.families:
+            raise KernelError(f"family {label!r} is already defined in context {self.label}")
+        for lam in members:
+            if not isinstance(lam, Lam) or not lam.free <= {step}:
+                raise KernelError(f"family {label!r}: a member must be a Lam free in the step {step} only")
+        self.families[label] = (step, tuple(members))
+
+    def family_components(self, label) -> set:
+        """The tensors and coefficient symbols the members of a family mention (refused if undefined)."""
+        if label not in self.families:
+            raise KernelError(f"context {self.label} has no family {label!r}")
+        out = set()
+        for lam in self.families[label][1]:
+            out |= _tensors_and_symbols(lam.body, self.dims)
+        return out
 
     def define_pairs(self, pairs, triple) -> None:
         """The Bregman pairs that ``pairs`` (a concrete context's callable) lists, at symbolic sizes:
@@ -298,7 +319,7 @@ def symbolic_parts(env):
                     positive.add(s)
                     nonzero.append(as_expr(s))
             nonzero += [as_expr(t) for t in premise.eigen]  # a level-set parameter is nonzero
-        assume = Assume(tuple(nonzero), tuple(invertible))
+        assume = Assume(tuple(nonzero), tuple(invertible), ctx.stream)
 
         def check(base, assume=assume, label=ctx.label):
             if not (_nonzero_scalar(base, assume) or _declared_nonzero(as_expr(base), assume)):
@@ -616,3 +637,127 @@ def infimum_gap(env, value, infimum, point: dict) -> None:
 def declared(env, value, gap) -> None:
     unfold, assume, _ = symbolic_parts(env)
     equal(unfold.quotient(value), unfold.quotient(gap), assume)
+
+
+# ------------------------------------------------------------------------------------------------
+# Pathwise atoms (atoms/pathwise.py): what holds on every stream at every step
+# ------------------------------------------------------------------------------------------------
+def step_of(env, indices):
+    """The step index of a pathwise sum: its first summed index (``None`` without one)."""
+    for idx in indices:
+        if not isinstance(idx, sp.Idx):
+            raise KernelError(f"pathwise sum over {idx}, which is not an index")
+    return indices[0] if indices else None
+
+
+def _members(env, family, step) -> tuple:
+    """The family's members at ``step`` (the context's step index renamed to it)."""
+    ctx = env.ctx
+    if family not in ctx.families:
+        raise KernelError(f"context {ctx.label} has no family {family!r}")
+    own, members = ctx.families[family]
+    if step is None or (step.lower, step.upper) != (own.lower, own.upper):
+        raise KernelError(f"family {family!r} runs over {own.lower}..{own.upper}; the pathwise sum "
+                          f"must sum over the same steps")
+    return tuple(Lam(lam.bound, rename(lam.body, {own: step})) for lam in members)
+
+
+@_guard
+def family_instance(env, family, placeholders, gap, step) -> Expr:
+    """``gap`` (a named-level expression in ``placeholders``) at the family's member at ``step``."""
+    members = _members(env, family, step)
+    if len(members) != len(placeholders):
+        raise KernelError(f"family {family!r} has {len(members)} placeholders here, the bound "
+                          f"{len(placeholders)}")
+    unfold = symbolic_parts(env)[0]
+    table = dict(unfold.table)
+    for name, lam in zip(placeholders, members):
+        if len(lam.bound) != len(_dims(name)):
+            raise KernelError(f"family {family!r}: a member does not have the shape of {name}")
+        table[name] = lam
+    value = translate(sp.sympify(gap).xreplace(env.ctx.size_names), table, ())
+    if value.dens:
+        raise KernelError(f"family bound {family!r}: an instance with a denominator")
+    return unfold._apply(value.num)
+
+
+@_guard
+def projection_gain(env, premise, z_star, step) -> Expr:
+    """``||y_t - z*||^2 - ||next_t - z*||^2`` for the projection family's member ``(rho, y, next)``."""
+    rho, y, nxt = _projection_member(env, premise, step)
+    zs = symbolic_parts(env)[0].lam(z_star)
+    (e,) = y.bound
+    z = constant_in(zs(e), step)
+    return sum_over((y(e) - z) * (y(e) - z), e) - sum_over((nxt(e) - z) * (nxt(e) - z), e)
+
+
+def _projection_member(env, premise, step):
+    members = _members(env, premise.family, step)
+    if len(members) != 3 or len(members[0].bound) != 0 or len(members[1].bound) != 1 \
+            or members[1].bound[0] != members[2].bound[0]:
+        raise KernelError(f"projection family {premise.family!r} needs members (rho, y, next)")
+    table = _size_positive(env)
+    if not all(_real_expr(lam.body, table) for lam in members):
+        raise KernelError(f"projection family {premise.family!r}: a member is not known to be real")
+    return members
+
+
+_PROJECTION: set = set()
+
+
+@_guard
+def projection_algebra(env, premise, z_star) -> None:
+    """``||y - z||^2 - ||rho y - z||^2 = ||y - rho y||^2 + 2 (1 - rho)(rho ||y||^2 - y^T z)`` on fresh
+    tensors of the comparator's shape (once per shape), and Lagrange's identity there."""
+    require_real(env, z_star, "projection gain")
+    slots = tuple(_dims(z_star))
+    if len(slots) != 1:
+        raise KernelError(f"projection gain: the comparator {z_star} is not a vector")
+    lagrange(env, z_star, z_star)
+    if slots in _PROJECTION:
+        return
+    Y, Z = Tensor("proj_y", slots), Tensor("proj_z", slots)
+    rho = sp.Symbol("proj_rho", real=True)
+    e = index("pe", slots[0])
+    sq = lambda v: sum_over(v * v, e)  # noqa: E731
+    lhs = sq(Y[e] - Z[e]) - sq(rho * Y[e] - Z[e])
+    rhs = sq(Y[e] - rho * Y[e]) + 2 * (1 - rho) * (rho * sq(Y[e]) - sum_over(Y[e] * Z[e], e))
+    equal(lhs, rhs)
+    _PROJECTION.add(slots)
+
+
+@_guard
+def square_sum(env, vector, components) -> Expr:
+    if not _real_expr(vector, _size_positive(env)):
+        raise KernelError(f"square sum: {vector} is not known to be real at {env.ctx.label}")
+    if not set(components) <= set(vector.free):
+        raise KernelError("square sum: a component index is not free in the vector")
+    return sum_over(vector * vector, *components) if components else vector * vector
+
+
+@_guard
+def require_nonneg_index(env, weight, what: str) -> None:
+    value = weight if isinstance(weight, Expr) else as_expr(weight)
+    _, assume, _ = symbolic_parts(env)
+    if not _nonneg_expr(normal(value, assume), _size_positive(env)):
+        raise KernelError(f"{what} {value} is not certified nonnegative at {env.ctx.label}")
+
+
+@_guard
+def expected_sum(env, value, indices, terms, label) -> None:
+    """``value = E[sum_{indices} sum_k w_k a_k]`` by the normal form."""
+    free = frozenset(indices)
+    total = as_expr(0)
+    total = constant_in(total, *indices)
+    for weight, atom in terms:
+        weight = weight if isinstance(weight, Expr) else as_expr(weight)
+        if not (weight.free | atom.free) <= free:
+            raise KernelError(f"{label}: a term has indices outside the summed {sorted(map(str, free))}")
+        total = total + constant_in(weight * atom, *(free - weight.free - atom.free))
+    unfold, assume, _ = symbolic_parts(env)
+    summed = sum_over(total, *indices) if indices else total
+    try:
+        equal(unfold.quotient(value), expect(summed), assume)
+    except IndexAlgebraError as exc:
+        raise KernelError(f"{label} at {env.ctx.label} is not E of the weighted pathwise atoms: "
+                          f"{exc}") from None

@@ -49,15 +49,17 @@ from ..expressions import F_lin, NamedScalar, inner, loss_terms, named, norm
 from ..hypotheses import convex_loss
 from ..kernel import (Bound, Certificate, Chain, Context, Equation, Identity, Positive, Projection,
                       Proof)
-from ..kernel.atoms import BallProjectionVI, BregmanMean, Declared, Scaled, Square, WeightedSum
+from ..indexed.terms import as_expr
+from ..kernel.atoms import (BallProjectionVI, BregmanMean, Declared, FamilyGap, PathwiseSum, ProjectionGain,
+                            Scaled, Square, SquareSum, WeightedSum)
 from ..kernel.atoms.projection import euclidean_norm
 from ..lemma import SymbolicLemma
 
 # ------------------------------------------------------------------------------------------------
 # Named quantities
 # ------------------------------------------------------------------------------------------------
-m_dim = sp.Symbol("m", integer=True, positive=True)  # output weights z = (u, w): m = 2 d
 T_size, n_size, d_size = sp.symbols("T n d", integer=True, positive=True)  # the sizes of a context
+m_dim = 2 * d_size  # output weights z = (u, w) and features psi_t(x) = (x, phi_t(x)) live in R^{2d}
 
 B = NamedScalar("B_radius", "B", "B")
 L = NamedScalar("L_lip", "L", "L")
@@ -156,8 +158,7 @@ def _sq(vector) -> sp.Expr:
 def sgd_context(TT: int, nn: int, dd: int) -> Context:
     """The finite stream model at ``T = TT`` steps, ``n = nn`` points, ``d = dd`` input dimensions."""
     s = StreamModel(TT, nn, dd)
-    ctx = Context(f"(T, n, d) = ({TT}, {nn}, {dd})",
-                  {T_size: TT, n_size: nn, d_size: dd, m_dim: 2 * dd}, samples=s)
+    ctx = Context(f"(T, n, d) = ({TT}, {nn}, {dd})", {T_size: TT, n_size: nn, d_size: dd}, samples=s)
     ctx.define(T, sp.Integer(TT))
     ctx.define_family("t and x", [(psi,) for psi in s.psi.values()])
     ctx.define_family("t and x in the run", [(s.ell_p(s.prediction(t, h, j), s.y[j]),) for (t, h, j) in s.psi])
@@ -203,8 +204,10 @@ def sgd_context(TT: int, nn: int, dd: int) -> Context:
 CONTEXT_SIZES = ((2, 2, 1), (3, 1, 2), (4, 1, 1))
 
 
-def sgd_contexts(sizes=CONTEXT_SIZES) -> list[Context]:
-    return [sgd_context(*size) for size in sizes]
+def sgd_contexts(sizes=CONTEXT_SIZES, symbolic: bool = True) -> list:
+    """The concrete contexts at ``sizes`` and (``symbolic``) the model at symbolic ``(T, n, d)``."""
+    from ..indexed.model import sgd_symbolic_context
+    return [sgd_context(*size) for size in sizes] + ([sgd_symbolic_context()] if symbolic else [])
 
 
 # -- per-context atom lists ----------------------------------------------------------------------
@@ -244,6 +247,27 @@ def _gradient_bound_terms(ctx):
         out.append((weight, Scaled(L ** 2, Declared(b_feat ** 2 - _sq(psi), "features_bounded"))))
         out.append((weight, Scaled(_sq(psi), Declared(L ** 2 - slope ** 2, "lipschitz_on_range"))))
     return out
+
+
+# -- the same certificates at symbolic sizes (pathwise atoms at step t, summed and under E) --------
+def _projection_steps(ctx):
+    from ..indexed.model import T as horizon
+    return (ctx.samples.t,), [(as_expr(1 / (2 * eta * horizon)), ProjectionGain(z_star))]
+
+
+def _last_iterate_steps(ctx):
+    from ..indexed.model import T as horizon, sgd_sq, z_t
+    s = ctx.samples.stream
+    e = s["e"]
+    return (), [(as_expr(1 / (2 * eta * horizon)), SquareSum(z_t[horizon + 1, e] - s["zs"], (e,)))]
+
+
+def _gradient_bound_steps(ctx):
+    from ..indexed.model import T as horizon, sgd_sq
+    s = ctx.samples.stream
+    weight = eta / (2 * horizon)
+    return (ctx.samples.t,), [(as_expr(weight * L ** 2), FamilyGap("features_bounded")),
+                              (sgd_sq(s["psi"], s["e"]) * weight, FamilyGap("lipschitz_on_range"))]
 
 
 # ------------------------------------------------------------------------------------------------
@@ -291,19 +315,24 @@ def regret_chain(step_size_hypothesis: str = "step_size", final_bound=REGRET_BOU
             "||z_t - eta g_t - z*||^2 = ||z_t - z*||^2 - 2 eta g_t^T (z_t - z*) + eta^2 ||g_t||^2",
             using=("positive_constants",)))
         .le(C + E_post + g2, Certificate(
-            (WeightedSum(E_post - E_pre, _projection_terms, "projection gains"),),
+            (WeightedSum(E_post - E_pre, _projection_terms, "projection gains",
+                         PathwiseSum(E_post - E_pre, _projection_steps, "projection gains")),),
             "projection onto the ball is nonexpansive towards z* (||z*|| <= B)",
             using=("positive_constants", "ball_projection", "comparator_in_ball")))
         .eq(C + E_tele + g2, Identity("telescoping sum over t", using=("positive_constants",)))
         .le(C + inner(z_1 - z_star, z_1 - z_star) / (2 * eta * T) + g2, Certificate(
             (WeightedSum(inner(z_1 - z_star, z_1 - z_star) / (2 * eta * T) - E_tele,
-                         _last_iterate_terms, "||z_{T+1} - z*||^2 / (2 eta T)"),),
+                         _last_iterate_terms, "||z_{T+1} - z*||^2 / (2 eta T)",
+                         PathwiseSum(inner(z_1 - z_star, z_1 - z_star) / (2 * eta * T) - E_tele,
+                                     _last_iterate_steps, "||z_{T+1} - z*||^2 / (2 eta T)")),),
             "drop -||z_{T+1} - z*||^2 <= 0", using=("positive_constants",)))
         .le(C + BOUND_ANY_STEP, Certificate(
             (Scaled(1 / (2 * eta * T), Scaled(B + norm(z_star),
                                              Declared(B - norm(z_star), "comparator_in_ball"))),
              WeightedSum(eta / 2 * (L ** 2 * b_feat ** 2 - E_gsq), _gradient_bound_terms,
-                         "(eta/2) (L^2 b^2 - E||g_t||^2)")),
+                         "(eta/2) (L^2 b^2 - E||g_t||^2)",
+                         PathwiseSum(eta / 2 * (L ** 2 * b_feat ** 2 - E_gsq), _gradient_bound_steps,
+                                     "(eta/2) (L^2 b^2 - E||g_t||^2)"))),
             "z_1 = 0, ||z*|| <= B and ||g_t|| = |l'(p_t)| ||psi_t|| <= L b",
             using=("positive_constants", "start_at_zero", "comparator_in_ball",
                    "features_bounded", "lipschitz_on_range")))

@@ -10,11 +10,15 @@ from .bounds import Declared
 from .convexity import BregmanMean
 from .infimum import InfimumGap
 from .norms import CauchySchwarzGap, NormRatioGap, OperatorNormGap
+from .pathwise import FamilyGap, PathwiseSum, ProjectionGain, SquareSum
 from .projection import BallProjectionVI
 from .squares import Divided, NonNegative, Scaled, Square, WeightedSum
 
 #: Every atom, for the soundness suite (each must have a false use the kernel refuses).
 ALL_ATOMS = (Square, NonNegative, Scaled, Divided, WeightedSum, BregmanMean, CauchySchwarzGap,
-             OperatorNormGap, NormRatioGap, InfimumGap, Declared, BallProjectionVI)
+             OperatorNormGap, NormRatioGap, InfimumGap, Declared, BallProjectionVI, PathwiseSum)
 
-__all__ = [a.__name__ for a in ALL_ATOMS] + ["ALL_ATOMS"]
+#: The pathwise atoms a :class:`PathwiseSum` may sum (each with a false use in the soundness suite).
+PATHWISE_ATOMS = (SquareSum, FamilyGap, ProjectionGain)
+
+__all__ = [a.__name__ for a in ALL_ATOMS + PATHWISE_ATOMS] + ["ALL_ATOMS", "PATHWISE_ATOMS"]

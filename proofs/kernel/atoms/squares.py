@@ -7,7 +7,8 @@ and a nonnegative atom is nonnegative.  ``Divided``: a nonnegative atom divided 
 nonnegative; the divisor is nonnegative by sign rules and nonzero by a premise.  At symbolic sizes
 (:mod:`..sizes`) the same arguments hold with the structural sign rule in place of SymPy's and realness
 by the index algebra's meaning (tensors are real; ``sqrt`` only of a certified nonnegative); a weighted
-sum, whose terms are listed per concrete context, has no symbolic certificate.  ``WeightedSum``: a sum of
+sum, whose terms are listed per concrete context, is certified at symbolic sizes by the atom in its
+``symbolic`` field, whose value must equal the weighted sum's by the normal form.  ``WeightedSum``: a sum of
 nonnegative weights times nonnegative atoms is nonnegative; the kernel checks that ``value`` equals the
 weighted sum identically, so the lemma's code that lists the terms is not trusted.
 """
@@ -103,6 +104,7 @@ class WeightedSum:
     value: sp.Expr
     terms: Callable
     label: str = "weighted sum of atoms"
+    symbolic: object = None   # the atom that stands for it at symbolic sizes (atoms/pathwise.py)
 
     @property
     def expr(self):
@@ -110,7 +112,10 @@ class WeightedSum:
 
     def certify(self, env) -> str:
         if env.symbolic:
-            raise KernelError(f"{self.label}: a weighted sum lists its terms at concrete sizes only")
+            if self.symbolic is None:
+                raise KernelError(f"{self.label}: a weighted sum lists its terms at concrete sizes only")
+            sizes.declared(env, self.value, self.symbolic.expr)
+            return self.symbolic.certify(env)
         terms = list(self.terms(env.ctx))
         if not terms:
             raise KernelError(f"{self.label}: no atoms at {env.ctx.label}")
