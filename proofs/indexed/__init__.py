@@ -10,7 +10,7 @@ expressions.  The sample mean is ``E_j[X] = (1/n) sum_j X``; linearity and pulli
 factors out of it are identities of the representation.  ``equal(lhs, rhs, Assume(...))``
 (:mod:`.normal_form`) proves ``lhs = rhs`` at every size by a normal form, never ``sympy.simplify``.
 
-Trusted (``TRUSTED_FILES``: about 960 lines of code, 1,400 with docstrings; a test caps the code at 1,000):
+Trusted (``TRUSTED_FILES``: about 1,090 lines of code, 1,600 with docstrings; a test caps the code at 1,100):
 
 * ``terms.py``: the meaning of expressions and their checks -- a slot only takes an index whose range
   provably fits (a k-index in a d-slot is refused), two ranges under one label are refused, a sum may
@@ -27,6 +27,8 @@ Trusted (``TRUSTED_FILES``: about 960 lines of code, 1,400 with docstrings; a te
   conditions.
 * ``matrix.py``: the translation of named-level SymPy matrix expressions (products, transposes, sums,
   inner, norm, opnorm, inverse, ZeroMatrix, Identity) into index form.
+* ``stream.py``: the sample stream's kinds of tensors (deterministic, predictable, sampled) and two rules
+  of ``E`` over it: a deterministic monomial, and the independence of the step's sample from the past.
 
 What "at every size" means: for every value >= 1 of every size symbol (SymPy integer, positive symbols:
 ``d, k, n, q, m, T``), every value of the free indices, and every value of the tensors, scalar symbols
@@ -44,7 +46,8 @@ Known limits (they make the algebra incomplete, not unsound): identities that ho
 depend on each other are kept apart (no re-ordering of triangular sums); index shifts only through the
 telescoping rule; opaque atoms (``sqrt(S) sqrt(T)`` is not ``sqrt(S T)``; no derivative of ``sqrt``,
 ``opnorm``, ``inv``, ``expect``); ``inv`` cancels only against a one-monomial ``G`` declared invertible;
-``expect`` has no rule beyond linearity (no independence, no factoring); coefficients are rational
+``expect`` has no rule beyond linearity and, with a declared sample stream, the two rules of
+:mod:`.stream` (no factoring, no conditioning on another step); coefficients are rational
 functions (``sympy.cancel``); a canonical labelling tries at most ``MAX_LABELLINGS`` orders and a
 normal form at most ``MAX_TERMS`` monomials (then it raises, so it cannot run for minutes).
 """

@@ -158,6 +158,13 @@ def sgd_sq(vector: Expr, e) -> Expr:
     return sum_over(vector * vector, e)
 
 
+def sq_dist(step) -> Expr:
+    """``||z_step - z*||^2`` (``step`` an index, an index plus an offset, or an integer)."""
+    s = sgd_stream()
+    free = [i for i in sp.sympify(step).atoms(sp.Idx)]
+    return sgd_sq(z_t[step, s["e"]] - constant_in(s["zs"], *free), s["e"])
+
+
 def sgd_model():
     """Definitions of ``sgd_regret``'s named quantities at symbolic ``(T, n, d)``: ``E`` is the
     expectation over the stream (:data:`STREAM`), means over ``t`` are ``(1/T) sum_t``."""
@@ -211,8 +218,7 @@ def sgd_symbolic_context():
     ctx.define_pairs(sg._bregman_pairs, lambda: (s["comp"], s["pred"], Y_s[t], True))
     ctx.samples = SimpleNamespace(stream=s, t=t)
     step = index("s", lo=1, hi=T + 1)
-    ctx.define_sequence(Lam((step,), expect(sgd_sq(z_t[step, e] - constant_in(s["zs"], step), e))
-                            * (1 / (2 * sg.eta * T))), t)
+    ctx.define_sequence(Lam((step,), expect(sq_dist(step)) * (1 / (2 * sg.eta * T))), t)
     return ctx
 
 
@@ -340,7 +346,7 @@ def prove_identity(lhs, rhs, table: Mapping = DEFINITIONS, variables: Mapping = 
 __all__ = ["DEFINITIONS", "VARIABLES", "vector_model", "symbolic_context", "vector_symbolic_context",
            "sgd_symbolic_context",
            "linear_pairs", "lemma_definitions", "sgd_model",
-           "prove_identity", "sgd_stream", "sgd_sq", "STREAM", "z_t", "rho_t", "phi_t", "us_t", "X_s",
+           "prove_identity", "sgd_stream", "sgd_sq", "sq_dist", "STREAM", "z_t", "rho_t", "phi_t", "us_t", "X_s",
            "Y_s", "Phi_s", "t_idx", "T",
            "w_t", "V_t", "a_t", "b_t", "u_t", "theta_t", "x_t", "y_t", "f_t", "J_t", "W_t", "A_t",
            "B_t", "Y_t", "d", "k", "n", "q", "m", "F", "p", "phi", "res", "ell_pp"]

@@ -24,7 +24,8 @@ Derivation (checked step by step below, for every sequence of the finite model):
    independent of ``params_t`` (a function of the first ``t - 1`` samples); ``E l(u*^T x_t) = E l(u*^T x)``.
 2. convexity: ``l_t(z_t) - l_t(z*) = g_t^T (z_t - z*) - D_l(z*^T psi_t, z_t^T psi_t) <= g_t^T (z_t - z*)``.
 3. algebra: ``g_t^T (z_t - z*) = (||z_t - z*||^2 - ||z_t - eta g_t - z*||^2) / (2 eta) + (eta/2) ||g_t||^2``.
-4. projection: ``||z_{t+1} - z*|| <= ||z_t - eta g_t - z*||`` (``||z*|| <= B``; :mod:`..sgd_atoms`).
+4. projection: ``||z_{t+1} - z*|| <= ||z_t - eta g_t - z*||`` (``||z*|| <= B``; the atom
+   :class:`~..kernel.atoms.BallProjectionVI`, at symbolic sizes :class:`~..kernel.atoms.ProjectionGain`).
 5. telescoping, dropping ``-||z_{T+1} - z*||^2 <= 0``, ``z_1 = 0``, ``||z*|| <= B``, ``||g_t|| <= L b``:
    ``regret <= B^2 / (2 eta) + eta T L^2 b^2 / 2``, which ``eta = B / (L b sqrt T)`` makes ``B L b sqrt T``.
 
@@ -32,7 +33,11 @@ The finite model used by the kernel: ``D`` uniform on ``n`` points ``(x_j, y_j)`
 the stream is the mean over all ``n^T`` sequences; each iterate ``z_t`` is an explicit function of the
 history (the projected update, ``Pi y = rho y`` with one factor ``rho = min(1, B / ||y||)`` per
 history); the features ``psi_t^h(x_j) = (x_j, phi_t^h(x_j))`` have free symbols ``phi`` for every
-history ``h`` and point: whatever SGD does to ``V, theta`` is covered.
+history ``h`` and point: whatever SGD does to ``V, theta`` is covered.  The same model at symbolic
+``(T, n, d)`` is :func:`~..indexed.model.sgd_symbolic_context`: the iterates, projection factors and
+features are *predictable* tensors (functions of the samples before their step), the sample of step
+``t`` a *sampled* tensor, and step 1 is the stream's independence rule (:mod:`..indexed.stream`); the
+certificates of steps 2 and 4-5 are :class:`~..kernel.atoms.PathwiseSum` of pathwise atoms at step ``t``.
 
 Not checked by the kernel (stated for the numerics): with probability ``>= 1 - delta`` a single run
 satisfies the bound plus :data:`HIGH_PROBABILITY_DEVIATION` (Azuma-Hoeffding: the martingale

@@ -258,9 +258,10 @@ def test_sgd_step_size_makes_the_bound_B_L_b_over_sqrt_T():
 
 def test_expectation_commutes_with_the_sum_over_t_and_constants():
     from resnet_lemmas.proofs.indexed.terms import expect
-    t, e = model.t_idx, index("e", model.m)
-    inside = expect(sum_over(3 * model.g_t[t, e] * model.z_t[t, e], t, e) / model.T)
-    outside = sum_over(expect(model.g_t[t, e] * model.z_t[t, e]), t, e) * (3 / model.T)
+    t, e = model.t_idx, index("e", 2 * model.d)
+    g, z = (lambda s: model.z_t[s + 1, e]), (lambda s: model.z_t[s, e])
+    inside = expect(sum_over(3 * g(t) * z(t), t, e) / model.T)
+    outside = sum_over(expect(g(t) * z(t)), t, e) * (3 / model.T)
     assert equal(inside, outside)
-    with pytest.raises(IdentityFailure):   # E[g z] is not E[g] E[z]
-        equal(outside, sum_over(expect(model.g_t[t, e]) * expect(model.z_t[t, e]), t, e) * (3 / model.T))
+    with pytest.raises(IdentityFailure):   # E[z_{t+1} z_t] is not E[z_{t+1}] E[z_t]
+        equal(outside, sum_over(expect(g(t)) * expect(z(t)), t, e) * (3 / model.T))

@@ -18,7 +18,7 @@ from resnet_lemmas.proofs.kernel.sizes import SYMBOLIC_KEY, SymbolicContext
 from resnet_lemmas.proofs.lemmas import vector_outputs as vo
 
 ALL_SIZES = ["residual_gradients", "stationarity_consequences", "zero_w_case", "local_minima_beat_linear",
-             "feature_benchmark_reached", "approximate_stationarity_bound", "vector_outputs"]
+             "feature_benchmark_reached", "approximate_stationarity_bound", "vector_outputs", "sgd_regret"]
 
 
 def _lemma(name):
@@ -33,10 +33,10 @@ def test_the_lemma_is_a_theorem_at_all_sizes_and_keeps_its_concrete_sizes(name):
     assert SYMBOLIC_KEY in theorem.definitions
 
 
-def test_sgd_regret_stays_at_concrete_sizes():
-    """The online-to-batch step needs an independence rule the algebra does not have (docs/trust.md)."""
+def test_sgd_regret_is_proven_at_every_horizon_and_keeps_T_2_3_4():
+    """The online-to-batch step is the stream's independence rule (proofs/indexed/stream.py)."""
     theorem = _lemma("sgd_regret").theorem()
-    assert not theorem.all_sizes and sorted(s["T"] for s in theorem.sizes) == [2, 3, 4]
+    assert theorem.all_sizes and sorted(s["T"] for s in theorem.sizes) == [2, 3, 4]
 
 
 @pytest.mark.parametrize("name", ALL_SIZES)
@@ -151,7 +151,7 @@ def test_redefinition_and_shape_errors_in_a_symbolic_context():
 
 
 
-# -- sgd_regret's pathwise steps at symbolic T (the theorem itself stays at concrete sizes) ------------
+# -- sgd_regret's pathwise steps at symbolic T, one by one ---------------------------------------------
 from resnet_lemmas.proofs.expressions import NamedScalar  # noqa: E402
 
 E_tele_wrong = NamedScalar("E_tele_wrong_sizes", "E_tele'", "E_tele'")

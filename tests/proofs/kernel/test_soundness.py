@@ -910,14 +910,20 @@ SYMBOLIC_RULES = ("Identity", "Telescoping", "Certificate", "Infimum", "Definite
                   "LevelSet", "Cite", "SymbolicContext")
 
 
+def _covered() -> set:
+    """What the cases here and the stream's cases (test_soundness_stream.py) attack."""
+    from test_soundness_stream import CASES as STREAM_CASES
+    return {c for cases in (CASES, STREAM_CASES) for covers, _, _ in cases.values() for c in covers}
+
+
 def test_every_rule_step_hypothesis_kind_and_atom_has_a_refused_case():
-    covered = {c for covers, _, _ in CASES.values() for c in covers}
+    covered = _covered()
     missing = [r for r in RULES + tuple(a.__name__ for a in ALL_ATOMS) if r not in covered]
     assert not missing, f"no soundness case attacks {missing}"
 
 
 def test_every_rule_and_atom_has_a_refused_case_at_symbolic_sizes():
-    covered = {c for covers, _, _ in CASES.values() for c in covers}
+    covered = _covered()
     missing = [r for r in SYMBOLIC_RULES + tuple(a.__name__ for a in ALL_ATOMS) if f"sym:{r}" not in covered]
     assert not missing, f"no soundness case attacks {missing} at symbolic sizes"
 

@@ -1,0 +1,216 @@
+"""Soundness of the SGD stream at symbolic sizes: the pathwise atoms and the stream's rules for ``E``.
+
+Each case is a false derivation in ``sgd_regret``'s symbolic context (proofs/indexed/model.py) that the
+kernel must refuse, with the reason in its message.  The rules of ``E`` themselves (independence of the
+step's sample, deterministic quantities) are attacked in tests/proofs/indexed/test_indexed_stream.py.
+"""
+from __future__ import annotations
+
+import pytest
+import sympy as sp
+
+from conftest import run
+from resnet_lemmas.proofs.expressions import NamedScalar
+from resnet_lemmas.proofs.indexed import model
+from resnet_lemmas.proofs.indexed.terms import Lam, as_expr, ell, expect, index, mean, sum_over
+from resnet_lemmas.proofs.kernel import Certificate, Chain, Identity, check
+from resnet_lemmas.proofs.kernel.atoms import (ALL_ATOMS, PATHWISE_ATOMS, FamilyGap, PathwiseSum,
+                                               ProjectionGain, SquareSum, WeightedSum)
+from resnet_lemmas.proofs.lemmas import sgd_regret as sg
+
+eta, T = sg.eta, model.T
+
+
+def _ctx():
+    return model.sgd_symbolic_context()
+
+
+def _run(steps, hypotheses=None, contexts=None):
+    """``steps`` under the lemma's hypotheses that they use (the conclusion must rest on all)."""
+    used = {name for ch in steps for link in ch.links for name in link.justification.using}
+    if hypotheses is None:
+        hypotheses = [h for h in sg.HYPOTHESES if h.name in used]
+    return run(steps, hypotheses, contexts or [_ctx()], conclusion=tuple(
+                   (sp.Le if ch.relation == "<=" else sp.Eq)(ch.start, ch.end) for ch in steps))
+
+
+def _gradient_chain(parts, using=("positive_constants", "features_bounded", "lipschitz_on_range"),
+                    value=None):
+    value = eta / 2 * (sg.L ** 2 * sg.b_feat ** 2 - sg.E_gsq) if value is None else value
+    atom = PathwiseSum(value, parts, "gradient bound")
+    return Chain("gradient", eta / 2 * sg.E_gsq).le(eta / 2 * sg.E_gsq + value,
+                                                     Certificate((atom,), using=using))
+
+
+def _honest_gradient_parts(ctx):
+    return sg._gradient_bound_steps(ctx)
+
+
+# -- cases --------------------------------------------------------------------------------------
+def case_honest_gradient_bound_verifies():
+    return _run([_gradient_chain(_honest_gradient_parts)])
+
+
+def case_pathwise_sum_at_concrete_sizes():
+    return _run([_gradient_chain(_honest_gradient_parts)], contexts=[sg.sgd_context(2, 1, 1)])
+
+
+def case_negative_weight():
+    def parts(ctx):
+        steps, terms = sg._gradient_bound_steps(ctx)
+        return steps, [(as_expr(-1) * w, a) for w, a in terms]
+    return _run([_gradient_chain(parts, value=-(eta / 2) * (sg.L ** 2 * sg.b_feat ** 2 - sg.E_gsq))])
+
+
+def case_weights_that_do_not_add_up():           # a dropped 1/T in the weights: twice the bound
+    def parts(ctx):
+        steps, terms = sg._gradient_bound_steps(ctx)
+        return steps, [(w * T, a) for w, a in terms]
+    return _run([_gradient_chain(parts)])
+
+
+def case_family_gap_of_a_hypothesis_not_in_use():
+    return _run([_gradient_chain(_honest_gradient_parts, using=("positive_constants", "features_bounded"))])
+
+
+def case_family_gap_of_a_single_bound():
+    def parts(ctx):
+        steps, terms = sg._gradient_bound_steps(ctx)
+        return steps, [(terms[0][0], FamilyGap("comparator_in_ball"))]
+    return _run([_gradient_chain(parts, using=("positive_constants", "comparator_in_ball"))])
+
+
+def case_family_gap_summed_over_other_steps():   # s = 1..T+1: one step more than the family has
+    def parts(ctx):
+        steps, terms = sg._gradient_bound_steps(ctx)
+        return (index("s", lo=1, hi=T + 1),), terms
+    return _run([_gradient_chain(parts)])
+
+
+def case_not_a_pathwise_atom():
+    from resnet_lemmas.proofs.kernel.atoms import Square
+    def parts(ctx):
+        return (), [(as_expr(1), Square(sg.B))]
+    return _run([_gradient_chain(parts)])
+
+
+def case_square_of_a_family_member_with_a_free_step():
+    def parts(ctx):   # the component index e summed, but the vector is free in t: not summed over
+        s = ctx.samples.stream
+        return (), [(as_expr(1), SquareSum(s["psi"], (s["e"],)))]
+    return _run([_gradient_chain(parts)])
+
+
+def _projection_chain(parts, value=None, using=("positive_constants", "ball_projection",
+                                                "comparator_in_ball")):
+    value = sg.E_post - sg.E_pre if value is None else value
+    atom = PathwiseSum(value, parts, "projection gains")
+    return Chain("projection", sg.E_pre).le(sg.E_pre + value, Certificate((atom,), using=using))
+
+
+E_post_skip = NamedScalar("E_post_skip", "E_post'", "E_post'")
+
+
+def case_projection_gain_towards_the_iterate_after_next():
+    ctx = _ctx()           # ||z_{t+2} - z*|| is not bounded by ||z_t - eta g_t - z*||
+    t, e, zs = model.t_idx, ctx.samples.stream["e"], ctx.samples.stream["zs"]
+    from resnet_lemmas.proofs.indexed.terms import constant_in
+    gap = lambda s: model.sgd_sq(model.z_t[s, e] - constant_in(zs, t), e)  # noqa: E731
+    ctx.define(E_post_skip, Lam((), expect(sum_over(gap(t) - gap(t + 2), t) * (1 / (2 * eta * T)))))
+    return _run([_projection_chain(sg._projection_steps, value=E_post_skip - sg.E_pre)], contexts=[ctx])
+
+
+def case_projection_gain_without_the_comparator_bound():
+    return _run([_projection_chain(sg._projection_steps, using=("positive_constants", "ball_projection"))])
+
+
+def case_projection_gain_without_the_projection():
+    return _run([_projection_chain(sg._projection_steps, using=("positive_constants", "comparator_in_ball"))])
+
+
+AvgRisk_next = NamedScalar("AvgRisk_next", "AvgRisk'", "AvgRisk'")
+
+
+def case_online_to_batch_with_the_next_iterate():
+    """E l(z_{t+1}^T psi_t(x_t)) is not the risk of z_{t+1}: z_{t+1} depends on the sample of step t."""
+    ctx = _ctx()
+    s, t, j = ctx.samples.stream, model.t_idx, model.j
+    e = s["e"]
+    pred_next = sum_over(model.z_t[t + 1, e] * s["psi"], e)
+    pred_next_j = sum_over(model.z_t[t + 1, e] * s["psi_j"], e)
+    E_regret_next = NamedScalar("E_regret_next", "R'", "R'")
+    ctx.define(AvgRisk_next, Lam((), expect(sum_over(mean(ell(pred_next_j, model.y_t[j]), j), t) / T)))
+    ctx.define(E_regret_next, Lam((), expect(sum_over(ell(pred_next, model.Y_s[t]) - ell(s["comp"], model.Y_s[t]), t) / T)))
+    return _run([Chain("o2b", AvgRisk_next).eq(sg.CompLoss + E_regret_next, Identity())], contexts=[ctx])
+
+
+
+
+CASES = {
+    # name: (attacks, builder, refusal fragment)
+    "pathwise_sum_at_concrete_sizes": (("PathwiseSum",), case_pathwise_sum_at_concrete_sizes,
+                                       "symbolic-size certificate"),
+    "negative_weight": (("sym:PathwiseSum",), case_negative_weight, "not certified nonnegative"),
+    "weights_that_do_not_add_up": (("sym:PathwiseSum",), case_weights_that_do_not_add_up,
+                                   "not E of the weighted pathwise atoms"),
+    "family_gap_not_in_use": (("sym:FamilyGap",), case_family_gap_of_a_hypothesis_not_in_use,
+                              "not a bound over a family in use"),
+    "family_gap_of_a_single_bound": (("sym:FamilyGap",), case_family_gap_of_a_single_bound,
+                                     "not a bound over a family"),
+    "family_gap_over_other_steps": (("sym:FamilyGap",), case_family_gap_summed_over_other_steps,
+                                    "must sum over the same steps"),
+    "not_a_pathwise_atom": (("sym:PathwiseSum",), case_not_a_pathwise_atom, "not a pathwise atom"),
+    "square_with_a_free_step": (("sym:SquareSum",), case_square_of_a_family_member_with_a_free_step,
+                                "outside the summed"),
+    "projection_towards_the_iterate_after_next": (("sym:ProjectionGain",),
+                                                  case_projection_gain_towards_the_iterate_after_next,
+                                                  "not E of the weighted pathwise atoms"),
+    "projection_without_comparator_bound": (("sym:ProjectionGain",),
+                                            case_projection_gain_without_the_comparator_bound,
+                                            "comparator_in_ball"),
+    "projection_without_projection": (("sym:ProjectionGain",), case_projection_gain_without_the_projection,
+                                      "needs the projection hypothesis"),
+    "online_to_batch_with_the_next_iterate": (("sym:expect_sample",), case_online_to_batch_with_the_next_iterate,
+                                              "differ"),
+}
+
+
+def test_the_honest_pathwise_certificate_verifies():
+    report = case_honest_gradient_bound_verifies()
+    assert report.ok, report.summary()
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_the_kernel_refuses(name):
+    _, build, fragment = CASES[name]
+    report = build()
+    message = "; ".join(f.message for f in report.failures)
+    assert report.theorem is None, f"{name}: a theorem was issued for a false derivation"
+    assert fragment in message, f"{name}: refused, but the message does not say why: {message[:400]}"
+
+
+def test_every_pathwise_atom_has_a_refused_case():
+    covered = {c for covers, _, _ in CASES.values() for c in covers}
+    names = ["PathwiseSum"] + [f"sym:{a.__name__}" for a in (PathwiseSum,) + PATHWISE_ATOMS]
+    assert not [n for n in names if n not in covered]
+    assert PathwiseSum in ALL_ATOMS
+
+
+def test_a_weighted_sum_stands_for_its_symbolic_atom_only_when_the_values_agree():
+    """The weighted sum's value must equal its symbolic stand-in's (a stand-in for another gap fails)."""
+    atom = WeightedSum(sg.E_post - sg.E_pre, sg._projection_terms, "projection gains",
+                       PathwiseSum(sg.E_post - sg.E_pre + 1, sg._projection_steps, "projection gains"))
+    chain = Chain("projection", sg.E_pre).le(sg.E_post, Certificate((atom,), using=(
+        "positive_constants", "ball_projection", "comparator_in_ball")))
+    report = _run([chain])
+    assert report.theorem is None and "differ" in report.failures[0].message
+
+
+def test_a_halved_regret_bound_is_refused_at_symbolic_sizes():
+    chain = sg.regret_chain(final_bound=sg.REGRET_BOUND / 2)
+    proof = sg.build([_ctx()])
+    proof.steps = [chain]
+    proof.conclusion = (sp.Le(sg.AvgRisk, sg.F_lin + sg.REGRET_BOUND / 2, evaluate=False),)
+    report = check(proof)
+    assert report.theorem is None
+    assert any("differ" in f.message for f in report.failures), report.summary()
