@@ -362,6 +362,15 @@ MUTANTS: tuple[Mutant, ...] = (
     Mutant("step_size_wrong_power", "proofs/lemmas/sgd_regret.py",
            "STEP_SIZE = B / (L * b_feat * sp.sqrt(T))", "STEP_SIZE = B / (L * b_feat * T)",
            ("sgd_regret",), "the step size B / (L b T) instead of B / (L b sqrt(T))", "symbolic step"),
+    Mutant("sgd_symbolic_gsq_not_a_mean", "proofs/indexed/model.py",
+           'sg.E_gsq: expect(sum_over(s["grad"] * s["grad"], t, e) / T),',
+           'sg.E_gsq: expect(sum_over(s["grad"] * s["grad"], t, e)),',
+           ("sgd_regret",), "E ||g_t||^2 at symbolic T summed over the steps instead of averaged (only the "
+           "all-sizes context sees it)", "symbolic step"),
+    Mutant("sgd_symbolic_risk_of_the_next_iterate", "proofs/indexed/model.py",
+           'pred_j=sum_over(z_t[t, e] * psi_j, e)', 'pred_j=sum_over(z_t[t + 1, e] * psi_j, e)',
+           ("sgd_regret",), "the average risk at symbolic T of z_{t+1} instead of z_t (online-to-batch "
+           "must then fail: z_{t+1} depends on the sample of step t)", "symbolic step"),
     Mutant("feature_comparator_sign", "proofs/lemmas/feature_benchmark_reached.py",
            "InfimumGap(F, F_feat, ((a, w), (b, V.T * w)))", "InfimumGap(F, F_feat, ((a, w), (b, -V.T * w)))",
            ("feature_benchmark_reached",), "the residual prediction as the comparator b = -V^T w (sign)",
@@ -443,6 +452,8 @@ OLD_EDITS = {
 }
 #: Mutants without a counterpart before issue 10, and why (the check they break did not exist).
 NO_OLD_COUNTERPART = {
+    "sgd_symbolic_gsq_not_a_mean": "no SGD model at symbolic T before issue 11",
+    "sgd_symbolic_risk_of_the_next_iterate": "no SGD model at symbolic T before issue 11",
     "loss_grad_single_precision": "counterpart not run (found by the second red team after the recorded "
                                   "run of the old tree)",
     "benchmark_tolerances_loosened": "no benchmark bracket (no dual lower bound to close)",
