@@ -213,6 +213,9 @@ _ATOM_WORDS = {
                     r"\ell'(p; y)(q - p)$, nonnegative because $\ell$ is convex in $p$"),
     "CauchySchwarzGap": r"the Cauchy--Schwarz gap, certified by Lagrange's identity",
     "OperatorNormGap": r"the definition of the spectral norm $\|M\|_2 = \max_{\|z\| = 1} \|M z\|$",
+    "WeightedSum": "a sum of nonnegative weights times nonnegative atoms, listed per concrete size",
+    "PathwiseSum": (r"the expectation of a sum over the steps $t$ of nonnegative weights times atoms that "
+                    r"are nonnegative at every step on every stream"),
 }
 
 
@@ -224,6 +227,8 @@ def _atom_line(atom) -> str:
         words = escape(doc)
     if kind == "NonNegative" and getattr(atom, "why", ""):
         words += f" ({prose(atom.why)})"
+    if kind == "WeightedSum" and getattr(atom, "symbolic", None) is not None:
+        words += "; at every size, " + _ATOM_WORDS["PathwiseSum"]
     try:
         expr = tex(atom.expr)
     except Exception as exc:  # the kernel reports a malformed atom; print what we can
@@ -237,8 +242,10 @@ def _justification(just, proof) -> str:
     reason = getattr(just, "reason", "")
     parts = []
     if isinstance(just, K.Identity):
-        parts.append(r"\textbf{Identity} (checked by SymPy at every size above)"
-                     + (f": {prose(reason)}." if reason else "."))
+        how = ("checked by the index normal form at every size, and by SymPy at each concrete size above"
+               if any(ctx.symbolic for ctx in getattr(proof, "contexts", ())) else
+               "checked by SymPy at every size above")
+        parts.append(rf"\textbf{{Identity}} ({how})" + (f": {prose(reason)}." if reason else "."))
     elif isinstance(just, K.Certificate):
         parts.append(r"\textbf{Certificate}" + (f": {prose(reason)}." if reason else ".")
                      + " The gap between the two sides equals, identically, the sum of the "
