@@ -21,8 +21,10 @@ form has moved sums and coefficients out of ``E`` first):
   deterministic, or predictable at the first step;
 * ``sample``: ``E[M] = (1/n) sum_j E[M']`` when ``M`` has a sampled tensor, every sampled tensor in ``M``
   is at one step ``s`` that provably lies in ``lo..hi``, every predictable tensor is at exactly that ``s``
-  (the same index expression) or at the first step, and every other tensor is deterministic; ``M'``
-  replaces each sampled ``X[s, r]`` by its population tensor at a fresh index ``j``.
+  (the same index expression) or at the first step, every other tensor is deterministic, and no step
+  argument mentions an index bound inside a function atom (``sqrt(sum_s X_s^2)`` holds the samples of
+  every step, not one); ``M'`` replaces each sampled ``X[s, r]`` by its population tensor at a fresh
+  index ``j``.
 
 Soundness of ``sample``: ``M`` is ``G(P, i_s)`` with ``P`` a function of ``i_1 .. i_{s-1}`` and ``G``
 deterministic; ``i_s`` is uniform on ``0..n-1`` and independent of ``i_1 .. i_{s-1}``, so
@@ -35,7 +37,7 @@ from dataclasses import dataclass
 
 import sympy as sp
 
-from .terms import SEQ, Expr, Fn, IndexAlgebraError, Lam, Ten, Term, fresh, index, within
+from .terms import SEQ, Expr, Fn, IndexAlgebraError, Lam, Ten, Term, fresh, index, indices_in, within
 
 
 @dataclass(frozen=True)
@@ -76,19 +78,20 @@ class Stream:
             raise IndexAlgebraError("sampled tensors draw from populations of different sizes")
 
 
-def _tensors(factors):
-    """Every tensor component in ``factors``, also inside function atoms; ``None`` if there is a
-    nested ``E`` (left alone)."""
+def _tensors(factors, bound=frozenset()):
+    """``(component, indices bound around it)`` for every tensor component in ``factors``, also inside
+    function atoms (whose own bound indices and dummies are collected); ``None`` if there is a nested
+    ``E`` (left alone)."""
     out = []
     for f in factors:
         if isinstance(f, Ten):
-            out.append(f)
+            out.append((f, bound))
         elif isinstance(f, Fn):
             if f.name == "expect":
                 return None
             for lam in f.lams:
                 for term in lam.body.terms:
-                    inner = _tensors(term.factors)
+                    inner = _tensors(term.factors, bound | set(lam.bound) | set(term.dummies))
                     if inner is None:
                         return None
                     out += inner
@@ -137,8 +140,11 @@ def expect_rule(stream: Stream, term: Term, pos: int, normalize):
     table = {x.key: (pop, pop.key in predictable) for x, pop in stream.sampled}
     first = lambda arg: sp.expand(arg - stream.lo) == 0  # noqa: E731
     steps, pred_steps = set(), set()
-    for ten in found:
+    for ten, bound in found:
         key = ten.tensor.key
+        if key in table or key in predictable:
+            if indices_in(ten.args[0]) & bound:
+                return None   # a step summed inside an atom (sum_s X_s): samples of many steps
         if key in table:
             steps.add(sp.expand(ten.args[0]))
         elif key in predictable:

@@ -209,7 +209,9 @@ class SymbolicContext:
             return ("size", str(self.size_names[name]))
         if name not in self.definitions:
             return None
-        return expr_key(self.translate(name, _out(name)).num)
+        key = expr_key(self.translate(name, _out(name)).num)
+        # under another stream (which tensors are random, and how) a name means something else
+        return key if self.stream is None else (key, repr(self.stream))
 
 
 def _coefficient_denominators(expr) -> set:

@@ -164,3 +164,37 @@ def test_a_stream_declaration_must_be_consistent():
                sampled=((model.X_s, model.x_t), (Tensor("X2", (SEQ, model.d)), x2)))
     with pytest.raises(IndexAlgebraError, match="step as its first slot"):
         Stream(1, model.T, predictable=(model.x_t,))
+
+
+# -- red-team finding (issue 11): a step summed inside a function atom is many samples, not one ----
+def _one_population():
+    pop, X = Tensor("pop", (model.n,)), Tensor("Xr", (SEQ,))
+    return pop, X, Assume(stream=Stream(1, model.T, deterministic=(pop,), sampled=((X, pop),)))
+
+
+def test_a_step_summed_inside_sqrt_is_not_one_sample():
+    """E[(sum_s X_s)^2] written as sqrt(S)^4 is not (T^2/n) sum_j pop_j^2 (at T = n = 2, pop = (0, 1):
+    3/2 against 2); the rule once merged every X_s into one draw."""
+    from resnet_lemmas.proofs.indexed.terms import sqrt
+    pop, X, assume = _one_population()
+    s = index("s", lo=1, hi=model.T)
+    S = sum_over(X[s], s)
+    with pytest.raises(IdentityFailure):
+        equal(expect(sqrt(S) * sqrt(S) * sqrt(S) * sqrt(S)),
+              sum_over(pop[j] * pop[j], j) * (model.T ** 2 / model.n), assume)
+    streams = list(itertools.product((0.0, 1.0), repeat=2))
+    assert np.mean([(a + b) ** 2 for a, b in streams]) == 1.5
+
+
+def test_a_step_bound_by_an_atom_argument_is_not_one_sample():
+    """E[opnorm((s, a) -> X_s)], and E[X_t opnorm((t, a) -> X_t)] with the outer label reused inside."""
+    from resnet_lemmas.proofs.indexed.terms import Lam, opnorm
+    pop, X, assume = _one_population()
+    s, a = index("s", lo=1, hi=model.T), index("a", model.d)
+    mj = lambda e: sum_over(e, j) * (1 / model.n)  # noqa: E731
+    with pytest.raises(IdentityFailure):
+        equal(expect(opnorm(Lam((s, a), constant_in(X[s], a)))),
+              mj(opnorm(Lam((s, a), constant_in(pop[j], s, a)))), assume)
+    with pytest.raises(IdentityFailure):
+        equal(expect(X[t] * opnorm(Lam((t, a), constant_in(X[t], a)))),
+              constant_in(mj(pop[j] * opnorm(Lam((t, a), constant_in(pop[j], t, a)))), t), assume)

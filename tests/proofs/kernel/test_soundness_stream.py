@@ -214,3 +214,15 @@ def test_a_halved_regret_bound_is_refused_at_symbolic_sizes():
     report = check(proof)
     assert report.theorem is None
     assert any("differ" in f.message for f in report.failures), report.summary()
+
+
+def test_a_name_means_something_else_under_another_stream():
+    """Red-team hardening: the meaning of a name (what a citation compares) includes the stream, so a
+    theorem proven under a different declaration of what is random cannot be cited here."""
+    from resnet_lemmas.proofs.indexed.stream import Stream
+    honest, other = _ctx(), _ctx()
+    S = model.STREAM
+    other.stream = Stream(S.lo, S.hi, deterministic=S.deterministic + (model.z_t,),
+                          predictable=(model.rho_t, model.phi_t), sampled=S.sampled)
+    assert honest.meaning(sg.AvgRisk) != other.meaning(sg.AvgRisk)
+    assert honest.meaning(sg.AvgRisk) == _ctx().meaning(sg.AvgRisk)
