@@ -73,6 +73,12 @@ NOTHING = Assume()
 
 
 # -- rules on one monomial ------------------------------------------------------------------------
+def disjoint(ra, rb) -> bool:
+    """The ranges ``(lo, hi)`` provably do not meet (one ends before the other begins)."""
+    return bool(ra and rb and any(sp.expand(lo - hi - 1).is_nonnegative is True
+                                  for lo, hi in ((rb[0], ra[1]), (ra[0], rb[1]))))
+
+
 def _step(term: Term, assume: Assume, depth: int):
     """One rewrite of ``term`` (a list of monomials) or ``None`` when no rule applies."""
     if term.coef == 0:
@@ -91,9 +97,7 @@ def _step(term: Term, assume: Assume, depth: int):
             return [Term(term.coef, rest, term.dummies)]
         if gap.is_number:          # delta(t, t + 1) = delta(0, 1) = 0
             return []
-        ra, rb = bounds(a), bounds(b)
-        if ra and rb and any(sp.expand(lo - hi - 1).is_nonnegative for lo, hi in ((rb[0], ra[1]),
-                                                                                   (ra[0], rb[1]))):
+        if disjoint(bounds(a), bounds(b)):
             return []              # disjoint ranges: delta(a, b + d) = 0 for a, b in 0..d-1
         for p, q in ((a, b), (b, a)):   # delta(j + c, q) = delta(j, q - c) for an integer offset c
             js = [x for x in indices_in(p) if x in term.dummies]

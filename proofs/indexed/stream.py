@@ -98,6 +98,16 @@ def _tensors(factors, bound=frozenset()):
     return out
 
 
+def at_first_step(arg, stream: Stream) -> bool:
+    """A predictable tensor at ``arg`` depends on no sample: ``arg`` is the first step."""
+    return sp.expand(arg - stream.lo) == 0
+
+
+def predictable_at(pred_steps: set, steps: set) -> bool:
+    """Every predictable tensor is at the sample's own step (a later one may depend on the sample)."""
+    return pred_steps <= steps
+
+
 def _tight(expr: Expr) -> Expr:
     """``expr`` free only in the indices its terms mention (a cancelled term's index is dropped)."""
     return Expr(expr.terms, frozenset().union(*(t.free() for t in expr.terms)) if expr.terms else ())
@@ -138,7 +148,7 @@ def expect_rule(stream: Stream, term: Term, pos: int, normalize):
     deterministic = {t.key for t in stream.deterministic}
     predictable = {t.key for t in stream.predictable}
     table = {x.key: (pop, pop.key in predictable) for x, pop in stream.sampled}
-    first = lambda arg: sp.expand(arg - stream.lo) == 0  # noqa: E731
+    first = lambda arg: at_first_step(arg, stream)  # noqa: E731
     steps, pred_steps = set(), set()
     for ten, bound in found:
         key = ten.tensor.key
@@ -156,7 +166,7 @@ def expect_rule(stream: Stream, term: Term, pos: int, normalize):
         if pred_steps:
             return None
         return [Term(term.coef, rest + tuple(factors), term.dummies)]   # E[M] = M
-    if len(steps) != 1 or not pred_steps <= steps:
+    if len(steps) != 1 or not predictable_at(pred_steps, steps):
         return None
     (s,) = steps
     if not within(s, stream.lo, stream.hi):

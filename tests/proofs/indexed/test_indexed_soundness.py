@@ -134,6 +134,29 @@ FALSE_USES = {
 }
 
 
+#: The new rules of issue 11, each broken on purpose: its false use above must then go through (so the
+#: false-use test fails on the broken rule).  ``module, attribute, broken replacement``.
+BROKEN = {
+    "delta_disjoint": ("normal_form", "disjoint", lambda ra, rb: True),
+    "expect_deterministic": ("stream", "at_first_step", lambda arg, stream: True),
+    "expect_sample": ("stream", "predictable_at", lambda pred_steps, steps: True),
+}
+
+
+@pytest.mark.parametrize("rule", sorted(BROKEN))
+def test_the_false_use_fails_on_a_deliberately_broken_rule(rule, monkeypatch):
+    import importlib
+    from resnet_lemmas.proofs.indexed import normal_form
+    module, attribute, broken = BROKEN[rule]
+    normal_form._collect.cache_clear()   # normal forms are cached: none computed by the broken rule may stay
+    monkeypatch.setattr(importlib.import_module(f"resnet_lemmas.proofs.indexed.{module}"), attribute, broken)
+    attempt, _, _ = FALSE_USES[rule]
+    try:
+        attempt(monkeypatch)    # accepted now: the false-use test would fail
+    finally:
+        normal_form._collect.cache_clear()
+
+
 def _e():
     from resnet_lemmas.proofs.indexed import model
     return index("e", 2 * model.d)
