@@ -14,7 +14,7 @@ optional comment printed next to the formula, never instead of it).  What each k
   divergences of it are ``>= 0``);
 * :class:`LocalMinimum` -- ``(variables)`` is a local minimum of ``objective`` (the rules
   :class:`~.rules.FirstOrder` and :class:`~.rules.LevelSet` use it);
-* :class:`Projection` ``rho = min(1, B / ||y||)`` for every ``(rho, y)`` of a family: ``rho y`` is the
+* :class:`Projection` ``rho = min(1, B / ||y||)`` and ``Pi_B(y) = rho y`` for every ``(rho, y, Pi_B(y))`` of a family: ``rho y`` is the
   Euclidean projection of ``y`` on the ball of radius ``B`` (the atom ``BallProjectionVI`` uses it).
 
 ``mentions(ctx)`` is every component symbol a hypothesis says something about; the infimum rule refuses
@@ -261,8 +261,9 @@ class Bound(Hypothesis):
 
     def mentions(self, ctx):
         if ctx.symbolic:
-            if self.family is not None:
-                return ctx.family_components(self.family)
+            if self.family is not None:   # what the members mention, and what the formula itself does
+                formula = ctx.free_components(_gap(self.template.expr)) - set(self.template.variables)
+                return ctx.family_components(self.family) | formula
             return ctx.free_components(_gap(self.template))
         out = set()
         for bound in self.bounds(ctx):
@@ -301,9 +302,21 @@ class LocalMinimum(Hypothesis):
         return out
 
 
+class _Projected(sp.MatrixSymbol):
+    """The placeholder ``Pi_B(y)`` of the projection hypothesis (printed as such)."""
+
+    def _latex(self, printer):
+        return r"\Pi_B(y)"
+
+    def _sympystr(self, printer):
+        return "Pi_B(y)"
+
+
 @dataclass(frozen=True, eq=False)
 class Projection(Hypothesis):
-    """``rho = min(1, radius / ||y||)`` for every ``(rho, y)`` in ``ctx.families[family]``."""
+    """``rho = min(1, radius / ||y||)`` and ``Pi_B(y) = rho y`` for every member ``(rho, y, Pi_B(y))`` of
+    ``ctx.families[family]`` (at concrete sizes the projected point is checked to be ``rho y``; at
+    symbolic sizes it is the model's next iterate, and the relation is this hypothesis)."""
 
     family: str = ""
     radius: sp.Basic = None
@@ -312,20 +325,37 @@ class Projection(Hypothesis):
     @property
     def statement(self):
         from ..linalg import norm
-        rho, y = sp.Symbol("rho", real=True), sp.MatrixSymbol("y", sp.Symbol("m"), 1)
-        body = sp.Eq(rho, sp.Min(1, self.radius / norm(y)), evaluate=False)
-        return ForEach(body, sp.Symbol(self.family))
+        m = sp.Symbol("m")
+        rho, y = sp.Symbol("rho", real=True), sp.MatrixSymbol("y", m, 1)
+        projected = _Projected("Pi_B(y)", m, 1)
+        body = sp.And(sp.Eq(rho, sp.Min(1, self.radius / norm(y)), evaluate=False),
+                      sp.Eq(projected, rho * y, evaluate=False))
+        return ForEach(body, sp.Symbol(self.family), sp.Tuple(rho, y, projected))
 
     def pairs(self, ctx: Context) -> dict:
+        """``rho -> y`` of the members ``(rho, y, projected)``; the projected point must be ``rho y``."""
         if ctx.symbolic or self.family not in ctx.families:
             raise KernelError(f"hypothesis {self.name!r}: context {ctx.label} has no family "
                               f"{self.family!r}")
-        return {rho: sp.ImmutableMatrix(ctx.instantiate(y)).expand() for rho, y in ctx.families[self.family]}
+        out = {}
+        for member in ctx.families[self.family]:
+            if len(member) != 3:
+                raise KernelError(f"hypothesis {self.name!r}: a member of {self.family!r} is not "
+                                  "(rho, y, projected point)")
+            rho, y, projected = member
+            y = sp.ImmutableMatrix(ctx.instantiate(y)).expand()
+            if any(sp.expand(e) != 0 for e in sp.ImmutableMatrix(ctx.instantiate(projected)) - rho * y):
+                raise KernelError(f"hypothesis {self.name!r}: the projected point of {rho} is not "
+                                  f"{rho} y at {ctx.label}")
+            out[rho] = y
+        return out
 
     def mentions(self, ctx):
+        radius = ctx.free_components(self.radius) if ctx.symbolic else \
+            sp.sympify(ctx.instantiate(self.radius)).free_symbols
         if ctx.symbolic:
-            return ctx.family_components(self.family)
-        out = set()
+            return ctx.family_components(self.family) | radius
+        out = set(radius)
         for rho, y in self.pairs(ctx).items():
             out |= {rho} | set().union(*(sp.sympify(e).free_symbols for e in y))
         return out

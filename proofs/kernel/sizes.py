@@ -672,6 +672,12 @@ def family_instance(env, family, placeholders, gap, step) -> Expr:
         raise KernelError(f"family {family!r} has {len(members)} placeholders here, the bound "
                           f"{len(placeholders)}")
     unfold = symbolic_parts(env)[0]
+    ctx = env.ctx
+    for name in placeholders:   # a placeholder is bound by the template: it must not mean anything here
+        if (name in ctx.size_names or name in ctx.definitions or name in ctx.infima
+                or name in env.overrides or name in ctx.dims):
+            raise KernelError(f"family bound {family!r}: placeholder {name} is already a name of "
+                              f"context {ctx.label}")
     table = dict(unfold.table)
     for name, lam in zip(placeholders, members):
         if len(lam.bound) != len(_dims(name)):

@@ -167,7 +167,7 @@ def sgd_context(TT: int, nn: int, dd: int) -> Context:
     ctx.define(T, sp.Integer(TT))
     ctx.define_family("t and x", [(psi,) for psi in s.psi.values()])
     ctx.define_family("t and x in the run", [(s.ell_p(s.prediction(t, h, j), s.y[j]),) for (t, h, j) in s.psi])
-    ctx.define_family("t and history", [(rho, s.z_tilde(t_next - 1, h[:-1], h[-1]))
+    ctx.define_family("t and history", [(rho, s.z_tilde(t_next - 1, h[:-1], h[-1]), s.z[(t_next, h)])
                                       for (t_next, h), rho in s.rho.items()])
     ctx.define(z_1, s.z1)
     ctx.define(z_star, s.z_star)
@@ -284,7 +284,7 @@ positive_constants = Positive(
 ball_projection = Projection(
     "ball_projection", "t and history", B,
     gloss="z_{t+1} = Pi_B(z_t - eta g_t) = rho_{t+1} (z_t - eta g_t): the projection onto the ball of "
-          "radius B, for every step and history")
+          "radius B, for every step and history (members (rho_{t+1}, z_t - eta g_t, z_{t+1}))")
 comparator_in_ball = Bound("comparator_in_ball", sp.Le(norm(z_star), B, evaluate=False),
                            gloss="the comparator z* = (u*, 0) has ||u*|| <= B")
 features_bounded = Bound(

@@ -549,7 +549,9 @@ def hypothesis_latex(statement) -> str:
     if isinstance(statement, IsConvex):
         return r"the loss $\ell(p; y)$ is convex and differentiable in $p$"
     if isinstance(statement, ForEach):
-        return f"${tex(statement.args[0])}$ for every {escape(str(statement.args[1]))}"
+        names = (f"$({', '.join(tex(a) for a in statement.args[2])})$ in " if len(statement.args) > 2
+                 else "")
+        return f"${tex(statement.args[0])}$ for every {names}{escape(str(statement.args[1]))}"
     if isinstance(statement, sp.And):
         return ", ".join(hypothesis_latex(a) for a in statement.args)
     return f"${tex(statement)}$"

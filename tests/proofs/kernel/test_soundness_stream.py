@@ -146,7 +146,60 @@ def case_online_to_batch_with_the_next_iterate():
 
 
 
+# -- second red team (issue 11) ------------------------------------------------------------------
+def case_infimum_through_a_family_bound_whose_formula_mentions_the_comparator():
+    """c <= E l(a^T x) for a family's (trivial) members does not give c <= F_lin = inf_a E l(a^T x)
+    (d = n = 1, l = (p - y)^2, x = 1, y = 0, a = 1, c = 1: the hypothesis holds, F_lin = 0 < c)."""
+    from resnet_lemmas.proofs import expressions as ex
+    from resnet_lemmas.proofs.indexed.stream import Stream
+    from resnet_lemmas.proofs.kernel import Bound, Proof
+    from resnet_lemmas.proofs.kernel.rules import Infimum
+    c, member = NamedScalar("c_level", "c", "c"), NamedScalar("m_member", "m", "m")
+    ctx = model.symbolic_context()
+    ctx.stream = Stream(lo=1, hi=1, deterministic=(model.x_t, model.y_t, model.a_t, model.b_t, model.w_t,
+                                                   model.V_t, model.f_t, model.u_t, model.theta_t, model.J_t))
+    one = index("t", lo=1, hi=1)
+    ctx.define_family("the single step", one, (Lam((), as_expr(0)),))
+    hyp = Bound("level_below_loss", sp.Lambda(member, sp.Le(c, ex.E_loss_linear, evaluate=False)),
+                "the single step")
+    parts = lambda _ctx: ((one,), [(as_expr(1), FamilyGap("level_below_loss"))])  # noqa: E731
+    first = Chain("step1", c).le(ex.E_loss_linear, Certificate(
+        (PathwiseSum(ex.E_loss_linear - c, parts, "family gap"),), using=("level_below_loss",)))
+    second = Chain("step2", c).le(ex.F_lin, Infimum(from_chain="step1", using=("level_below_loss",)))
+    return check(Proof("laundered", [hyp], [first, second], [ctx],
+                       conclusion=(sp.Le(c, ex.F_lin, evaluate=False),)))
+
+
+def case_family_placeholder_that_is_a_size_name():
+    """A template over the placeholder T_steps (a size name here) lost its binder: 'every slope <= c'
+    gave 0 <= c (false for l(p; y) = -5 p and c = -1)."""
+    from resnet_lemmas.proofs.kernel import Bound
+    from resnet_lemmas.proofs.kernel.atoms import NonNegative
+    c = NamedScalar("c_cap", "c", "c")
+    hyp = Bound("slopes_below_c", sp.Lambda(sg.T, sp.Le(sg.T, c, evaluate=False)), "t and x in the run")
+    parts = lambda ctx: ((ctx.samples.t,), [(as_expr(1 / T), FamilyGap("slopes_below_c"))])  # noqa: E731
+    chain = Chain("c_nonneg", sp.Integer(0)).le(c, Certificate(
+        (PathwiseSum(c - sg.T, parts, "slopes below c"), NonNegative(sg.T)), using=("slopes_below_c",)))
+    return run([chain], [hyp], [_ctx()], conclusion=(sp.Le(0, c, evaluate=False),))
+
+
+def case_concrete_projection_member_that_is_not_rho_y():
+    """At concrete sizes the projected point of a member must be rho y (the printed hypothesis)."""
+    ctx = sg.sgd_context(2, 1, 1)
+    label = "t and history"
+    members = ctx.families[label]
+    ctx.families[label] = [(rho, y, 2 * nxt) for rho, y, nxt in members]
+    return run([sg.regret_chain()], list(sg.HYPOTHESES), [ctx], conclusion=sg.CONCLUSION)
+
+
 CASES = {
+    "infimum_through_a_family_formula": (("sym:Infimum", "sym:Bound"),
+                                         case_infimum_through_a_family_bound_whose_formula_mentions_the_comparator,
+                                         "says something about ['a']"),
+    "family_placeholder_that_is_a_size_name": (("sym:FamilyGap",), case_family_placeholder_that_is_a_size_name,
+                                               "already a name of context"),
+    "projection_member_not_rho_y": (("Projection",), case_concrete_projection_member_that_is_not_rho_y,
+                                    "is not rho"),
     # name: (attacks, builder, refusal fragment)
     "pathwise_sum_at_concrete_sizes": (("PathwiseSum",), case_pathwise_sum_at_concrete_sizes,
                                        "symbolic-size certificate"),
