@@ -516,6 +516,14 @@ class _Checker:
                     continue
                 if here != value:
                     raise KernelError(f"{name} means something else at {ctx.label} than in {lemma}")
+            if ctx.symbolic:
+                # a name the cited theorem leaves undefined holds for every *constant* value; with a
+                # stream, a definition here may make it random, which the cited proof never allowed
+                formulas = list(theorem.conclusion) + [h.statement for h in theorem.hypotheses]
+                for name in _names_in(formulas):
+                    if name not in table and not ctx.is_deterministic(name):
+                        raise KernelError(f"{name} is a constant in {lemma} but depends on the sample "
+                                          f"stream at {ctx.label}")
 
     def cases(self, step: Cases, results: list) -> None:
         t0 = time.perf_counter()

@@ -102,6 +102,12 @@ class SymbolicContext:
                               "cannot be overwritten")
         if not isinstance(value, Lam) or value.free:
             raise KernelError(f"definition of {name} must be a closed index function (Lam)")
+        # a named scalar is either defined or a coefficient symbol of other definitions, never both
+        # (it would mean two things at once)
+        used = set().union(*(_tensors_and_symbols(lam.body, self.dims) for lam in self._lams()))
+        if name in used or any(s in self.definitions for s in _tensors_and_symbols(value.body, self.dims)):
+            raise KernelError(f"{name} is both defined and used as a coefficient symbol in context "
+                              f"{self.label}")
         dims = _dims(name)
         if len(value.bound) != len(dims) or any((b.lower, b.upper) != (0, s - 1)
                                                 for b, s in zip(value.bound, dims)):
@@ -146,7 +152,34 @@ class SymbolicContext:
         for lam in members:
             if not isinstance(lam, Lam) or not lam.free <= {step}:
                 raise KernelError(f"family {label!r}: a member must be a Lam free in the step {step} only")
+            if any(s in self.definitions for s in _tensors_and_symbols(lam.body, self.dims)):
+                raise KernelError(f"family {label!r}: a member uses a defined name as a coefficient")
         self.families[label] = (step, tuple(members))
+
+    def _lams(self):
+        yield from self.definitions.values()
+        for _, members in self.families.values():
+            yield from members
+
+    def is_deterministic(self, name) -> bool:
+        """``name``'s definition mentions no tensor the stream makes random (every tensor deterministic,
+        or predictable at the first step); true without a stream."""
+        if self.stream is None or name not in self.definitions:
+            return True
+        stream = self.stream
+        fixed = {t.key for t in stream.deterministic}
+        first = {t.key for t in stream.predictable}
+        todo = [self.definitions[name].body]
+        while todo:
+            for term in todo.pop().terms:
+                for f in term.factors:
+                    if isinstance(f, Ten):
+                        if not (f.tensor.key in fixed or (f.tensor.key in first
+                                                          and sp.expand(f.args[0] - stream.lo) == 0)):
+                            return False
+                    elif isinstance(f, Fn):
+                        todo += [lam.body for lam in f.lams]
+        return True
 
     def family_components(self, label) -> set:
         """The tensors and coefficient symbols the members of a family mention (refused if undefined)."""

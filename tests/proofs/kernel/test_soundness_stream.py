@@ -279,3 +279,28 @@ def test_a_name_means_something_else_under_another_stream():
                           predictable=(model.rho_t, model.phi_t), sampled=S.sampled)
     assert honest.meaning(sg.AvgRisk) != other.meaning(sg.AvgRisk)
     assert honest.meaning(sg.AvgRisk) == _ctx().meaning(sg.AvgRisk)
+
+
+# -- third red team (issue 11): a citation may not make a constant random ---------------------------
+def test_a_citation_refuses_a_constant_that_depends_on_the_stream():
+    """sgd_regret holds for constants B, L; a context defining B = L = 1 + Y_1^2 (the label of step 1's
+    sample) and citing it got a false theorem (T = 1, n = 2, l(p; y) = -y p, y = (10, 1/2): on the
+    stream i_1 = 1 the bound is 25/16 - 21/4 < 0 = AvgRisk)."""
+    from resnet_lemmas.proofs.kernel import Cite, Proof
+    ctx = _ctx()
+    noisy = Lam((), as_expr(1) + model.Y_s[1] * model.Y_s[1])
+    ctx.define(sg.B, noisy)
+    ctx.define(sg.L, noisy)
+    names = tuple(h.name for h in sg.HYPOTHESES if h.name != "comparator_attains_F_lin")
+    proof = Proof("random_constant", list(sg.HYPOTHESES), [Cite("cited", "sgd_regret", sg.LEMMA.theorem)],
+                  [ctx], conclusion=sg.CONCLUSION[0], assumes=names)
+    report = check(proof)
+    assert report.theorem is None
+    assert "depends on the sample stream" in "; ".join(f.message for f in report.failures), report.summary()
+
+
+def test_a_name_cannot_be_both_defined_and_a_coefficient_symbol():
+    from resnet_lemmas.proofs.kernel import KernelError
+    ctx = _ctx()          # eta is a coefficient of z_t - eta g_t in the model's definitions
+    with pytest.raises(KernelError, match="both defined and used as a coefficient"):
+        ctx.define(sg.eta, Lam((), as_expr(2)))
