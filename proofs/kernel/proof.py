@@ -259,13 +259,15 @@ def _free_in(contexts, formula) -> set:
     sides = formula.args if isinstance(formula, sp.core.relational.Relational) else (formula,)
     out = set()
     for ctx in contexts:
+        here = set()
         for side in sides:
             if ctx.symbolic:
-                out |= ctx.free_components(side)
+                here |= ctx.free_components(side)
                 continue
             value = ctx.instantiate(side)
             for item in (list(value) if isinstance(value, sp.MatrixBase) else [value]):
-                out |= sp.sympify(item).free_symbols
+                here |= sp.sympify(item).free_symbols
+        out |= rules.with_infima(ctx, here)
     return out
 
 
@@ -308,7 +310,8 @@ class _Checker:
         still = set()
         for t in eigen:
             mentioned = any(t in _free_in(self.proof.contexts, r) for r in relations)
-            constrained = any(t in h.mentions(ctx) for h in closure for ctx in self.proof.contexts)
+            constrained = any(t in rules.with_infima(ctx, h.mentions(ctx)) for h in closure
+                              for ctx in self.proof.contexts)
             if mentioned or constrained:
                 still.add(t)
         return frozenset(still)

@@ -163,6 +163,23 @@ def check_certificate(env: Env, gap, just: Certificate) -> list[str]:
     return [atom.certify(env) for atom in just.atoms]
 
 
+def with_infima(ctx, found: set) -> set:
+    """``found`` plus, for every named infimum in it, what its objective says something about except
+    its own variables (``inf_b G(a, b)`` depends on ``a``): an infimum is never opaque."""
+    out, todo, seen = set(found), [s for s in found if s in ctx.infima], set()
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        objective, variables = ctx.infima[name]
+        comps = ctx.free_components(objective) if ctx.symbolic else _free(ctx.instantiate(objective))
+        bound = set().union(*(ctx.components(v) for v in variables))
+        out |= comps - bound
+        todo += [s for s in comps if s in ctx.infima]
+    return out
+
+
 def check_infimum(envs: list, lhs, rhs, earlier, closure) -> str:
     """``earlier`` is the fact ``lhs <= objective`` (or ``None`` for the restriction form)."""
     first = envs[0].ctx
@@ -200,12 +217,13 @@ def check_infimum(envs: list, lhs, rhs, earlier, closure) -> str:
         comps = set()
         for v in variables:
             comps |= ctx.components(v)
-        found = comps & (ctx.free_components(lhs) if env.symbolic else _free(ctx.instantiate(lhs)))
+        found = comps & with_infima(ctx, ctx.free_components(lhs) if env.symbolic
+                                    else _free(ctx.instantiate(lhs)))
         if found:
             raise KernelError(f"{lhs} depends at {ctx.label} on {sorted(map(str, found))}: the bound is "
                               "not uniform in the comparator")
         for hyp in sorted(closure, key=lambda h: h.name):
-            clash = comps & hyp.mentions(ctx)
+            clash = comps & with_infima(ctx, hyp.mentions(ctx))
             if clash:
                 raise KernelError(f"hypothesis {hyp.name!r} (behind this fact) says something about "
                                   f"{sorted(map(str, clash))} at {ctx.label}: the comparator is not "

@@ -105,7 +105,8 @@ class SymbolicContext:
         # a named scalar is either defined or a coefficient symbol of other definitions, never both
         # (it would mean two things at once)
         used = set().union(*(_tensors_and_symbols(lam.body, self.dims) for lam in self._lams()))
-        if name in used or any(s in self.definitions for s in _tensors_and_symbols(value.body, self.dims)):
+        if name in used or any(s in self.definitions or s in self.infima
+                               for s in _tensors_and_symbols(value.body, self.dims)):
             raise KernelError(f"{name} is both defined and used as a coefficient symbol in context "
                               f"{self.label}")
         dims = _dims(name)
@@ -126,6 +127,8 @@ class SymbolicContext:
     def define_infimum(self, name, objective, variables: tuple) -> None:
         if name in self.infima:
             raise KernelError(f"infimum {name} is already defined in context {self.label}")
+        if name in set().union(*(_tensors_and_symbols(lam.body, self.dims) for lam in self._lams())):
+            raise KernelError(f"{name} is both an infimum and a coefficient symbol in context {self.label}")
         for v in variables:
             if v not in self.variables:
                 raise KernelError(f"infimum {name}: {v} is not a variable of context {self.label}")
@@ -152,7 +155,8 @@ class SymbolicContext:
         for lam in members:
             if not isinstance(lam, Lam) or not lam.free <= {step}:
                 raise KernelError(f"family {label!r}: a member must be a Lam free in the step {step} only")
-            if any(s in self.definitions for s in _tensors_and_symbols(lam.body, self.dims)):
+            if any(s in self.definitions or s in self.infima
+                   for s in _tensors_and_symbols(lam.body, self.dims)):
                 raise KernelError(f"family {label!r}: a member uses a defined name as a coefficient")
         self.families[label] = (step, tuple(members))
 
@@ -161,23 +165,36 @@ class SymbolicContext:
         for _, members in self.families.values():
             yield from members
 
-    def is_deterministic(self, name) -> bool:
-        """``name``'s definition mentions no tensor the stream makes random (every tensor deterministic,
-        or predictable at the first step); true without a stream."""
-        if self.stream is None or name not in self.definitions:
+    def is_deterministic(self, name, seen=frozenset()) -> bool:
+        """``name`` means something the stream does not make random: every tensor of its definition (or
+        of an infimum's objective, its own variables aside) deterministic or predictable at the first
+        step, and so, recursively, every name among its coefficients; true without a stream."""
+        if self.stream is None or name in seen:
             return True
-        stream = self.stream
+        stream, seen = self.stream, seen | {name}
         fixed = {t.key for t in stream.deterministic}
         first = {t.key for t in stream.predictable}
-        todo = [self.definitions[name].body]
-        while todo:
+        if name in self.infima:
+            objective, variables = self.infima[name]
+            bound = {self.variables[v].key for v in variables}
+            body = self.translate(objective).num
+        elif name in self.definitions:
+            bound, body = set(), self.definitions[name].body
+        else:
+            return True
+        for item in _tensors_and_symbols(body, self.dims):
+            if isinstance(item, Tensor):
+                if item.key not in fixed | bound and item.key not in first:
+                    return False
+            elif not self.is_deterministic(item, seen):
+                return False
+        todo = [body]
+        while todo:   # a predictable tensor only at the first step
             for term in todo.pop().terms:
                 for f in term.factors:
-                    if isinstance(f, Ten):
-                        if not (f.tensor.key in fixed or (f.tensor.key in first
-                                                          and sp.expand(f.args[0] - stream.lo) == 0)):
-                            return False
-                    elif isinstance(f, Fn):
+                    if isinstance(f, Ten) and f.tensor.key in first and sp.expand(f.args[0] - stream.lo) != 0:
+                        return False
+                    if isinstance(f, Fn):
                         todo += [lam.body for lam in f.lams]
         return True
 
@@ -664,7 +681,9 @@ def infimum_gap(env, value, infimum, point: dict) -> None:
     unfold, assume, _ = symbolic_parts(env)
     for v, e in point.items():
         require_real(env, e, "infimum atom point")
-    at_point = ctx.unfolder({**env.overrides, **point}).quotient(objective)
+    from .atoms.infimum import kept_overrides
+    _, variables = ctx.infima[infimum]
+    at_point = ctx.unfolder({**kept_overrides(ctx, env.overrides, variables), **point}).quotient(objective)
     equal(unfold.quotient(value), at_point, assume)
 
 

@@ -3,7 +3,10 @@
 Soundness.  ``inf_x G(x) <= G(x0)`` for every point ``x0`` of the domain (all real values of the
 infimum's variables), so ``value - inf >= 0`` when ``value = G(x0)``; the atom proves that identity with
 the point substituted for the infimum's variables (at symbolic sizes: the variable tensors substituted
-by the point's index expressions, compared by the normal form; the point must be real).
+by the point's index expressions, compared by the normal form; the point must be real).  The objective is
+unfolded from the definitions: a premise's value of a derived name holds at the current variables only,
+and a premise whose value mentions the infimum's variables changes when they move, so neither is used
+(:func:`kept_overrides`).
 """
 from __future__ import annotations
 
@@ -14,6 +17,21 @@ import sympy as sp
 from .. import sizes
 from ..errors import KernelError
 from ..zero import prove_zero, require_real
+
+
+def kept_overrides(ctx, overrides, variables) -> dict:
+    """The step's equations that still hold when the infimum's variables move to the point: values of
+    other variables and of coefficient symbols that do not mention those variables.  A premise's value
+    of a *derived* name (``E l(a^T x) = ...``) holds at the current variables only, so it is not used."""
+    moving = set(variables)
+    out = {}
+    for name, value in overrides.items():
+        if name in ctx.definitions and not ctx.is_variable(name):
+            continue
+        if name in moving or moving & sp.sympify(value).free_symbols:
+            continue
+        out[name] = value
+    return out
 
 
 @dataclass(frozen=True)
@@ -43,7 +61,7 @@ class InfimumGap:
         if env.symbolic:
             sizes.infimum_gap(env, self.value, self.infimum, given)
             return f"{self.value} is the objective of {self.infimum} at a point (all sizes)"
-        substituted = dict(env.overrides)
+        substituted = kept_overrides(ctx, env.overrides, variables)
         for v, e in given.items():
             value = env.inst(e)
             require_real(value, "infimum atom point")
