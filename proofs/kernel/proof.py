@@ -621,13 +621,24 @@ def meaning_in(ctx, name):
     named infimum, the instantiated objective and the variables' components (not merely its name)."""
     if ctx.symbolic:
         return ctx.meaning(name)
+    return _concrete_meaning(ctx, name, frozenset())
+
+
+def _concrete_meaning(ctx, name, seen):
+    """The instantiated definition, or an infimum's objective and variables; with the meanings of the
+    named infima it mentions (an infimum stays a symbol when instantiated), recursively."""
     if name in ctx.definitions:
-        return ctx.instantiate(name)
-    if name in ctx.infima:
+        value = ctx.instantiate(name)
+    elif name in ctx.infima:
         objective, variables = ctx.infima[name]
         components = tuple(sorted(str(c) for v in variables for c in ctx.components(v)))
-        return ("infimum", ctx.instantiate(objective), components)
-    return None
+        value = ("infimum", ctx.instantiate(objective), components)
+    else:
+        return None
+    inner = rules._free(value[1]) if isinstance(value, tuple) else rules._free(value)
+    nested = tuple(sorted((str(s), _concrete_meaning(ctx, s, seen | {name}))
+                          for s in inner if s in ctx.infima and s not in seen | {name}))
+    return (value, nested) if nested else value
 
 
 def _definitions_table(proof: Proof, theorem_names, hypotheses, inherited) -> dict:

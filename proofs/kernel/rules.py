@@ -180,45 +180,63 @@ def with_infima(ctx, found: set) -> set:
     return out
 
 
+def components_of(ctx, expr) -> set:
+    """What ``expr`` says something about in ``ctx``, named infima expanded (:func:`with_infima`)."""
+    found = ctx.free_components(expr) if ctx.symbolic else _free(ctx.instantiate(expr))
+    return with_infima(ctx, found)
+
+
+def require_no_infimum(ctx, expr, what: str) -> None:
+    """Refuse an objective that mentions a named infimum: the rules that differentiate, move or compare
+    an objective treat what they unfold as explicit, and an infimum inside it is not."""
+    found = ctx.free_components(expr) if ctx.symbolic else _free(ctx.instantiate(expr))
+    inner = sorted(str(s) for s in found if s in ctx.infima)
+    if inner:
+        raise KernelError(f"{what}: the objective mentions the named infimum {', '.join(inner)} at "
+                          f"{ctx.label}; an infimum inside an objective is not supported")
+
+
 def check_infimum(envs: list, lhs, rhs, earlier, closure) -> str:
     """``earlier`` is the fact ``lhs <= objective`` (or ``None`` for the restriction form)."""
-    first = envs[0].ctx
     for env in envs:
         if rhs not in env.ctx.infima:
             raise KernelError(f"{rhs} is not a named infimum in context {env.ctx.label}")
-    objective, variables = first.infima[rhs]
+        require_no_infimum(env.ctx, env.ctx.infima[rhs][0], f"infimum {rhs}")
     if earlier is None:
-        if lhs not in first.infima:
-            raise KernelError("passing to an infimum needs an earlier verified fact (from_chain)")
-        big_obj, big_vars = first.infima[lhs]
-        if not set(variables) <= set(big_vars):
-            raise KernelError(f"variables {variables} are not a subset of {big_vars}")
-        fixed = [v for v in big_vars if v not in variables]
-        for env in envs:
+        said = ""
+        for env in envs:   # every context's own infima (they may differ between contexts)
             ctx = env.ctx
-            big, small = ctx.infima[lhs][0], ctx.infima[rhs][0]
+            if lhs not in ctx.infima:
+                raise KernelError("passing to an infimum needs an earlier verified fact (from_chain)")
+            (big, big_vars), (small, variables) = ctx.infima[lhs], ctx.infima[rhs]
+            require_no_infimum(ctx, big, f"infimum {lhs}")
+            if not set(variables) <= set(big_vars):
+                raise KernelError(f"variables {variables} are not a subset of {big_vars} at {ctx.label}")
+            fixed = [v for v in big_vars if v not in variables]
             if env.symbolic:
                 sizes.restriction(env, big, small, fixed)
-                continue
-            zeros = {v: zero_like(ctx, v) for v in fixed}
-            prove_zero(ctx.instantiate(big, zeros) - ctx.instantiate(small), env.timeout,
-                       f"restricted objective at {ctx.label}")
-        return (f"the infimum over {', '.join(map(str, big_vars))} is at most the infimum with "
-                f"{', '.join(map(str, fixed))} = 0")
+            else:
+                zeros = {v: zero_like(ctx, v) for v in fixed}
+                prove_zero(ctx.instantiate(big, zeros) - ctx.instantiate(small), env.timeout,
+                           f"restricted objective at {ctx.label}")
+            said = (f"the infimum over {', '.join(map(str, big_vars))} is at most the infimum with "
+                    f"{', '.join(map(str, fixed))} = 0")
+        return said
     relation, start, end = earlier
     if relation not in ("=", "<="):
         raise KernelError(f"the fact proves '{relation}', not '<='")
     if start != lhs:
         raise KernelError(f"the fact starts at {start}, not at {lhs}")
-    if end != objective:
-        raise KernelError(f"the fact ends at {end}, not at the objective {objective} of {rhs}")
     for env in envs:
         ctx = env.ctx
+        objective, variables = ctx.infima[rhs]
+        if end != objective:
+            raise KernelError(f"the fact ends at {end}, not at the objective {objective} of {rhs} at "
+                              f"{ctx.label}")
         comps = set()
         for v in variables:
             comps |= ctx.components(v)
-        found = comps & with_infima(ctx, ctx.free_components(lhs) if env.symbolic
-                                    else _free(ctx.instantiate(lhs)))
+        found = comps & components_of(ctx, lhs)
         if found:
             raise KernelError(f"{lhs} depends at {ctx.label} on {sorted(map(str, found))}: the bound is "
                               "not uniform in the comparator")
@@ -276,6 +294,7 @@ def check_first_order(env: Env, lhs, rhs, just: FirstOrder) -> str:
     ctx = env.ctx
     if not is_name(lhs) or lhs not in ctx.definitions:
         raise KernelError(f"{lhs} is not a named gradient")
+    require_no_infimum(ctx, hyp.objective, "first-order rule")
     if env.symbolic:
         sizes.first_order(env, lhs, rhs, hyp, just.variable)
         return (f"{lhs} is the gradient of {hyp.objective} in {just.variable} at every size, which "
@@ -311,6 +330,7 @@ def check_level_set(env: Env, lhs, rhs, just: LevelSet) -> str:
         raise KernelError(f"the path parameter {t} must be a plain real symbol")
     if not is_name(lhs) or lhs not in ctx.definitions:
         raise KernelError(f"{lhs} is not a named gradient")
+    require_no_infimum(ctx, hyp.objective, "level-set rule")
     for v in list(ctx.definitions):
         if ctx.is_variable(v) and t in ctx.components(v):
             raise KernelError(f"the path parameter {t} is not fresh: it is a component of {v}")

@@ -254,7 +254,11 @@ class SymbolicContext:
         definition, or of an infimum's objective and its variables)."""
         if name in self.infima:
             objective, variables = self.infima[name]
-            return (self.meaning(objective), tuple(str(v) for v in variables))
+            # the objective's own normal form (an expression objective has no name to look up)
+            return (expr_key(self.translate(objective, _out(objective)).num),
+                    tuple(str(v) for v in variables),
+                    tuple(sorted((str(s), self.meaning(s)) for s in self.free_components(objective)
+                                 if s in self.infima and s != name)))
         if name in self.size_names:
             return ("size", str(self.size_names[name]))
         if name not in self.definitions:

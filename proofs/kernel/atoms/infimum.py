@@ -23,12 +23,16 @@ def kept_overrides(ctx, overrides, variables) -> dict:
     """The step's equations that still hold when the infimum's variables move to the point: values of
     other variables and of coefficient symbols that do not mention those variables.  A premise's value
     of a *derived* name (``E l(a^T x) = ...``) holds at the current variables only, so it is not used."""
+    from ..rules import components_of
     moving = set(variables)
+    moving_components = set().union(*(ctx.components(v) for v in variables))
     out = {}
     for name, value in overrides.items():
         if name in ctx.definitions and not ctx.is_variable(name):
             continue
-        if name in moving or moving & sp.sympify(value).free_symbols:
+        # what the value unfolds to, not only the names it is written with (c = G with G = 2 a)
+        if name in moving or moving & sp.sympify(value).free_symbols \
+                or moving_components & components_of(ctx, value):
             continue
         out[name] = value
     return out
@@ -51,6 +55,8 @@ class InfimumGap:
         if self.infimum not in ctx.infima:
             raise KernelError(f"{self.infimum} is not a named infimum in context {ctx.label}")
         objective, variables = ctx.infima[self.infimum]
+        from ..rules import require_no_infimum
+        require_no_infimum(ctx, objective, f"infimum atom for {self.infimum}")
         given = dict(self.point)
         missing = [str(v) for v in variables if v not in given]
         if missing:

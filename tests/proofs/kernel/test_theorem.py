@@ -9,7 +9,7 @@ from resnet_lemmas.proofs.lemmas import local_minima_beat_linear, stationarity_c
 from resnet_lemmas.proofs.printing import theorem_text
 
 #: The trusted files' line budget (docs/trust.md): small enough to audit in one sitting.
-TRUSTED_LINE_BUDGET = 3600
+TRUSTED_LINE_BUDGET = 3700
 
 
 def test_a_theorem_cannot_be_built_outside_the_kernel():
