@@ -32,6 +32,7 @@ from . import rules, sizes
 from ._timeout import DEFAULT_TIMEOUT
 from .context import Context, hidden_assumption, is_name
 from .env import Env
+from .zero import require_real
 from .errors import DependencyFailed, KernelError, ProofFailed
 from .hypotheses import Equation, Hypothesis, NonZero
 from .rules import (Certificate, Definiteness, FirstOrder, Identity, Infimum, LevelSet,
@@ -502,7 +503,7 @@ class _Checker:
             table = theorem.definitions[key]
             for name, value in table.items():
                 if isinstance(name, tuple):  # a family a cited hypothesis quantifies over
-                    if ctx.families.get(name[1]) != value:
+                    if family_meaning(ctx, name[1]) != value:
                         raise KernelError(f"family {name[1]!r} has other members at {ctx.label} than in "
                                           f"{lemma}")
                     continue
@@ -519,14 +520,20 @@ class _Checker:
                     continue
                 if here != value:
                     raise KernelError(f"{name} means something else at {ctx.label} than in {lemma}")
-            if ctx.symbolic:
-                # a name the cited theorem leaves undefined holds for every *constant* value; with a
-                # stream, a definition here may make it random, which the cited proof never allowed
-                formulas = list(theorem.conclusion) + [h.statement for h in theorem.hypotheses]
-                for name in _names_in(formulas):
-                    if name not in table and not ctx.is_deterministic(name):
-                        raise KernelError(f"{name} is a constant in {lemma} but depends on the sample "
-                                          f"stream at {ctx.label}")
+            # a name the cited theorem leaves undefined holds for every *real constant* value: a
+            # definition here must be real and, with a stream, not random
+            formulas = list(theorem.conclusion) + [h.statement for h in theorem.hypotheses]
+            for name in _names_in(formulas):
+                if name in table:
+                    continue
+                if ctx.symbolic and not ctx.is_deterministic(name):
+                    raise KernelError(f"{name} is a constant in {lemma} but depends on the sample "
+                                      f"stream at {ctx.label}")
+                if ctx.symbolic and name in ctx.definitions:
+                    sizes.require_defined_real(ctx, name, f"citation of {lemma}")
+                elif not ctx.symbolic and name in ctx.definitions:
+                    require_real(ctx.instantiate(name), f"citation of {lemma}: {name} is a real "
+                                                        f"symbol there")
 
     def cases(self, step: Cases, results: list) -> None:
         t0 = time.perf_counter()
@@ -624,6 +631,22 @@ def meaning_in(ctx, name):
     return _concrete_meaning(ctx, name, frozenset())
 
 
+def family_meaning(ctx, label):
+    """A family's members as what they mean here (instantiated; at symbolic sizes the normal forms of
+    the members), so a citation compares the instances, not how they are written."""
+    if label not in ctx.families:
+        return None
+    if ctx.symbolic:
+        step, members = ctx.families[label]
+        return (str(step.lower), str(step.upper),
+                tuple(sizes.expr_key(lam.body) for lam in members))
+    out = []
+    for member in ctx.families[label]:
+        out.append(tuple(sp.ImmutableMatrix(value).expand() if isinstance(value, sp.MatrixBase)
+                         else sp.expand(value) for value in (ctx.instantiate(m) for m in member)))
+    return tuple(out)
+
+
 def _concrete_meaning(ctx, name, seen):
     """The instantiated definition, or an infimum's objective and variables; with the meanings of the
     named infima it mentions (an infimum stays a symbol when instantiated), recursively."""
@@ -655,7 +678,7 @@ def _definitions_table(proof: Proof, theorem_names, hypotheses, inherited) -> di
             if meaning is not None:
                 entry[name] = meaning
         for family in families:
-            entry[("family", family)] = ctx.families.get(family)
+            entry[("family", family)] = family_meaning(ctx, family)
         table[key] = MappingProxyType(entry)
     return MappingProxyType(table)
 

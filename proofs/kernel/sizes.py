@@ -697,6 +697,12 @@ def declared(env, value, gap) -> None:
     equal(unfold.quotient(value), unfold.quotient(gap), assume)
 
 
+def require_defined_real(ctx, name, what: str) -> None:
+    """``name``'s definition in the symbolic context ``ctx`` is real (the algebra's realness rule)."""
+    if not _real_expr(ctx.definitions[name].body, {s: sp.Dummy(s.name, positive=True) for s in ctx.dims}):
+        raise KernelError(f"{what}: {name} is not known to be real at {ctx.label}")
+
+
 # ------------------------------------------------------------------------------------------------
 # Pathwise atoms (atoms/pathwise.py): what holds on every stream at every step
 # ------------------------------------------------------------------------------------------------

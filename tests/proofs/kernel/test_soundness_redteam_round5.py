@@ -11,7 +11,7 @@ import sys
 import pytest
 
 HERE = pathlib.Path(__file__).parent / "redteam_round5"
-RUNS = [(p.name, arg) for p in sorted(HERE.glob("g*.py")) for arg in ("", "concrete")]
+RUNS = [(p.name, arg) for p in sorted(HERE.glob("[gh][0-9]*.py")) for arg in ("", "concrete")]
 
 
 @pytest.mark.parametrize("script, arg", RUNS)
