@@ -76,6 +76,12 @@ class Stream:
             sizes.add(slot)
         if len(sizes) > 1:
             raise IndexAlgebraError("sampled tensors draw from populations of different sizes")
+        # what expect_rule reads for every E monomial: computed once (not fields: repr and equality
+        # stay those of the declaration)
+        predictable = frozenset(t.key for t in self.predictable)
+        object.__setattr__(self, "_keys", (
+            frozenset(t.key for t in self.deterministic), predictable,
+            {x.key: (pop, pop.key in predictable) for x, pop in self.sampled}))
 
 
 def _tensors(factors, bound=frozenset()):
@@ -145,9 +151,7 @@ def expect_rule(stream: Stream, term: Term, pos: int, normalize):
     if found is None:
         return None
     rest = term.factors[:pos] + term.factors[pos + 1:]
-    deterministic = {t.key for t in stream.deterministic}
-    predictable = {t.key for t in stream.predictable}
-    table = {x.key: (pop, pop.key in predictable) for x, pop in stream.sampled}
+    deterministic, predictable, table = stream._keys
     first = lambda arg: at_first_step(arg, stream)  # noqa: E731
     steps, pred_steps = set(), set()
     for ten, bound in found:

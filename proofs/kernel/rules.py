@@ -163,6 +163,11 @@ def check_certificate(env: Env, gap, just: Certificate) -> list[str]:
     return [atom.certify(env) for atom in just.atoms]
 
 
+def _unfolded(ctx, expr) -> set:
+    """The components (at symbolic sizes: tensors, coefficient symbols, undefined names) ``expr`` unfolds to."""
+    return ctx.free_components(expr) if ctx.symbolic else _free(ctx.instantiate(expr))
+
+
 def with_infima(ctx, found: set) -> set:
     """``found`` plus, for every named infimum in it, what its objective says something about except
     its own variables (``inf_b G(a, b)`` depends on ``a``): an infimum is never opaque."""
@@ -173,7 +178,7 @@ def with_infima(ctx, found: set) -> set:
             continue
         seen.add(name)
         objective, variables = ctx.infima[name]
-        comps = ctx.free_components(objective) if ctx.symbolic else _free(ctx.instantiate(objective))
+        comps = _unfolded(ctx, objective)
         bound = set().union(*(ctx.components(v) for v in variables))
         out |= comps - bound
         todo += [s for s in comps if s in ctx.infima]
@@ -182,15 +187,13 @@ def with_infima(ctx, found: set) -> set:
 
 def components_of(ctx, expr) -> set:
     """What ``expr`` says something about in ``ctx``, named infima expanded (:func:`with_infima`)."""
-    found = ctx.free_components(expr) if ctx.symbolic else _free(ctx.instantiate(expr))
-    return with_infima(ctx, found)
+    return with_infima(ctx, _unfolded(ctx, expr))
 
 
 def require_no_infimum(ctx, expr, what: str) -> None:
     """Refuse an objective that mentions a named infimum: the rules that differentiate, move or compare
     an objective treat what they unfold as explicit, and an infimum inside it is not."""
-    found = ctx.free_components(expr) if ctx.symbolic else _free(ctx.instantiate(expr))
-    inner = sorted(str(s) for s in found if s in ctx.infima)
+    inner = sorted(str(s) for s in _unfolded(ctx, expr) if s in ctx.infima)
     if inner:
         raise KernelError(f"{what}: the objective mentions the named infimum {', '.join(inner)} at "
                           f"{ctx.label}; an infimum inside an objective is not supported")

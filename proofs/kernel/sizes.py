@@ -38,6 +38,7 @@ from ..indexed.matrix import _coefficient, _dims, matrix_lam, translate
 from ..indexed.normal_form import (Assume, IdentityFailure, _declared_nonzero, _nonzero_scalar, equal,
                                    expr_key, normal)
 from ..indexed.rules import by_telescoping
+from ..indexed.stream import at_first_step
 from ..indexed.terms import (Delta, Expr, Fn, IndexAlgebraError, Lam, Quotient, Ten, Tensor, as_expr,
                              constant_in, ell, ell_p, expect, index, rename, sqrt, sum_over, zero)
 from .context import is_name
@@ -172,8 +173,7 @@ class SymbolicContext:
         if self.stream is None or name in seen:
             return True
         stream, seen = self.stream, seen | {name}
-        fixed = {t.key for t in stream.deterministic}
-        first = {t.key for t in stream.predictable}
+        fixed, predictable, _ = stream._keys
         if name in self.infima:
             objective, variables = self.infima[name]
             bound = {self.variables[v].key for v in variables}
@@ -182,17 +182,14 @@ class SymbolicContext:
             bound, body = set(), self.definitions[name].body
         else:
             return True
-        for item in _tensors_and_symbols(body, self.dims):
-            if isinstance(item, Tensor):
-                if item.key not in fixed | bound and item.key not in first:
-                    return False
-            elif not self.is_deterministic(item, seen):
-                return False
         todo = [body]
-        while todo:   # a predictable tensor only at the first step
+        while todo:
             for term in todo.pop().terms:
+                if not all(self.is_deterministic(s, seen) for s in term.coef.free_symbols - set(self.dims)):
+                    return False
                 for f in term.factors:
-                    if isinstance(f, Ten) and f.tensor.key in first and sp.expand(f.args[0] - stream.lo) != 0:
+                    if isinstance(f, Ten) and f.tensor.key not in fixed | bound and not (
+                            f.tensor.key in predictable and at_first_step(f.args[0], stream)):
                         return False
                     if isinstance(f, Fn):
                         todo += [lam.body for lam in f.lams]

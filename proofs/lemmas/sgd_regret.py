@@ -261,7 +261,7 @@ def _projection_steps(ctx):
 
 
 def _last_iterate_steps(ctx):
-    from ..indexed.model import T as horizon, sgd_sq, z_t
+    from ..indexed.model import T as horizon, z_t
     s = ctx.samples.stream
     e = s["e"]
     return (), [(as_expr(1 / (2 * eta * horizon)), SquareSum(z_t[horizon + 1, e] - s["zs"], (e,)))]

@@ -10,7 +10,7 @@ from .bounds import Declared
 from .convexity import BregmanMean
 from .infimum import InfimumGap
 from .norms import CauchySchwarzGap, NormRatioGap, OperatorNormGap
-from .pathwise import FamilyGap, PathwiseSum, ProjectionGain, SquareSum
+from .pathwise import PATHWISE_ATOMS, FamilyGap, PathwiseSum, ProjectionGain, SquareSum
 from .projection import BallProjectionVI
 from .squares import Divided, NonNegative, Scaled, Square, WeightedSum
 
@@ -18,7 +18,5 @@ from .squares import Divided, NonNegative, Scaled, Square, WeightedSum
 ALL_ATOMS = (Square, NonNegative, Scaled, Divided, WeightedSum, BregmanMean, CauchySchwarzGap,
              OperatorNormGap, NormRatioGap, InfimumGap, Declared, BallProjectionVI, PathwiseSum)
 
-#: The pathwise atoms a :class:`PathwiseSum` may sum (each with a false use in the soundness suite).
-PATHWISE_ATOMS = (SquareSum, FamilyGap, ProjectionGain)
 
 __all__ = [a.__name__ for a in ALL_ATOMS + PATHWISE_ATOMS] + ["ALL_ATOMS", "PATHWISE_ATOMS"]

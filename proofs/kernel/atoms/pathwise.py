@@ -94,6 +94,10 @@ class ProjectionGain:
                 f"{bound})")
 
 
+#: The atoms a :class:`PathwiseSum` may sum.
+PATHWISE_ATOMS = (SquareSum, FamilyGap, ProjectionGain)
+
+
 @dataclass(frozen=True)
 class PathwiseSum:
     """``value = E[sum_{indices} sum_k w_k a_k] >= 0`` at symbolic sizes; ``parts(ctx)`` returns
@@ -118,7 +122,7 @@ class PathwiseSum:
         step = sizes.step_of(env, indices)
         terms = []
         for weight, atom in weighted:
-            if not isinstance(atom, (SquareSum, FamilyGap, ProjectionGain)):
+            if not isinstance(atom, PATHWISE_ATOMS):
                 raise KernelError(f"{self.label}: {type(atom).__name__} is not a pathwise atom")
             sizes.require_nonneg_index(env, weight, f"{self.label}: weight")
             terms.append((weight, atom.expression(env, step)))

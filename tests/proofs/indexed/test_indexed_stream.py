@@ -17,9 +17,8 @@ import sympy as sp
 from resnet_lemmas.proofs.indexed import model
 from resnet_lemmas.proofs.indexed.normal_form import Assume, IdentityFailure, equal
 from resnet_lemmas.proofs.indexed.stream import Stream
-from resnet_lemmas.proofs.indexed.terms import (SEQ, Delta, Fn, IndexAlgebraError, Ten, Tensor,
-                                                constant_in, dependency_order, ell, expect, index, mean,
-                                                sum_over)
+from resnet_lemmas.proofs.indexed.terms import (SEQ, Delta, IndexAlgebraError, Ten, Tensor, constant_in,
+                                                dependency_order, expect, index, mean, sum_over)
 from resnet_lemmas.proofs.lemmas import sgd_regret as sg
 
 STREAM = Assume(stream=model.STREAM)

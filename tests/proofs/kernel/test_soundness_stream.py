@@ -14,8 +14,8 @@ from resnet_lemmas.proofs.expressions import NamedScalar
 from resnet_lemmas.proofs.indexed import model
 from resnet_lemmas.proofs.indexed.terms import Lam, as_expr, ell, expect, index, mean, sum_over
 from resnet_lemmas.proofs.kernel import Certificate, Chain, Identity, check
-from resnet_lemmas.proofs.kernel.atoms import (ALL_ATOMS, PATHWISE_ATOMS, FamilyGap, PathwiseSum,
-                                               ProjectionGain, SquareSum, WeightedSum)
+from resnet_lemmas.proofs.kernel.atoms import (ALL_ATOMS, PATHWISE_ATOMS, FamilyGap, PathwiseSum, SquareSum,
+                                               WeightedSum)
 from resnet_lemmas.proofs.lemmas import sgd_regret as sg
 
 eta, T = sg.eta, model.T
@@ -193,6 +193,7 @@ def case_concrete_projection_member_that_is_not_rho_y():
 
 
 CASES = {
+    # name: (attacks, builder, refusal fragment)
     "infimum_through_a_family_formula": (("sym:Infimum", "sym:Bound"),
                                          case_infimum_through_a_family_bound_whose_formula_mentions_the_comparator,
                                          "says something about ['a']"),
@@ -200,7 +201,6 @@ CASES = {
                                                "already a name of context"),
     "projection_member_not_rho_y": (("Projection",), case_concrete_projection_member_that_is_not_rho_y,
                                     "is not rho"),
-    # name: (attacks, builder, refusal fragment)
     "pathwise_sum_at_concrete_sizes": (("PathwiseSum",), case_pathwise_sum_at_concrete_sizes,
                                        "symbolic-size certificate"),
     "negative_weight": (("sym:PathwiseSum",), case_negative_weight, "not certified nonnegative"),
